@@ -1,0 +1,51 @@
+import { loadModel } from '../../io/artifact.js';
+import { fixed, jsonLine, table } from '../format.js';
+import type { CommandInput, CommandResult } from '../main.js';
+import { resolveSettings } from '../settings.js';
+
+export async function run({ ctx, flags, config, args }: CommandInput): Promise<CommandResult> {
+  const s = resolveSettings('inspect', flags, config);
+  ctx.machineOutput = s.json === true;
+  // Loading verifies the checksum: a model that reaches this point has passed every check.
+  const path = args[0] ?? s.model ?? config.top.model ?? 'model.json';
+  const { artifact } = await loadModel(path);
+  if (s.json === true) {
+    ctx.write(jsonLine({ ...artifact, checksumVerified: true }));
+    return 0;
+  }
+  const c = ctx.out;
+  const { perceptron, training } = artifact;
+  const test = training.metrics.test as { accuracy?: number; misclassified?: number; n?: number } | undefined;
+  const train = training.metrics.train as { accuracy?: number } | undefined;
+  const params = Object.entries(perceptron.params)
+    .map(([key, value]) => `${key}=${value === null ? 'none' : String(value)}`)
+    .join(' ');
+  const split = training.split;
+  const rows = [
+    ['file', path],
+    ['format', `${artifact.format} version ${artifact.formatVersion}`],
+    ['producer', `${artifact.producer.name} ${artifact.producer.version}`],
+    ['created', artifact.createdAt],
+    ['target', artifact.target],
+    ['features', artifact.features.join(', ')],
+    ['classes', artifact.classes.join(', ')],
+    ['parameters', params],
+    ['epochs', `${perceptron.nIter}${perceptron.converged ? ' (converged)' : ''}`],
+    [
+      'training data',
+      `${training.data.bundled ? `${training.data.path} (bundled)` : training.data.path}, ${training.data.rows} rows, sha256 ${training.data.sha256}`,
+    ],
+    [
+      'split',
+      `test size ${split.testSize}, seed ${split.seed}${split.stratify ? ', stratified' : ''}${split.shuffle ? '' : ', not shuffled'}: ` +
+        `${split.train} train, ${split.test} test`,
+    ],
+  ];
+  if (train?.accuracy !== undefined) rows.push(['train accuracy', fixed(train.accuracy)]);
+  if (test?.accuracy !== undefined) {
+    rows.push(['test accuracy', `${fixed(test.accuracy)} (${test.misclassified ?? '?'} of ${test.n ?? '?'} misclassified)`]);
+  }
+  rows.push(['checksum', `${artifact.checksum} ${c.green('verified')}`]);
+  ctx.write(`${table(rows, '', false)}\n`);
+  return 0;
+}

@@ -1,0 +1,285 @@
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { DataError, UsageError } from '../../core/errors.js';
+import { isNumericLabel } from '../../core/labels.js';
+import { matrix } from '../../core/matrix.js';
+import { scoreRows, type ScoringModel } from '../../core/pipeline.js';
+import { loadModel, type LoadedModel } from '../../io/artifact.js';
+import { openFeatureRows } from '../../io/csv.js';
+import type { CliEnvironment } from '../context.js';
+import type { CommandInput, CommandResult } from '../main.js';
+import { resolveSettings, type Settings } from '../settings.js';
+import { loadSettingsConfig } from '../load-config.js';
+
+/** Option names of `predict` (and the global ones) that a feature flag must not shadow. */
+const RESERVED = new Set(['model', 'm', 'feature', 'F', 'input', 'i', 'format', 'json', 'scores', 'with-input', 'help', 'h', 'color', 'no-color', 'config', 'debug', 'version', 'V']);
+
+/** The contract's flag name of a column: lower-cased, each run of other than letters and digits one '-', no '-' at the ends. */
+export function featureFlagName(column: string): string {
+  return column
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+/** Flag name → feature, for features whose flag is usable; the others are reachable only with -F. */
+export function featureFlags(features: readonly string[]): Map<string, string> {
+  const counts = new Map<string, number>();
+  for (const feature of features) counts.set(featureFlagName(feature), (counts.get(featureFlagName(feature)) ?? 0) + 1);
+  const flags = new Map<string, string>();
+  for (const feature of features) {
+    const name = featureFlagName(feature);
+    if (name !== '' && !RESERVED.has(name) && counts.get(name) === 1) flags.set(name, feature);
+  }
+  return flags;
+}
+
+function expectedFlags(features: readonly string[]): string {
+  const flags = featureFlags(features);
+  const byFeature = new Map([...flags].map(([flag, feature]) => [feature, flag]));
+  return features.map((f) => (byFeature.has(f) ? `--${byFeature.get(f)} <number>` : `-F ${JSON.stringify(`${f}=<number>`)}`)).join(' ');
+}
+
+function modelPathFrom(s: Settings<'predict'>, top: { model?: string }): string {
+  return s.model ?? top.model ?? 'model.json';
+}
+
+/** `iris predict --model m.json --help`: the model's own flags, read before commander prints the help. */
+export async function modelHelpText(args: readonly string[], io: CliEnvironment): Promise<string> {
+  let path: string | undefined;
+  let configPath: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--model' || arg === '-m') path = args[i + 1];
+    else if (arg.startsWith('--model=')) path = arg.slice('--model='.length);
+    else if (arg === '--config') configPath = args[i + 1];
+  }
+  if (path === undefined) {
+    const config = await loadSettingsConfig(configPath, io.cwd).catch(() => undefined);
+    path = config?.groups.predict?.model as string | undefined ?? config?.top.model ?? 'model.json';
+  }
+  try {
+    const model = await loadModel(path);
+    const flags = featureFlags(model.artifact.features);
+    const byFeature = new Map([...flags].map(([flag, feature]) => [feature, flag]));
+    const lines = model.artifact.features.map((feature) => {
+      const flag = byFeature.get(feature);
+      return flag === undefined ? `  -F "${feature}=<number>"` : `  --${flag} <number>`.padEnd(32) + feature;
+    });
+    return `\nFeature flags of ${path} (give all of them to predict one row; classes: ${model.artifact.classes.join(', ')}):\n${lines.join('\n')}\n`;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return `\nFeature flags: one --<feature> <number> per model feature; pass --model to list them (${reason}).\n`;
+  }
+}
+
+/** Feature values from flags (`--petal-length 1.4`, `--petal-length=1.4`) and -F (`-F "petal length=1.4"`). */
+function featureValuesFromFlags(tokens: readonly string[], byName: readonly string[], features: readonly string[]): Float64Array | undefined {
+  if (tokens.length === 0 && byName.length === 0) return undefined;
+  const flags = featureFlags(features);
+  const given = new Map<string, { value: string; as: string }>();
+  const put = (feature: string, value: string, as: string) => {
+    if (given.has(feature)) throw new UsageError(`${as}: the feature ${feature} is given twice`);
+    given.set(feature, { value, as });
+  };
+  const usage = (message: string) => new UsageError(message, { hint: `the model expects: ${expectedFlags(features)}` });
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string;
+    if (!token.startsWith('--')) {
+      throw usage(token.startsWith('-') ? `unknown option '${token}'` : `unexpected argument '${token}'`);
+    }
+    const eq = token.indexOf('=');
+    const name = token.slice(2, eq === -1 ? undefined : eq);
+    const feature = flags.get(name);
+    if (feature === undefined) throw usage(`unknown option '--${name}'`);
+    let value: string | undefined;
+    if (eq !== -1) value = token.slice(eq + 1);
+    else {
+      value = tokens[i + 1];
+      i++;
+    }
+    if (value === undefined) throw usage(`--${name}: a number is missing`);
+    put(feature, value, `--${name}`);
+  }
+  const known = new Set(features);
+  for (const item of byName) {
+    const eq = item.indexOf('=');
+    const feature = eq === -1 ? item : item.slice(0, eq);
+    if (eq === -1 || !known.has(feature)) throw usage(`-F ${item}: expected <feature>=<number> with a feature of the model`);
+    put(feature, item.slice(eq + 1), `-F ${feature}`);
+  }
+  const missing = features.filter((f) => !given.has(f));
+  if (missing.length > 0) throw usage(`missing feature${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  const row = new Float64Array(features.length);
+  features.forEach((feature, j) => {
+    const { value, as } = given.get(feature) as { value: string; as: string };
+    const number = isNumericLabel(value) ? Number(value) : Number.NaN;
+    if (!Number.isFinite(number)) throw usage(`${as} ${JSON.stringify(value)}: not a finite number`);
+    row[j] = number;
+  });
+  return row;
+}
+
+type Format = 'text' | 'csv' | 'jsonl' | 'json';
+
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function inputValue(text: string): number | string {
+  return isNumericLabel(text) ? Number(text) : text;
+}
+
+/** Turns scored rows into output records of one format. */
+class RecordWriter {
+  private readonly nScores: number;
+
+  constructor(
+    private readonly format: Format,
+    private readonly classes: readonly string[],
+    private readonly withScores: boolean,
+    private readonly inputColumns: readonly string[] | null,
+  ) {
+    this.nScores = classes.length === 2 ? 1 : classes.length;
+  }
+
+  header(): string {
+    if (this.format !== 'csv') return '';
+    const scoreColumns = !this.withScores ? [] : this.nScores === 1 ? ['score'] : this.classes.map((c) => `score_${c}`);
+    return `${[...(this.inputColumns ?? []), 'prediction', ...scoreColumns].map(csvField).join(',')}\n`;
+  }
+
+  record(input: readonly string[] | null, label: string, scores: Float64Array, offset: number): string {
+    const n = this.nScores;
+    switch (this.format) {
+      case 'text': {
+        const parts = [...(input ?? []), label];
+        if (this.withScores) for (let k = 0; k < n; k++) parts.push(String(scores[offset + k]));
+        return `${parts.join('\t')}\n`;
+      }
+      case 'csv': {
+        const parts = [...(input ?? []).map(csvField), csvField(label)];
+        if (this.withScores) for (let k = 0; k < n; k++) parts.push(String(scores[offset + k]));
+        return `${parts.join(',')}\n`;
+      }
+      default: {
+        const object: Record<string, unknown> = {};
+        if (input !== null && this.inputColumns !== null) {
+          this.inputColumns.forEach((column, j) => (object[column] = inputValue(input[j] ?? '')));
+        }
+        object.prediction = label;
+        if (this.withScores) {
+          if (n === 1) object.scores = scores[offset];
+          else {
+            const byClass: Record<string, number> = {};
+            this.classes.forEach((c, k) => (byClass[c] = scores[offset + k] as number));
+            object.scores = byClass;
+          }
+        }
+        return JSON.stringify(object);
+      }
+    }
+  }
+}
+
+function scoringModel(loaded: LoadedModel): ScoringModel {
+  return {
+    classes: loaded.artifact.classes,
+    nFeatures: loaded.nFeatures,
+    mean: loaded.mean,
+    scale: loaded.scale,
+    coef: loaded.coef,
+    intercept: loaded.intercept,
+  };
+}
+
+async function openInput(path: string, stdin: Readable): Promise<{ stream: Readable; source: string }> {
+  if (path === '-') return { stream: stdin, source: '<stdin>' };
+  const stream = createReadStream(path);
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
+    throw new DataError(`${path}: ${reason}`, { cause: error });
+  }
+  return { stream, source: path };
+}
+
+export async function run({ ctx, flags, config, args }: CommandInput): Promise<CommandResult> {
+  const s = resolveSettings('predict', flags, config);
+  const format: Format = s.json === true ? 'json' : s.format ?? 'text';
+  const byName = (flags.values.feature as string[] | undefined) ?? [];
+  const usesFlags = args.length > 0 || byName.length > 0;
+  if (usesFlags && s.input !== undefined && flags.source('input') === 'cli') {
+    throw new UsageError('give feature flags or --input, not both');
+  }
+  const loaded = await loadModel(modelPathFrom(s, { ...config.top, ...(config.groups.predict as { model?: string }) }));
+  const { features, classes } = loaded.artifact;
+  const model = scoringModel(loaded);
+  const withScores = s.scores === true;
+  const withInput = s.withInput === true;
+
+  const single = featureValuesFromFlags(args, byName, features);
+  if (single !== undefined) {
+    const { predictions, scores } = scoreRows(model, matrix(single, 1, features.length));
+    const writer = new RecordWriter(format, classes, withScores, withInput ? features : null);
+    const record = writer.record(withInput ? Array.from(single, String) : null, classes[predictions[0] as number] as string, scores, 0);
+    ctx.write(writer.header() + (format === 'json' ? `[${record}]\n` : format === 'jsonl' ? `${record}\n` : record));
+    return 0;
+  }
+
+  const { stream, source } = await openInput(s.input ?? '-', ctx.io.stdin);
+  if (source === '<stdin>' && (ctx.io.stdin as { isTTY?: boolean }).isTTY === true) {
+    ctx.note('iris: reading CSV rows from the terminal; end with Ctrl-D (or pass feature flags, see iris predict --help)');
+  }
+  const rows = openFeatureRows(stream, { features, source, keepRaw: withInput });
+  const stdout = ctx.io.stdout;
+  let closed = false;
+  let failure: Error | undefined;
+  const onError = (error: NodeJS.ErrnoException) => {
+    // A reader that goes away (`| head`) is not a failure: stop scoring quietly.
+    if (error.code === 'EPIPE') closed = true;
+    else failure = error;
+    if (waiting !== undefined) waiting();
+  };
+  let waiting: (() => void) | undefined;
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      waiting = resolve;
+      stdout.once('drain', resolve);
+    }).finally(() => (waiting = undefined));
+  stdout.on('error', onError);
+  try {
+    let writer: RecordWriter | undefined;
+    const buffered: string[] = [];
+    const nScores = classes.length === 2 ? 1 : classes.length;
+    for await (const batch of rows.batches()) {
+      if (failure !== undefined) throw failure;
+      if (closed) break;
+      if (writer === undefined) {
+        writer = new RecordWriter(format, classes, withScores, withInput ? await rows.inputColumns() : null);
+        if (format === 'csv') stdout.write(writer.header());
+      }
+      const { predictions, scores } = scoreRows(model, matrix(batch.X, batch.n, features.length));
+      let chunk = '';
+      for (let i = 0; i < batch.n; i++) {
+        const record = writer.record(batch.raw?.[i] ?? null, classes[predictions[i] as number] as string, scores, i * nScores);
+        if (format === 'json') buffered.push(record);
+        else chunk += format === 'jsonl' ? `${record}\n` : record;
+      }
+      if (chunk !== '' && !stdout.write(chunk)) await drained();
+    }
+    if (failure !== undefined) throw failure;
+    if (closed) return 0;
+    if (writer === undefined && format === 'csv') {
+      stdout.write(new RecordWriter(format, classes, withScores, withInput ? await rows.inputColumns().catch(() => features as string[]) : null).header());
+    }
+    if (format === 'json') stdout.write(buffered.length === 0 ? '[]\n' : `[\n${buffered.join(',\n')}\n]\n`);
+    return 0;
+  } finally {
+    stdout.off('error', onError);
+    stream.destroy();
+  }
+}

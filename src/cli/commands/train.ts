@@ -1,0 +1,149 @@
+import { access, constants, stat } from 'node:fs/promises';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { DataError } from '../../core/errors.js';
+import { coefRows, trainPipeline } from '../../core/pipeline.js';
+import { DEFAULT_PERCEPTRON_PARAMS } from '../../core/perceptron.js';
+import { saveArtifact, sealArtifact, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifactV1 } from '../../io/artifact.js';
+import { readLabelledCsv } from '../../io/csv.js';
+import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH, packageInfo } from '../../io/package-info.js';
+import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
+import type { CommandInput, CommandResult } from '../main.js';
+import { resolveSettings } from '../settings.js';
+
+export const TRAIN_DEFAULTS = { testSize: 0.3, seed: 0, out: 'model.json' } as const;
+
+/** Fails before any work when the artifact could not be written anyway. */
+async function checkOutputFolder(out: string): Promise<void> {
+  const folder = dirname(resolve(out));
+  let info;
+  try {
+    info = await stat(folder);
+  } catch {
+    throw new DataError(`${out}: the folder "${dirname(out)}" does not exist`, { hint: `create it first: mkdir -p ${dirname(out)}` });
+  }
+  if (!info.isDirectory()) throw new DataError(`${out}: "${dirname(out)}" is not a folder`);
+  try {
+    await access(folder, constants.W_OK);
+  } catch {
+    throw new DataError(`${out}: the folder "${dirname(out)}" is not writable`);
+  }
+  const target = await stat(out).catch(() => undefined);
+  if (target?.isDirectory() === true) throw new DataError(`${out}: is a folder, not a file`, { hint: 'pass a file name with --out' });
+}
+
+function portableRelative(from: string, to: string): string {
+  return relative(from, to).split(sep).join('/');
+}
+
+function flatten(values: Float64Array, rows: number, cols: number): number[][] {
+  return Array.from({ length: rows }, (_, r) => Array.from(values.subarray(r * cols, (r + 1) * cols)));
+}
+
+export async function run({ ctx, flags, config }: CommandInput): Promise<CommandResult> {
+  const s = resolveSettings('train', flags, config);
+  ctx.quiet = s.quiet === true;
+  ctx.machineOutput = s.json === true;
+  const out = s.out ?? config.top.model ?? TRAIN_DEFAULTS.out;
+  const dataPath = s.data ?? BUNDLED_DATA_PATH;
+  const bundled = s.data === undefined;
+  const params = {
+    maxIter: s.maxIter ?? DEFAULT_PERCEPTRON_PARAMS.maxIter,
+    eta0: s.eta0 ?? DEFAULT_PERCEPTRON_PARAMS.eta0,
+    tol: s.tol !== undefined ? s.tol : DEFAULT_PERCEPTRON_PARAMS.tol,
+    nIterNoChange: s.nIterNoChange ?? DEFAULT_PERCEPTRON_PARAMS.nIterNoChange,
+    shuffle: s.shuffle ?? DEFAULT_PERCEPTRON_PARAMS.shuffle,
+    fitIntercept: true,
+  };
+  const seed = s.seed ?? TRAIN_DEFAULTS.seed;
+  const testSize = s.testSize ?? TRAIN_DEFAULTS.testSize;
+  const stratify = s.stratify ?? false;
+  const splitShuffle = s.splitShuffle ?? true;
+
+  await checkOutputFolder(out);
+  const spinner = await ctx.spinner(`reading ${bundled ? 'the bundled Iris data' : dataPath}`);
+  let data;
+  let outcome;
+  try {
+    data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, stdin: ctx.io.stdin });
+    spinner.update(`training on ${data.X.rows} rows`);
+    outcome = trainPipeline(data.X, data.labels, { testSize, seed, stratify, splitShuffle, perceptron: params });
+  } finally {
+    spinner.stop();
+  }
+  const { classes, split, scaler, model, test } = outcome;
+  const testMetrics = metricsJson(test);
+  const metrics = { train: { accuracy: outcome.trainAccuracy }, test: testMetrics };
+  const splitJson = { testSize, seed, shuffle: splitShuffle, stratify, train: split.train.length, test: split.test.length, testIndices: split.test };
+
+  const body: Omit<ModelArtifactV1, 'checksum'> = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    producer: packageInfo(),
+    createdAt: new Date().toISOString(),
+    target: data.target,
+    features: data.features,
+    classes,
+    scaler: { mean: Array.from(scaler.mean), scale: Array.from(scaler.scale) },
+    perceptron: {
+      coef: flatten(model.coef, coefRows(classes.length), model.nFeatures),
+      intercept: Array.from(model.intercept),
+      nIter: model.nIter,
+      converged: model.converged,
+      params: { ...params, randomState: seed },
+    },
+    training: {
+      data: {
+        path: bundled ? BUNDLED_DATA_NAME : dataPath === '-' ? '-' : portableRelative(dirname(resolve(out)), resolve(dataPath)),
+        bundled,
+        sha256: data.sha256,
+        rows: data.X.rows,
+      },
+      split: splitJson,
+      metrics,
+    },
+  };
+  await saveArtifact(out, sealArtifact(body));
+
+  if (params.tol !== null && !model.converged) {
+    ctx.warn(
+      `ConvergenceWarning: stopped after max_iter=${params.maxIter} epochs without meeting tol=${params.tol}; ` +
+        'consider increasing --max-iter (the model was written anyway)',
+    );
+  }
+  if (test.unseen.length > 0) {
+    ctx.warn(`the test rows hold labels the training rows lack, counted as errors: ${test.unseen.join(', ')}`);
+  }
+  if (ctx.quiet) return 0;
+  if (s.json === true) {
+    ctx.write(
+      jsonLine({
+        model: out,
+        data: body.training.data,
+        target: data.target,
+        features: data.features,
+        classes,
+        nIter: model.nIter,
+        converged: model.converged,
+        params: body.perceptron.params,
+        split: { train: split.train.length, test: split.test.length, testIndices: split.test },
+        metrics,
+      }),
+    );
+    return 0;
+  }
+  const c = ctx.out;
+  const source = bundled ? 'the bundled Iris data' : dataPath === '-' ? 'stdin' : dataPath;
+  const status = model.converged ? c.green('converged') : c.yellow(params.tol === null ? 'tol none: ran every epoch' : 'did not converge');
+  ctx.write(
+    `${c.bold('Trained')} a Perceptron on ${source}: ${data.X.rows} rows (${split.train.length} train, ${split.test.length} test)\n` +
+      `  target    ${data.target}\n` +
+      `  features  ${data.features.join(', ')}\n` +
+      `  classes   ${classes.join(', ')}\n` +
+      `  epochs    ${model.nIter} of at most ${params.maxIter} (${status})\n` +
+      `  accuracy  train ${fixed(outcome.trainAccuracy)}, test ${fixed(testMetrics.accuracy)} ` +
+      `(${testMetrics.misclassified} of ${testMetrics.n} test rows misclassified)\n\n` +
+      `Test rows\n${renderEvaluation(test, c)}\n` +
+      `Model written to ${out}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,87 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Readable, Writable } from 'node:stream';
+
+/** The process surroundings a command runs in; tests can pass their own. */
+export interface CliEnvironment {
+  stdin: Readable;
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export type ColorChoice = boolean | undefined;
+
+/**
+ * The contract's colour order: --color/--no-color, then config `color`, then a non-empty NO_COLOR, then
+ * FORCE_COLOR, then terminal detection. chalk alone would let FORCE_COLOR beat NO_COLOR.
+ */
+export function colorLevel(choice: ColorChoice, env: CliEnvironment['env'], isTTY: boolean | undefined): 0 | 1 {
+  if (choice !== undefined) return choice ? 1 : 0;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force === '0' || force === 'false' ? 0 : 1;
+  if (env.TERM === 'dumb') return 0;
+  return isTTY === true ? 1 : 0;
+}
+
+export interface Spinner {
+  update(text: string): void;
+  stop(): void;
+}
+
+const NO_SPINNER: Spinner = { update() {}, stop() {} };
+
+export class Context {
+  out!: ChalkInstance;
+  err!: ChalkInstance;
+  quiet = false;
+  /** True under --json and the like: nothing decorative may run. */
+  machineOutput = false;
+
+  constructor(
+    readonly io: CliEnvironment,
+    color: ColorChoice,
+    readonly debug: boolean,
+  ) {
+    this.setColor(color);
+  }
+
+  /** Re-decides colour once the configuration file (which may set `color`) is known. */
+  setColor(color: ColorChoice): void {
+    this.out = new Chalk({ level: colorLevel(color, this.io.env, this.io.stdout.isTTY) });
+    this.err = new Chalk({ level: colorLevel(color, this.io.env, this.io.stderr.isTTY) });
+  }
+
+  write(text: string): void {
+    this.io.stdout.write(text);
+  }
+
+  warn(message: string): void {
+    if (this.quiet) return;
+    this.io.stderr.write(`${this.err.yellow('iris: warning:')} ${message}\n`);
+  }
+
+  note(message: string): void {
+    if (this.quiet || this.machineOutput) return;
+    this.io.stderr.write(`${message}\n`);
+  }
+
+  /** An ora spinner on stderr, only on a terminal and never for machines (--json, --quiet, CI=true). */
+  async spinner(text: string): Promise<Spinner> {
+    const env = this.io.env;
+    if (this.quiet || this.machineOutput || this.io.stderr.isTTY !== true || env.CI === 'true' || env.CI === '1') {
+      return NO_SPINNER;
+    }
+    const { default: ora } = await import('ora');
+    const spinner = ora({ text, stream: this.io.stderr, color: 'cyan' }).start();
+    return {
+      update(next: string) {
+        spinner.text = next;
+      },
+      stop() {
+        spinner.stop();
+      },
+    };
+  }
+}

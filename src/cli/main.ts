@@ -1,0 +1,174 @@
+/**
+ * The command-line entry: commander wiring, and the one place where errors become exit codes.
+ * Commands are imported lazily so that `iris --help` loads none of the numeric or CSV code.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { isIrisError, type ExitCode } from '../core/errors.js';
+import { packageInfo } from '../io/package-info.js';
+import { Context, type CliEnvironment, type ColorChoice } from './context.js';
+import type { Config, ParsedFlags } from './settings.js';
+
+export type CommandResult = ExitCode;
+
+/** What every command handler receives. */
+export interface CommandInput {
+  ctx: Context;
+  flags: ParsedFlags;
+  config: Config;
+  /** Tokens commander did not recognise (predict's feature flags) and positional arguments. */
+  args: string[];
+}
+
+function lastColorFlag(argv: readonly string[]): ColorChoice {
+  let choice: ColorChoice;
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (arg === '--color') choice = true;
+    else if (arg === '--no-color') choice = false;
+  }
+  return choice;
+}
+
+function flagsOf(command: Command): ParsedFlags {
+  const values = command.optsWithGlobals();
+  return { values, source: (key) => command.getOptionValueSourceWithGlobals(key) };
+}
+
+type Handler = (input: CommandInput) => Promise<CommandResult>;
+
+export async function main(argv: readonly string[], environment: Partial<CliEnvironment> = {}): Promise<number> {
+  const io: CliEnvironment = {
+    stdin: environment.stdin ?? process.stdin,
+    stdout: environment.stdout ?? process.stdout,
+    stderr: environment.stderr ?? process.stderr,
+    env: environment.env ?? process.env,
+    cwd: environment.cwd ?? process.cwd(),
+  };
+  const debug = argv.includes('--debug') || io.env.IRIS_DEBUG === '1';
+  const ctx = new Context(io, lastColorFlag(argv), debug);
+  let exitCode: number = 0;
+
+  const run = (load: () => Promise<{ run: Handler }>) =>
+    async function (this: Command) {
+      const command = this;
+      const { loadSettingsConfig } = await import('./load-config.js');
+      const config = await loadSettingsConfig(command.optsWithGlobals().config as string | undefined, io.cwd);
+      if (lastColorFlag(argv) === undefined && config.top.color !== undefined) ctx.setColor(config.top.color);
+      const { run: handler } = await load();
+      exitCode = await handler({ ctx, flags: flagsOf(command), config, args: command.args });
+    };
+
+  const program = new Command('iris')
+    .description('Train, evaluate and apply a scikit-learn-compatible Perceptron on CSV data.')
+    .version(packageInfo().version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .option('--color', 'force colour on')
+    .option('--no-color', 'turn colour off')
+    .option('--config <file>', 'read settings from this file instead of searching for .irisrc and friends')
+    .option('--debug', 'print stack traces for errors (also IRIS_DEBUG=1)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: () => {},
+    });
+
+  program
+    .command('train')
+    .description('train a Perceptron (split, scale, fit) and write the model artifact')
+    .option('-d, --data <path>', 'labelled CSV with a header row; - reads stdin (default: the bundled Iris CSV)')
+    .option('-t, --target <column>', 'the label column (default: the last column)')
+    .option('-f, --features <a,b,...>', 'feature columns, in this order (default: every column but the target)')
+    .option('--test-size <n>', 'a fraction in (0, 1) or a whole number of test rows (default: 0.3)')
+    .option('--seed <int>', 'random_state of the split and the perceptron (default: 0)')
+    .option('--stratify', 'keep class proportions in the split (stratify=y)')
+    .option('--no-split-shuffle', 'do not shuffle before splitting: the last rows are the test set')
+    .option('--max-iter <int>', 'maximum number of epochs (default: 40)')
+    .option('--eta0 <x>', 'learning rate (default: 0.1)')
+    .option('--tol <x|none>', 'stopping tolerance; none runs all max-iter epochs (default: 0.001)')
+    .option('--n-iter-no-change <int>', 'epochs without improvement before stopping (default: 5)')
+    .option('--no-shuffle', 'do not shuffle the training rows between epochs')
+    .option('-o, --out <path>', 'where to write the model artifact (default: model.json)')
+    .option('--json', 'print the training report as one JSON document')
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(run(() => import('./commands/train.js')));
+
+  const predict = program
+    .command('predict')
+    .description('predict the class of one row given as flags, or of CSV rows streamed on stdin')
+    .usage('[options] [--<feature> <number> ...]')
+    .option('-m, --model <path>', 'the model artifact (default: model.json)')
+    .addOption(
+      new Option('-F, --feature <name=value>', 'a feature value by its exact column name; repeatable').argParser(
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+      ),
+    )
+    .option('-i, --input <path>', 'CSV rows to score when no feature flags are given; - is stdin (default: stdin)')
+    .option('--format <fmt>', 'text, csv, jsonl or json (default: text)')
+    .option('--json', 'same as --format json')
+    .option('--scores', 'add the decision function')
+    .option('--with-input', 'repeat the input columns before the prediction')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(run(() => import('./commands/predict.js')));
+
+  program
+    .command('evaluate')
+    .description('score a model on labelled rows and apply quality gates (exit 1 when one fails)')
+    .option('-m, --model <path>', 'the model artifact (default: model.json)')
+    .option('-d, --data <path>', "labelled CSV; - is stdin (default: the model's own held-out test split)")
+    .option('--min-accuracy <x>', 'gate: fail when accuracy is below x')
+    .option('--min-f1 <x>', 'gate: fail when macro F1 is below x')
+    .option('--baseline <path>', 'a second model scored on the same rows')
+    .option('--max-drop <x>', "with --baseline: fail when accuracy falls more than x below the baseline's (default: 0)")
+    .option('--format <fmt>', 'text, json, junit or markdown (default: text)')
+    .option('--json', 'same as --format json')
+    .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code')
+    .action(run(() => import('./commands/evaluate.js')));
+
+  program
+    .command('inspect')
+    .description('show what a model artifact holds, and whether its checksum verifies')
+    .argument('[model]', 'the model artifact (default: model.json)')
+    .option('-m, --model <path>', 'the model artifact, as a flag')
+    .option('--json', "print the artifact's fields as JSON, plus checksumVerified")
+    .action(run(() => import('./commands/inspect.js')));
+
+  try {
+    if (argv[0] === 'predict' && argv.some((arg) => arg === '--help' || arg === '-h')) {
+      const { modelHelpText } = await import('./commands/predict.js');
+      predict.addHelpText('after', await modelHelpText(argv.slice(1), io));
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(ctx, error);
+  }
+}
+
+function reportError(ctx: Context, error: unknown): number {
+  const stderr = ctx.io.stderr;
+  const label = ctx.err.red('iris: error:');
+  if (error instanceof CommanderError) {
+    // Help and version end with code 0; `iris` alone prints help as an error: a missing command is a usage error.
+    if (error.exitCode === 0) return 0;
+    if (error.code === 'commander.help') return 2;
+    stderr.write(`${label} ${error.message.replace(/^error: /, '')}\n`);
+    stderr.write(`${ctx.err.dim('iris: hint:')} run \`iris --help\` or \`iris <command> --help\` for the options\n`);
+    return 2;
+  }
+  if (isIrisError(error)) {
+    stderr.write(`${label} ${error.message}\n`);
+    if (error.hint !== undefined) stderr.write(`${ctx.err.dim('iris: hint:')} ${error.hint}\n`);
+    if (ctx.debug && error.stack !== undefined) stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  stderr.write(`${label} internal error: ${message}\n`);
+  stderr.write(
+    `${ctx.err.dim('iris: hint:')} this is a bug in iris; please report it with the command you ran` +
+      `${ctx.debug ? '' : ' and the output of the same command with --debug'}\n`,
+  );
+  if (ctx.debug && error instanceof Error && error.stack !== undefined) stderr.write(`${error.stack}\n`);
+  return 70;
+}

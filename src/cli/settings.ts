@@ -1,0 +1,207 @@
+/**
+ * The option table shared by flags and the configuration file, so that a value means the same wherever it
+ * comes from, and the one precedence rule: flags > config file > built-in defaults.
+ */
+import { UsageError } from '../core/errors.js';
+import { isNumericLabel } from '../core/labels.js';
+
+/** Thrown by a value parser; the caller adds where the value came from. */
+class InvalidValue extends Error {}
+
+type Parse<T> = (value: unknown) => T;
+
+const WHOLE = /^[+-]?\d+$/;
+
+function numberFrom(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && isNumericLabel(value)) return Number(value);
+  throw new InvalidValue(`${JSON.stringify(value)} is not a number`);
+}
+
+function wholeFrom(value: unknown): number {
+  if (typeof value === 'string' && !WHOLE.test(value.trim())) {
+    throw new InvalidValue(`${JSON.stringify(value)} is not a whole number`);
+  }
+  const n = numberFrom(value);
+  if (!Number.isSafeInteger(n)) throw new InvalidValue(`${JSON.stringify(value)} is not a whole number`);
+  return n;
+}
+
+const str: Parse<string> = (value) => {
+  if (typeof value !== 'string' || value === '') throw new InvalidValue('expected a non-empty string');
+  return value;
+};
+
+const bool: Parse<boolean> = (value) => {
+  if (typeof value !== 'boolean') throw new InvalidValue(`expected true or false, got ${JSON.stringify(value)}`);
+  return value;
+};
+
+const atLeastOne: Parse<number> = (value) => {
+  const n = wholeFrom(value);
+  if (n < 1) throw new InvalidValue(`must be a whole number of at least 1, got ${n}`);
+  return n;
+};
+
+const seed: Parse<number> = (value) => {
+  const n = wholeFrom(value);
+  if (n < 0 || n > 4294967295) throw new InvalidValue(`must be a whole number from 0 to 4294967295, got ${n}`);
+  return n;
+};
+
+const positive: Parse<number> = (value) => {
+  const n = numberFrom(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidValue(`must be a number greater than 0, got ${JSON.stringify(value)}`);
+  return n;
+};
+
+const nonNegative: Parse<number> = (value) => {
+  const n = numberFrom(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidValue(`must be a number of at least 0, got ${JSON.stringify(value)}`);
+  return n;
+};
+
+const unitInterval: Parse<number> = (value) => {
+  const n = numberFrom(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidValue(`must be a number from 0 to 1, got ${JSON.stringify(value)}`);
+  return n;
+};
+
+/** A fraction in (0, 1), or a whole number of rows; "1.0" is a fraction (and out of range), as 1.0 is in Python. */
+const testSize: Parse<number> = (value) => {
+  const isCount = typeof value === 'string' ? WHOLE.test(value.trim()) : Number.isInteger(value);
+  const n = numberFrom(value);
+  if (isCount && n >= 1) return n;
+  if (!isCount && n > 0 && n < 1) return n;
+  throw new InvalidValue(`must be a fraction in (0, 1) or a whole number of rows of at least 1, got ${JSON.stringify(value)}`);
+};
+
+const tol: Parse<number | null> = (value) => {
+  if (value === null || value === 'none') return null;
+  return nonNegative(value);
+};
+
+const featureList: Parse<string[]> = (value) => {
+  const items = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
+  if (!Array.isArray(items) || items.length === 0 || items.some((s) => typeof s !== 'string' || s === '')) {
+    throw new InvalidValue('expected column names separated by commas');
+  }
+  return items as string[];
+};
+
+function oneOf<T extends string>(...choices: T[]): Parse<T> {
+  return (value) => {
+    if (typeof value === 'string' && (choices as string[]).includes(value)) return value as T;
+    throw new InvalidValue(`must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+  };
+}
+
+export const PREDICT_FORMATS = ['text', 'csv', 'jsonl', 'json'] as const;
+export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown'] as const;
+
+const TABLES = {
+  train: {
+    data: str, target: str, features: featureList, testSize, seed, stratify: bool, splitShuffle: bool,
+    maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, out: str, json: bool, quiet: bool,
+  },
+  predict: {
+    model: str, input: str, format: oneOf(...PREDICT_FORMATS), scores: bool, withInput: bool, json: bool,
+  },
+  evaluate: {
+    model: str, data: str, minAccuracy: unitInterval, minF1: unitInterval, baseline: str, maxDrop: nonNegative,
+    format: oneOf(...EVALUATE_FORMATS), json: bool, quiet: bool,
+  },
+  inspect: { model: str, json: bool },
+} as const;
+
+export type CommandName = keyof typeof TABLES;
+type Table<C extends CommandName> = (typeof TABLES)[C];
+export type Settings<C extends CommandName> = { [K in keyof Table<C>]?: Table<C>[K] extends Parse<infer T> ? T : never };
+
+const TOP_LEVEL: Record<string, Parse<unknown>> = { model: str, color: bool };
+
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** The validated configuration: top-level keys plus one group per command. */
+export interface Config {
+  filepath: string | undefined;
+  top: { model?: string; color?: boolean };
+  groups: Partial<Record<CommandName, Record<string, unknown>>>;
+}
+
+export const EMPTY_CONFIG: Config = { filepath: undefined, top: {}, groups: {} };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Validates every key of a loaded configuration: an unknown key or a bad value is exit 2 naming the file and key. */
+export function validateConfig(filepath: string | undefined, raw: unknown): Config {
+  if (filepath === undefined) return EMPTY_CONFIG;
+  const fail = (key: string, problem: string) =>
+    new UsageError(`config ${filepath}: ${key}: ${problem}`, { hint: 'see the Configuration section of the README for the keys' });
+  if (!isPlainObject(raw)) throw fail('(top level)', 'expected an object of settings');
+  const config: Config = { filepath, top: {}, groups: {} };
+  for (const [key, value] of Object.entries(raw)) {
+    if (key in TABLES) {
+      const table = TABLES[key as CommandName] as Record<string, Parse<unknown>>;
+      if (!isPlainObject(value)) throw fail(key, 'expected an object of settings');
+      const group: Record<string, unknown> = {};
+      for (const [name, item] of Object.entries(value)) {
+        const parse = Object.hasOwn(table, name) ? table[name] : undefined;
+        if (parse === undefined) throw fail(`${key}.${name}`, `unknown key (known: ${Object.keys(table).join(', ')})`);
+        try {
+          group[name] = parse(item);
+        } catch (error) {
+          if (error instanceof InvalidValue) throw fail(`${key}.${name}`, error.message);
+          throw error;
+        }
+      }
+      config.groups[key as CommandName] = group;
+    } else if (Object.hasOwn(TOP_LEVEL, key)) {
+      try {
+        (config.top as Record<string, unknown>)[key] = (TOP_LEVEL[key] as Parse<unknown>)(value);
+      } catch (error) {
+        if (error instanceof InvalidValue) throw fail(key, error.message);
+        throw error;
+      }
+    } else {
+      throw fail(key, `unknown key (known: ${[...Object.keys(TOP_LEVEL), ...Object.keys(TABLES)].join(', ')})`);
+    }
+  }
+  return config;
+}
+
+/** What commander parsed, with where each value came from. */
+export interface ParsedFlags {
+  values: Record<string, unknown>;
+  /** commander's getOptionValueSource: 'cli' for values the user typed. */
+  source(key: string): string | undefined;
+}
+
+/**
+ * Merges flags (typed by the user, validated here), then the config file's group for the command, then the
+ * built-in defaults the caller applies. Returns only the keys that were set somewhere.
+ */
+export function resolveSettings<C extends CommandName>(command: C, flags: ParsedFlags, config: Config): Settings<C> {
+  const table = TABLES[command] as Record<string, Parse<unknown>>;
+  const group: Record<string, unknown> = config.groups[command] ?? {};
+  const settings: Record<string, unknown> = {};
+  for (const [key, parse] of Object.entries(table)) {
+    if (flags.source(key) === 'cli' && flags.values[key] !== undefined) {
+      const raw = flags.values[key];
+      try {
+        settings[key] = parse(raw);
+      } catch (error) {
+        if (!(error instanceof InvalidValue)) throw error;
+        const shown = typeof raw === 'string' ? ` ${raw}` : '';
+        throw new UsageError(`--${kebab(key)}${shown}: ${error.message}`, { hint: `see iris ${command} --help` });
+      }
+    } else if (group[key] !== undefined) {
+      settings[key] = group[key];
+    }
+  }
+  return settings as Settings<C>;
+}

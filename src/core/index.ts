@@ -1,0 +1,10 @@
+/** The pure numeric core: no I/O, no process state; everything the CLI computes goes through here. */
+export * from './errors.js';
+export * from './types.js';
+export * from './random.js';
+export * from './labels.js';
+export * from './matrix.js';
+export * from './split.js';
+export * from './scaler.js';
+export * from './perceptron.js';
+export * from './metrics.js';
