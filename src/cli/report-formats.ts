@@ -65,7 +65,7 @@ export function renderJUnit(summary: EvaluationSummary, seconds: number): string
 }
 
 function md(text: string): string {
-  return text.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`);
+  return text.replace(/[|\\`*_[\]<]/g, (c) => `\\${c}`);
 }
 
 export function renderMarkdown(summary: EvaluationSummary): string {

@@ -131,7 +131,7 @@ function trainOne(
   let epoch = 0;
   for (; epoch < maxIter; epoch++) {
     let sumloss = 0.0;
-    if (shuffle) { for (let i = 0; i < n; i++) index[i] = i; datasetShuffle(index, seed); }
+    if (shuffle) datasetShuffle(index, seed);
     for (let k = 0; k < n; k++) {
       const i = index[k]!;
       const row = i * d;
