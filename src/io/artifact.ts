@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import nodePath from 'node:path';
 import { ModelError } from '../core/errors.js';
+import type { PerceptronParams } from '../core/perceptron.js';
 import { CanonicalJsonError, canonicalJson, formatPath } from './canonical-json.js';
 import { writeFileAtomic } from './atomic-write.js';
 
@@ -34,15 +35,8 @@ export const MAX_CLASSES = 10_000;
 export const MAX_FEATURES = 100_000;
 export const MAX_COEF_NUMBERS = 10_000_000;
 
-export interface PerceptronParamsJson {
-  maxIter: number;
-  eta0: number;
-  tol: number | null;
-  nIterNoChange: number;
-  shuffle: boolean;
-  fitIntercept: boolean;
-  randomState: number;
-}
+/** The hyperparameters are stored exactly as the core takes them. */
+export type PerceptronParamsJson = PerceptronParams;
 
 export interface SplitJson {
   testSize: number;

@@ -70,6 +70,8 @@ export interface FeatureRowsOptions {
   keepRaw?: boolean;
   /** Internal (tests, benchmarks): force the csv-parse path. Default 'auto'. */
   parser?: ParserChoice;
+  /** A record longer than this is an error (an open quote must not fill the memory). Default 64 MiB. */
+  maxRecordBytes?: number;
 }
 
 export interface FeatureRows {
@@ -81,6 +83,8 @@ export interface FeatureRows {
 const STDIN = '<stdin>';
 /** The labelled reader feeds the engine slices of about this size, cut at line ends. */
 const SLICE_BYTES = 1 << 20;
+/** Streams: the longest record accepted. */
+const MAX_RECORD_BYTES = 64 << 20;
 
 // -------------------------------------------------------------------------------------------------
 // Paths and streams
@@ -393,6 +397,7 @@ class StreamedFeatureRows implements FeatureRows {
     this.engine = new CsvEngine({
       source: options.source,
       keepRaw: options.keepRaw === true,
+      maxRecordBytes: options.maxRecordBytes ?? MAX_RECORD_BYTES,
       parser: options.parser ?? 'auto',
       first: (fields, line) =>
         featureLayout(options.source, options.features, fields, line, (columns) => (this.columns = columns)),

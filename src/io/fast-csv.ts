@@ -18,7 +18,8 @@
  * line holding nothing but spaces and tabs is blank and skipped (as pandas does); a UTF-8 BOM at
  * the very start is dropped; the last record may lack its line end.
  */
-import { CsvError, parse as csvParseSync, type Options } from 'csv-parse/sync';
+import { CsvError, Parser, type Options } from 'csv-parse';
+import { parse as csvParseSync } from 'csv-parse/sync';
 import { DataError, IrisError } from '../core/errors.js';
 import { classifyBadValue, parseNumber, scan, scanDecimal, skipField } from './numbers.js';
 
@@ -61,6 +62,8 @@ export interface EngineOptions {
   checkNul?: boolean;
   /** Initial row capacity (the labelled reader knows the number of lines). */
   expectedRows?: number;
+  /** Refuse a record that grows past this many bytes (streams); 0 = no limit. */
+  maxRecordBytes?: number;
 }
 
 const BLANK = /^[ \t]*$/;
@@ -238,6 +241,51 @@ const CSV_PARSE_OPTIONS: Options = {
   skip_empty_lines: true,
 };
 
+/**
+ * csv-parse's record-level API (`Parser#api`, the object its own stream and sync wrappers drive).
+ * Used directly because it reports each record's end offset (`info.bytes`) without the cost of an
+ * `on_record` context object per record (which makes csv-parse several times slower). Falls back
+ * to the documented `on_record` option if a future version hides it.
+ */
+interface CsvParseApi {
+  info: { bytes: number };
+  parse(
+    buf: Buffer | undefined,
+    end: boolean,
+    push: (record: string[]) => void,
+    close: () => void,
+  ): Error | undefined;
+}
+
+function csvParseApi(): CsvParseApi | null {
+  const api = (new Parser(CSV_PARSE_OPTIONS) as unknown as { api?: Partial<CsvParseApi> }).api;
+  return api !== undefined && typeof api.parse === 'function' && typeof api.info?.bytes === 'number'
+    ? (api as CsvParseApi)
+    : null;
+}
+
+/** Run csv-parse over a buffer of complete records, calling `onRecord` with each record's end offset. */
+function runCsvParse(segment: Buffer, onRecord: (record: string[], end: number) => void): void {
+  const api = csvParseApi();
+  if (api !== null) {
+    const error = api.parse(
+      segment,
+      true,
+      (record) => onRecord(record, api.info.bytes),
+      () => undefined,
+    );
+    if (error !== undefined) throw error;
+    return;
+  }
+  csvParseSync(segment, {
+    ...CSV_PARSE_OPTIONS,
+    on_record: (record: string[], info) => {
+      onRecord(record, info.bytes);
+      return null;
+    },
+  });
+}
+
 export class CsvEngine {
   readonly source: string;
   layout: Layout | null = null;
@@ -268,6 +316,7 @@ export class CsvEngine {
   private quoteScanned = 0;
   private readonly labelCache = new LabelCache();
   private readonly expectedRows: number;
+  private readonly maxRecordBytes: number;
 
   constructor(options: EngineOptions) {
     this.source = options.source;
@@ -276,6 +325,7 @@ export class CsvEngine {
     this.forceCsvParse = options.parser === 'csv-parse';
     this.checkNul = options.checkNul !== false;
     this.expectedRows = options.expectedRows ?? 256;
+    this.maxRecordBytes = options.maxRecordBytes ?? 0;
   }
 
   /** Feed a chunk; every record it completes is parsed now. Errors land in `this.error`. */
@@ -299,6 +349,19 @@ export class CsvEngine {
   /** End of input: parse the last record, if any. */
   end(): void {
     this.drain(true);
+  }
+
+  /** A record that never ends (an open quote, or not a CSV file) must not fill the memory. */
+  private checkRecordSize(): void {
+    if (this.maxRecordBytes > 0 && this.pendingLength > this.maxRecordBytes) {
+      const limit = this.maxRecordBytes;
+      const size = limit % (1 << 20) === 0 ? `${limit / (1 << 20)} MiB` : `${limit} bytes`;
+      throw new DataError(`${this.source}:${this.line}: a record longer than ${size}`, {
+        hint: this.pendingHasQuote
+          ? 'a quoted field seems to be left open: check the quotes on this line'
+          : 'is this a CSV file with one record a line?',
+      });
+    }
   }
 
   /** Stop with an error that came from outside (a read error). */
@@ -329,10 +392,26 @@ export class CsvEngine {
         this.started = true;
       }
       if (this.pendingLength === 0) return;
-      if (!final && !this.pendingHasLf) return;
-      const data = this.joinPending();
+      if (!final && !this.pendingHasLf) {
+        this.checkRecordSize();
+        return;
+      }
       const useCsvParse = this.forceCsvParse || this.pendingHasQuote;
-      const consumed = useCsvParse ? this.viaCsvParse(data, final) : this.viaFastPath(data, final);
+      let boundary = 0;
+      if (useCsvParse && !final) {
+        // Find the end of the last complete record before joining any chunks, so that a long
+        // quoted field arriving in many chunks is neither copied nor scanned again and again.
+        boundary = this.pendingBoundary();
+        if (boundary === 0) {
+          this.pendingHasLf = false;
+          this.checkRecordSize();
+          return;
+        }
+      }
+      const data = this.joinPending();
+      const consumed = useCsvParse
+        ? this.viaCsvParse(data, final ? data.length : boundary)
+        : this.viaFastPath(data, final);
       const rest = consumed === 0 ? data : data.subarray(consumed);
       this.pending = rest.length === 0 ? [] : [rest];
       this.pendingLength = rest.length;
@@ -498,13 +577,30 @@ export class CsvEngine {
    * The offset just after the last complete record in `data`, found by a quote-aware scan that
    * follows csv-parse's grammar (a quote opens a quoted field only at the start of a field; inside
    * one, `""` is a quote and `"` followed by anything else closes it). Resumes where the previous
-   * call stopped, so a long quoted field that spans many chunks is scanned once.
+   * call stopped (`quoteScanned`, `quoteState`), so a long quoted field that spans many chunks is
+   * scanned once. Returns an offset into the pending bytes, or 0.
    */
-  private recordBoundary(data: Buffer): number {
+  private pendingBoundary(): number {
+    let boundary = 0;
+    let offset = 0;
+    for (const chunk of this.pending) {
+      const end = offset + chunk.length;
+      if (end > this.quoteScanned) {
+        const local = this.scanChunk(chunk, this.quoteScanned - offset);
+        if (local > 0) boundary = offset + local;
+        this.quoteScanned = end;
+      }
+      offset = end;
+    }
+    return boundary;
+  }
+
+  /** Scan `data` from `from` on; returns the offset after the last record end in it, or 0. */
+  private scanChunk(data: Buffer, from: number): number {
     let state = this.quoteState;
     let boundary = 0;
     const n = data.length;
-    for (let i = this.quoteScanned; i < n; i++) {
+    for (let i = from; i < n; i++) {
       const c = data[i]!;
       switch (state) {
         case FIELD_START:
@@ -538,13 +634,12 @@ export class CsvEngine {
       }
     }
     this.quoteState = state;
-    this.quoteScanned = n;
     return boundary;
   }
 
-  private viaCsvParse(data: Buffer, final: boolean): number {
+  /** Parse the complete records in data[0, boundary) with csv-parse; returns `boundary`. */
+  private viaCsvParse(data: Buffer, boundary: number): number {
     csvPathStats.csvParse++;
-    const boundary = final ? data.length : this.recordBoundary(data);
     if (boundary === 0) return 0;
     const segment = boundary === data.length ? data : data.subarray(0, boundary);
     let cursor = 0;
@@ -573,22 +668,17 @@ export class CsvEngine {
       return count;
     };
     try {
-      csvParseSync(segment, {
-        ...CSV_PARSE_OPTIONS,
-        on_record: (record: string[], info) => {
-          const end = info.bytes;
-          skipEmptyLines();
-          const start = cursor;
-          const startLine = line;
-          line += countLf(cursor, end);
-          cursor = end;
-          const only = record.length === 1 ? record[0]! : undefined;
-          if (only !== undefined && BLANK.test(only) && segment.subarray(start, end).indexOf(34) === -1) {
-            return null; // a blank line (spaces and tabs only)
-          }
-          this.record(record, startLine);
-          return null;
-        },
+      runCsvParse(segment, (record, end) => {
+        skipEmptyLines();
+        const start = cursor;
+        const startLine = line;
+        line += countLf(cursor, end);
+        cursor = end;
+        const only = record.length === 1 ? record[0]! : undefined;
+        if (only !== undefined && BLANK.test(only) && segment.subarray(start, end).indexOf(34) === -1) {
+          return; // a blank line (spaces and tabs only)
+        }
+        this.record(record, startLine);
       });
     } catch (error) {
       if (error instanceof IrisError || !(error instanceof CsvError)) throw error;

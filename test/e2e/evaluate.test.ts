@@ -1,33 +1,16 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { IRIS_CSV, REFERENCE, iris, relDiff, tempDir, testRowsCsv, type ReferenceCase } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { IRIS_CSV, REFERENCE, expectReferenceMetrics, iris, tempDir, testRowsCsv, trainReferenceModels, type ReferenceCase } from '../helpers/cli.js';
 
 const dir = tempDir();
-const modelOf = (refCase: ReferenceCase) => join(dir, `${refCase.name}.json`);
+const modelOf = trainReferenceModels(dir);
 const byName = (name: string) => REFERENCE.cases.find((c) => c.name === name) as ReferenceCase;
 
-beforeAll(async () => {
-  await Promise.all(
-    REFERENCE.cases.map(async (refCase) => {
-      const { exitCode, stderr } = await iris(['train', '--data', IRIS_CSV, '--out', modelOf(refCase), '-q', ...refCase.cli]);
-      if (exitCode !== 0) throw new Error(stderr);
-    }),
-  );
-}, 60_000);
-
-function expectReferenceMetrics(report: any, refCase: ReferenceCase) {
+function expectEvaluation(report: any, refCase: ReferenceCase) {
   expect(report.n).toBe(refCase.split.test.length);
-  expect(report.accuracy).toBe(refCase.accuracy);
-  expect(report.misclassified).toBe(refCase.misclassified);
-  expect(report.confusionMatrix).toEqual(refCase.confusion_matrix);
-  for (const [label, scores] of Object.entries(refCase.per_class)) {
-    expect(report.perClass[label].support).toBe(scores.support);
-    for (const key of ['precision', 'recall', 'f1'] as const) {
-      expect(relDiff(report.perClass[label][key], scores[key])).toBeLessThanOrEqual(1e-12);
-    }
-  }
+  expectReferenceMetrics(report, refCase);
 }
 
 describe.each(REFERENCE.cases.map((c) => [c.name, c] as const))('reference case %s', (_name, refCase) => {
@@ -36,7 +19,7 @@ describe.each(REFERENCE.cases.map((c) => [c.name, c] as const))('reference case 
     expect(stderr).toBe('');
     expect(exitCode).toBe(0);
     const report = JSON.parse(stdout);
-    expectReferenceMetrics(report, refCase);
+    expectEvaluation(report, refCase);
     expect(report).toMatchObject({ gates: [], passed: true });
   });
 
@@ -45,7 +28,7 @@ describe.each(REFERENCE.cases.map((c) => [c.name, c] as const))('reference case 
     writeFileSync(file, testRowsCsv(refCase, { target: true }));
     const { exitCode, stdout } = await iris(['evaluate', '-m', modelOf(refCase), '--data', file, '--format', 'json']);
     expect(exitCode).toBe(0);
-    expectReferenceMetrics(JSON.parse(stdout), refCase);
+    expectEvaluation(JSON.parse(stdout), refCase);
   });
 });
 

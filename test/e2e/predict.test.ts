@@ -1,11 +1,11 @@
 import { execa } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, IRIS_CSV, REFERENCE, cleanEnv, iris, relDiff, tempDir, testRowsCsv, type ReferenceCase } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { BIN, IRIS_CSV, REFERENCE, cleanEnv, iris, relDiff, tempDir, testRowsCsv, trainReferenceModels, type ReferenceCase } from '../helpers/cli.js';
 
 const dir = tempDir();
-const modelOf = (refCase: ReferenceCase) => join(dir, `${refCase.name}.json`);
+const modelOf = trainReferenceModels(dir);
 const FLAG = (feature: string) => `--${feature.replace(/_/g, '-')}`;
 const dataRows = readFileSync(IRIS_CSV, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
 const columns = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
@@ -14,15 +14,6 @@ function expectScores(actual: number[], expected: number[]) {
   expect(actual).toHaveLength(expected.length);
   actual.forEach((v, k) => expect(relDiff(v, expected[k] as number)).toBeLessThanOrEqual(1e-12));
 }
-
-beforeAll(async () => {
-  await Promise.all(
-    REFERENCE.cases.map(async (refCase) => {
-      const { exitCode, stderr } = await iris(['train', '--data', IRIS_CSV, '--out', modelOf(refCase), '-q', ...refCase.cli]);
-      if (exitCode !== 0) throw new Error(stderr);
-    }),
-  );
-}, 60_000);
 
 describe.each(REFERENCE.cases.map((c) => [c.name, c] as const))('reference case %s', (_name, refCase) => {
   it('feature flags give the reference prediction of test rows', async () => {

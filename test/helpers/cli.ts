@@ -1,36 +1,16 @@
 import { execa, type Options } from 'execa';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { ROOT, loadReference, type ReferenceCase } from './iris.js';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { ROOT, type ReferenceCase };
+
 export const BIN = join(ROOT, 'bin', 'iris.js');
 export const IRIS_CSV = join(ROOT, 'data', 'iris.csv');
 
-export interface ReferenceCase {
-  name: string;
-  cli: string[];
-  target: string;
-  features: string[];
-  classes: string[];
-  split: { train: number[]; test: number[] };
-  scaler: { mean: number[]; scale: number[] };
-  coef: number[][];
-  intercept: number[];
-  n_iter: number;
-  test_predictions: string[];
-  test_decision_function: number[][] | number[];
-  accuracy: number;
-  misclassified: number;
-  confusion_matrix: number[][];
-  per_class: Record<string, { precision: number; recall: number; f1: number; support: number }>;
-}
-
-export const REFERENCE: { cases: ReferenceCase[] } = JSON.parse(
-  readFileSync(join(ROOT, 'fixtures', 'reference', 'iris-sklearn.json'), 'utf8'),
-);
+export const REFERENCE = { cases: loadReference() };
 
 /** An environment without the colour and CI variables of the machine running the tests. */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -89,4 +69,34 @@ export function testRowsCsv(
     return outColumns.map((c) => (c === 'id' ? `row${index}` : (row[columns.indexOf(c)] as string))).join(',');
   });
   return `${header ? `${outColumns.join(',')}\n` : ''}${body.join('\n')}\n`;
+}
+
+/** Trains one model per reference case into `dir` (as `<case name>.json`) before the tests of a file. */
+export function trainReferenceModels(dir: string): (refCase: ReferenceCase) => string {
+  const modelOf = (refCase: ReferenceCase) => join(dir, `${refCase.name}.json`);
+  beforeAll(async () => {
+    await Promise.all(
+      REFERENCE.cases.map(async (refCase) => {
+        const { exitCode, stderr } = await iris(['train', '--data', IRIS_CSV, '--out', modelOf(refCase), '-q', ...refCase.cli]);
+        if (exitCode !== 0) throw new Error(stderr);
+      }),
+    );
+  }, 60_000);
+  return modelOf;
+}
+
+/** Test metrics as the CLI prints them (train --json, evaluate --json) against scikit-learn's. */
+export function expectReferenceMetrics(
+  metrics: { accuracy: number; misclassified: number; confusionMatrix: number[][]; perClass: Record<string, Record<string, number>> },
+  refCase: ReferenceCase,
+): void {
+  expect(metrics.accuracy).toBe(refCase.accuracy);
+  expect(metrics.misclassified).toBe(refCase.misclassified);
+  expect(metrics.confusionMatrix).toEqual(refCase.confusion_matrix);
+  for (const [label, scores] of Object.entries(refCase.per_class)) {
+    expect(metrics.perClass[label]?.support).toBe(scores.support);
+    for (const key of ['precision', 'recall', 'f1'] as const) {
+      expect(relDiff(metrics.perClass[label]?.[key] as number, scores[key])).toBeLessThanOrEqual(1e-12);
+    }
+  }
 }

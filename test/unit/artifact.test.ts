@@ -8,6 +8,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DataError, IrisError, ModelError } from '../../src/core/errors.js';
+import { loadReference } from '../helpers/iris.js';
 import {
   MAX_JSON_DEPTH,
   MAX_MODEL_FILE_BYTES,
@@ -42,17 +43,7 @@ function tmpPath(name = 'model.json'): string {
   return join(sub, name);
 }
 
-interface RefCase {
-  target: string;
-  features: string[];
-  classes: string[];
-  split: { train: number[]; test: number[] };
-  scaler: { mean: number[]; scale: number[] };
-  coef: number[][];
-  intercept: number[];
-  n_iter: number;
-}
-const REF = (JSON.parse(readFileSync(join(ROOT, 'fixtures', 'reference', 'iris-sklearn.json'), 'utf8')) as { cases: RefCase[] }).cases[0]!;
+const REF = loadReference()[0]!;
 
 /** A typical artifact: the scikit-learn reference model for the bundled Iris data (3 classes, 4 features). */
 function irisBody(): ModelArtifactBodyV1 {

@@ -66,7 +66,12 @@ describe('fitStandardScaler', () => {
   });
 
   it('leaves the rounding error of the mean in a constant column, as sklearn does', () => {
-    const M = matrix(new Float64Array(150).fill(5.1), 150, 1);
+    const data = new Float64Array(300);
+    for (let i = 0; i < 150; i++) {
+      data[2 * i] = 5.1;
+      data[2 * i + 1] = i;
+    }
+    const M = matrix(data, 150, 2);
     const s = fitStandardScaler(M);
     expect(s.mean[0]).toBe(5.100000000000014);
     expect(s.variance[0]).toBe(0);
