@@ -56,3 +56,34 @@ describe('iris conventions', () => {
     });
   });
 });
+
+describe('configuration lookup', () => {
+  it('finds package.json#iris and .config/irisrc.json as cosmiconfig does', async () => {
+    const a = join(dir, 'pkg');
+    mkdirSync(a);
+    writeFileSync(join(a, 'package.json'), JSON.stringify({ name: 'x', iris: { train: { testSize: 10 } } }));
+    const ra = await iris(['train', '--json'], { cwd: a });
+    expect(ra.exitCode).toBe(0);
+    expect(JSON.parse(ra.stdout).split.test).toBe(10);
+    const b = join(dir, 'dotconfig');
+    mkdirSync(join(b, '.config'), { recursive: true });
+    writeFileSync(join(b, '.config', 'irisrc.json'), JSON.stringify({ train: { testSize: 20 } }));
+    const rb = await iris(['train', '--json'], { cwd: b });
+    expect(JSON.parse(rb.stdout).split.test).toBe(20);
+  });
+
+  it('a package.json without an iris key is no configuration', async () => {
+    const c = join(dir, 'plainpkg');
+    mkdirSync(c);
+    writeFileSync(join(c, 'package.json'), JSON.stringify({ name: 'x' }));
+    const rc = await iris(['train', '--json'], { cwd: c });
+    expect(rc.exitCode).toBe(0);
+    expect(JSON.parse(rc.stdout).split.test).toBe(45);
+  });
+
+  it('a missing --config file is exit 2', async () => {
+    const { exitCode, stderr } = await iris(['--config', join(dir, 'absent.json'), 'train']);
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(/^iris: error: config .*absent\.json: no such file/);
+  });
+});

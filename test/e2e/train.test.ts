@@ -1,9 +1,13 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { IRIS_CSV, REFERENCE, expectReferenceMetrics, iris, relDiff, tempDir } from '../helpers/cli.js';
+import { IRIS_CSV, REFERENCE, ROOT, expectReferenceMetrics, iris, relDiff, tempDir } from '../helpers/cli.js';
 
 const dir = tempDir();
+const validateArtifact = new Ajv2020.default({ strict: true, allErrors: true }).compile(
+  JSON.parse(readFileSync(join(ROOT, 'schema', 'model-v1.json'), 'utf8')),
+);
 
 function readModel(path: string) {
   return JSON.parse(readFileSync(path, 'utf8'));
@@ -28,6 +32,7 @@ describe('iris train reproduces scikit-learn through the CLI', () => {
       expectReferenceMetrics(report.metrics.test, refCase);
 
       const model = readModel(out);
+      expect(validateArtifact(model), JSON.stringify(validateArtifact.errors)).toBe(true);
       expect(model.perceptron.nIter).toBe(refCase.n_iter);
       expect(model.training.split.testIndices).toEqual(refCase.split.test);
       const pairs: [number, number][] = [
