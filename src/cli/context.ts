@@ -1,4 +1,4 @@
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import type { Readable, Writable } from 'node:stream';
 
 /** The process surroundings a command runs in; tests can pass their own. */
@@ -25,6 +25,27 @@ export function colorLevel(choice: ColorChoice, env: CliEnvironment['env'], isTT
   return isTTY === true ? 1 : 0;
 }
 
+/**
+ * chalk is loaded only when some output may be coloured (see loadChalk): without colour, every style
+ * is this plain stand-in, which returns its text unchanged (as chalk does at level 0).
+ */
+let chalk: typeof import('chalk') | undefined;
+
+/** Loads chalk; main awaits it before it creates or re-colours a Context whose output may be coloured. */
+export async function loadChalk(): Promise<void> {
+  chalk ??= await import('chalk');
+}
+
+const PLAIN: ChalkInstance = new Proxy(Object.assign((...text: unknown[]) => text.join(' '), { level: 0 }), {
+  get: (target, key) => (key === 'level' ? 0 : key in Function.prototype ? Reflect.get(target, key) : PLAIN),
+}) as unknown as ChalkInstance;
+
+function painter(level: 0 | 1): ChalkInstance {
+  if (level === 0) return PLAIN;
+  if (chalk === undefined) throw new Error('internal: colour output needs loadChalk() first');
+  return new chalk.Chalk({ level });
+}
+
 export interface Spinner {
   update(text: string): void;
   stop(): void;
@@ -49,8 +70,8 @@ export class Context {
 
   /** Re-decides colour once the configuration file (which may set `color`) is known. */
   setColor(color: ColorChoice): void {
-    this.out = new Chalk({ level: colorLevel(color, this.io.env, this.io.stdout.isTTY) });
-    this.err = new Chalk({ level: colorLevel(color, this.io.env, this.io.stderr.isTTY) });
+    this.out = painter(colorLevel(color, this.io.env, this.io.stdout.isTTY));
+    this.err = painter(colorLevel(color, this.io.env, this.io.stderr.isTTY));
   }
 
   write(text: string): void {

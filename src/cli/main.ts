@@ -2,11 +2,16 @@
  * The command-line entry: commander wiring, and the one place where errors become exit codes.
  * Commands are imported lazily so that `iris --help` loads none of the numeric or CSV code.
  */
-import { Command, CommanderError, Option } from 'commander';
-import { isIrisError, type ExitCode } from '../core/errors.js';
+import { createRequire } from 'node:module';
+import { DataError, isIrisError, type ExitCode } from '../core/errors.js';
 import { packageInfo } from '../io/package-info.js';
-import { Context, type CliEnvironment, type ColorChoice } from './context.js';
+import { Context, colorLevel, loadChalk, type CliEnvironment, type ColorChoice } from './context.js';
 import type { Config, ParsedFlags } from './settings.js';
+
+// commander is a CommonJS package: required directly, it loads a few milliseconds sooner than
+// through its ES module wrapper, and start-up is most of what `iris --help` costs.
+const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof import('commander');
+type Command = import('commander').Command;
 
 export type CommandResult = ExitCode;
 
@@ -45,7 +50,11 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     cwd: environment.cwd ?? process.cwd(),
   };
   const debug = argv.includes('--debug') || io.env.IRIS_DEBUG === '1';
-  const ctx = new Context(io, lastColorFlag(argv), debug);
+  // chalk is loaded only when some output may be coloured: piped and NO_COLOR runs never load it.
+  const colorChoice = lastColorFlag(argv);
+  if (colorLevel(colorChoice, io.env, io.stdout.isTTY) + colorLevel(colorChoice, io.env, io.stderr.isTTY) > 0) await loadChalk();
+  const ctx = new Context(io, colorChoice, debug);
+  const output = watchOutput(io.stdout, io.stderr);
   let exitCode: number = 0;
 
   const run = (load: () => Promise<{ run: Handler }>) =>
@@ -53,7 +62,10 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
       const command = this;
       const { loadSettingsConfig } = await import('./load-config.js');
       const config = await loadSettingsConfig(command.optsWithGlobals().config as string | undefined, io.cwd);
-      if (lastColorFlag(argv) === undefined && config.top.color !== undefined) ctx.setColor(config.top.color);
+      if (colorChoice === undefined && config.top.color !== undefined) {
+        if (config.top.color) await loadChalk();
+        ctx.setColor(config.top.color);
+      }
       const { run: handler } = await load();
       exitCode = await handler({ ctx, flags: flagsOf(command), config, args: command.args });
     };
@@ -140,10 +152,53 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
       predict.addHelpText('after', await modelHelpText(argv.slice(1), io));
     }
     await program.parseAsync([...argv], { from: 'user' });
-    return exitCode;
+    await output.settle();
+    const failed = output.failure();
+    return failed === undefined ? exitCode : reportError(ctx, failed);
   } catch (error) {
-    return reportError(ctx, error);
+    await output.settle();
+    return reportError(ctx, output.failure() ?? error);
   }
+}
+
+/** Streams that already carry the permanent no-op 'error' listener of watchOutput. */
+const guardedStreams = new WeakSet<object>();
+
+/**
+ * Write errors of stdout and stderr arrive as 'error' events (on the next tick, or later for an
+ * asynchronous pipe), which would otherwise be uncaught: a stack trace and exit 1. A reader that
+ * goes away (EPIPE: `iris inspect | head -1`) ends the output quietly and the command keeps its own
+ * exit code; any other failure to write stdout (a full disk) is exit 3 naming stdout. Each stream
+ * keeps one no-op listener for good, so that an error after `main` returned is not fatal either.
+ */
+function watchOutput(stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream) {
+  let first: NodeJS.ErrnoException | undefined;
+  const onError = (error: NodeJS.ErrnoException) => {
+    first ??= error;
+  };
+  stdout.on('error', onError);
+  for (const stream of [stdout, stderr]) {
+    if (!guardedStreams.has(stream)) {
+      guardedStreams.add(stream);
+      stream.on('error', () => undefined);
+    }
+  }
+  return {
+    /** Lets the write errors of the last writes be emitted (process.nextTick), then stops recording. */
+    async settle(): Promise<void> {
+      await new Promise((resolve) => setImmediate(resolve));
+      stdout.off('error', onError);
+    },
+    /** A write error that must be reported (not EPIPE), as the DataError to report. */
+    failure(): DataError | undefined {
+      if (first === undefined || first.code === 'EPIPE') return undefined;
+      const reason = first.code === undefined ? first.message : `${first.message.replace(/^\w+: /, '').replace(/, write$/, '')} (${first.code})`;
+      return new DataError(`cannot write the output to stdout: ${reason}`, {
+        hint: 'check where stdout goes (a full disk, a closed file?)',
+        cause: first,
+      });
+    },
+  };
 }
 
 function reportError(ctx: Context, error: unknown): number {
@@ -153,8 +208,14 @@ function reportError(ctx: Context, error: unknown): number {
     // Help and version end with code 0; `iris` alone prints help as an error: a missing command is a usage error.
     if (error.exitCode === 0) return 0;
     if (error.code === 'commander.help') return 2;
-    stderr.write(`${label} ${error.message.replace(/^error: /, '')}\n`);
-    stderr.write(`${ctx.err.dim('iris: hint:')} run \`iris --help\` or \`iris <command> --help\` for the options\n`);
+    // commander puts its suggestion on a line of its own ("(Did you mean --min-f1?)"): it goes into the hint.
+    const [first = '', ...rest] = error.message.replace(/^error: /, '').split('\n');
+    const suggestion = /^\(Did you mean (.+)\?\)$/.exec(rest.join(' ').trim())?.[1];
+    stderr.write(`${label} ${first}\n`);
+    stderr.write(
+      `${ctx.err.dim('iris: hint:')} ${suggestion === undefined ? '' : `did you mean ${suggestion}? `}` +
+        'run `iris --help` or `iris <command> --help` for the options\n',
+    );
     return 2;
   }
   if (isIrisError(error)) {

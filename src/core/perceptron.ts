@@ -286,13 +286,28 @@ export function predictFromScores(scores: Float64Array, offset: number, nClasses
   return best;
 }
 
+/** The class code of every row: decisionFunction then predictFromScores, row by row, without a scores matrix. */
 export function predictCodes(model: LinearModel, X: Matrix, out?: Int32Array): Int32Array {
   const rows = checkModel(model, X);
   const n = X.rows;
+  const d = X.cols;
   const res = out ?? new Int32Array(n);
   if (res.length !== n) throw new RangeError(`output buffer has ${res.length} values, needs ${n}`);
-  const scores = decisionFunction(model, X);
-  for (let i = 0; i < n; i++) res[i] = predictFromScores(scores, i * rows, model.nClasses);
+  const x = X.data;
+  const w = model.coef;
+  const b = model.intercept;
+  const nClasses = model.nClasses;
+  const scores = new Float64Array(rows);
+  for (let i = 0; i < n; i++) {
+    const xr = i * d;
+    for (let k = 0; k < rows; k++) {
+      const wr = k * d;
+      let dot = 0.0;
+      for (let j = 0; j < d; j++) dot = dot + x[xr + j]! * w[wr + j]!;
+      scores[k] = dot + b[k]!;
+    }
+    res[i] = predictFromScores(scores, 0, nClasses);
+  }
   return res;
 }
 

@@ -5,10 +5,9 @@
  */
 import { DataError } from './errors.js';
 import { encodeLabels, sortClasses } from './labels.js';
-import { takeCodes, takeRows } from './matrix.js';
+import { partitionRowsInPlace, takeRows } from './matrix.js';
 import { classificationReport, accuracyScore, type ClassificationReport } from './metrics.js';
 import {
-  decisionFunction,
   fitPerceptron,
   predictCodes,
   coefRows,
@@ -28,16 +27,11 @@ export interface TrainOptions {
   splitShuffle: boolean;
   /** Perceptron hyperparameters; randomState is taken from `seed`, as the CLI's single --seed does. */
   perceptron: Omit<PerceptronParams, 'randomState'>;
-}
-
-/** What a fitted model needs to score raw (unscaled) rows. */
-export interface ScoringModel {
-  classes: readonly string[];
-  nFeatures: number;
-  mean: ArrayLike<number>;
-  scale: ArrayLike<number>;
-  coef: Float64Array;
-  intercept: Float64Array;
+  /**
+   * The caller gives X up: its rows are reordered and scaled in place (X's contents are undefined
+   * afterwards), so that no second copy of the data is held. Same results. Default false.
+   */
+  consumeInput?: boolean;
 }
 
 export interface Evaluation {
@@ -65,9 +59,13 @@ export function trainPipeline(X: Matrix, labels: readonly string[], options: Tra
   }
   const split = splitRows(labels, options);
 
+  // Every row's label as a number first (one lookup a row), so that what follows is integer work
+  // rather than arrays of label strings per split.
+  const rowLabels = labelCodes(labels);
   // scikit-learn takes classes_ from the training labels alone: a class absent from them is unknown to the model.
-  const trainLabels = split.train.map((i) => labels[i] as string);
-  const { classes, codes: yTrain } = encodeLabels(trainLabels);
+  const inTrain = rowLabels.seenIn(split.train);
+  const classes = sortClasses(rowLabels.distinct.filter((_, c) => inTrain[c] === 1));
+  const yTrain = rowLabels.codesOf(split.train, classes);
   if (classes.length < 2) {
     const only = classes[0] === undefined ? 'no class' : `only the class "${classes[0]}"`;
     throw new DataError(`the training rows contain ${only}; a classifier needs at least two`, {
@@ -75,20 +73,63 @@ export function trainPipeline(X: Matrix, labels: readonly string[], options: Tra
     });
   }
 
-  const XTrainRaw = takeRows(X, split.train);
-  const scaler = fitStandardScaler(XTrainRaw);
-  const XTrain = transformStandard(scaler, XTrainRaw);
+  // The training and test rows are scaled in place: in X itself when the caller gives it up, else
+  // in one copy of each (the test rows are copied only once the training rows are done with).
+  const parts = options.consumeInput === true ? partitionRowsInPlace(X, split.train, split.test) : undefined;
+  const XTrain = parts?.first ?? takeRows(X, split.train);
+  const scaler = fitStandardScaler(XTrain);
+  transformStandard(scaler, XTrain, XTrain.data);
   const model = fitPerceptron(XTrain, yTrain, classes.length, { ...options.perceptron, randomState: options.seed });
 
   const trainAccuracy = accuracyScore(yTrain, predictCodes(model, XTrain));
-  const XTest = transformStandard(scaler, takeRows(X, split.test));
+  const XTest = parts?.second ?? takeRows(X, split.test);
+  transformStandard(scaler, XTest, XTest.data);
   const testPredictions = predictCodes(model, XTest);
-  const test = evaluateLabels(
-    split.test.map((i) => labels[i] as string),
-    testPredictions,
-    classes,
-  );
+  // evaluateLabels(the test rows' labels, testPredictions, classes), from the label numbers.
+  const inTest = rowLabels.seenIn(split.test);
+  const known = new Set(classes);
+  const unseen = sortClasses(rowLabels.distinct.filter((label, c) => inTest[c] === 1 && !known.has(label)));
+  const testLabels = [...classes, ...unseen];
+  const testCodes = rowLabels.codesOf(split.test, testLabels);
+  const test: Evaluation = { labels: testLabels, unseen, report: classificationReport(testCodes, testPredictions, testLabels.length) };
   return { classes, split, scaler, model, trainAccuracy, test, testPredictions };
+}
+
+/** Each row's label as an index into the distinct labels (in order of appearance). */
+function labelCodes(labels: readonly string[]) {
+  const index = new Map<string, number>();
+  const distinct: string[] = [];
+  const codes = new Int32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i]!;
+    let code = index.get(label);
+    if (code === undefined) {
+      code = distinct.length;
+      index.set(label, code);
+      distinct.push(label);
+    }
+    codes[i] = code;
+  }
+  return {
+    distinct,
+    /** Per distinct label: 1 when one of `rows` has it. */
+    seenIn(rows: readonly number[]): Uint8Array {
+      const seen = new Uint8Array(distinct.length);
+      for (let k = 0; k < rows.length; k++) seen[codes[rows[k]!]!] = 1;
+      return seen;
+    },
+    /** encodeLabels(rows' labels, names).codes: each row's label as an index into `names`, -1 when not among them. */
+    codesOf(rows: readonly number[], names: readonly string[]): Int32Array {
+      const to = new Int32Array(distinct.length).fill(-1);
+      for (let k = names.length - 1; k >= 0; k--) {
+        const code = index.get(names[k]!);
+        if (code !== undefined) to[code] = k;
+      }
+      const out = new Int32Array(rows.length);
+      for (let k = 0; k < rows.length; k++) out[k] = to[codes[rows[k]!]!]!;
+      return out;
+    },
+  };
 }
 
 /** The split of the training run, recomputable from the recorded options (evaluate does this). */
@@ -104,17 +145,6 @@ export function splitRows(
   });
 }
 
-/** Scores raw rows: standard scaling with the stored statistics, then the decision function and the class index. */
-export function scoreRows(model: ScoringModel, X: Matrix): { predictions: Int32Array; scores: Float64Array } {
-  if (X.cols !== model.nFeatures) {
-    throw new RangeError(`rows have ${X.cols} features, the model ${model.nFeatures}`);
-  }
-  const linear = { nClasses: model.classes.length, nFeatures: model.nFeatures, coef: model.coef, intercept: model.intercept };
-  const scaled = transformStandard(model, X);
-  const scores = decisionFunction(linear, scaled);
-  return { predictions: predictCodes(linear, scaled), scores };
-}
-
 /**
  * Metrics of predictions against true labels, as classification_report sees them: the labels are the
  * model's classes plus every unseen label of the data, so rows of an unseen label are errors.
@@ -128,3 +158,4 @@ export function evaluateLabels(trueLabels: readonly string[], predicted: Int32Ar
 }
 
 export { coefRows };
+export { scoreRows, type ScoringModel } from './scoring.js';

@@ -128,7 +128,10 @@ export function fitStandardScaler(X: Matrix): ScalerState {
   return { mean, scale, variance, nSamplesSeen: n };
 }
 
-/** (x - mean) / scale: a subtraction then a division, as sklearn's in-place `-=` and `/=`. */
+/**
+ * (x - mean) / scale: a subtraction then a division, as sklearn's in-place `-=` and `/=`. `out` may
+ * be `X.data` itself, to scale in place.
+ */
 export function transformStandard(
   scaler: { mean: ArrayLike<number>; scale: ArrayLike<number> },
   X: Matrix,

@@ -34,6 +34,14 @@ export const MAX_JSON_DEPTH = 64;
 export const MAX_CLASSES = 10_000;
 export const MAX_FEATURES = 100_000;
 export const MAX_COEF_NUMBERS = 10_000_000;
+/**
+ * Arrays and objects, and strings (keys included), in the whole document: refused before JSON.parse
+ * materialises them. A model holds a few of each per class and per feature (coef and confusion
+ * rows, per-class metrics, names), far below these; a 60 MiB file of `[],[],…` would otherwise
+ * cost JSON.parse 20 s and 2 GB before the shape checks refuse it.
+ */
+export const MAX_JSON_CONTAINERS = 200_000;
+export const MAX_JSON_STRINGS = 1_000_000;
 
 /** The hyperparameters are stored exactly as the core takes them. */
 export type PerceptronParamsJson = PerceptronParams;
@@ -411,6 +419,10 @@ function parseJson(raw: string, source: string): unknown {
   if (scan.kind === 'too-deep') {
     throw new ModelError(`${source}: not valid JSON for a model (nested more than ${MAX_JSON_DEPTH} levels deep at ${lineColumn(text, scan.pos)})`, { hint });
   }
+  if (scan.kind === 'too-many') {
+    const [limit, what] = scan.what === 'strings' ? [MAX_JSON_STRINGS, 'strings'] : [MAX_JSON_CONTAINERS, 'arrays and objects'];
+    throw new ModelError(`${source}: not a model: more than ${limit} ${what} (at ${lineColumn(text, scan.pos)})`, { hint: SHAPE_HINT });
+  }
   if (scan.kind === 'too-long') {
     // the step-5 limit, applied before JSON.parse would allocate every entry
     const max = scan.member === 'classes' ? MAX_CLASSES : MAX_FEATURES;
@@ -444,7 +456,11 @@ function lineColumn(text: string, pos: number): string {
   return `line ${line}, column ${pos - lineStart + 1}`;
 }
 
-type Prescan = { kind: 'ok' } | { kind: 'too-deep'; pos: number } | { kind: 'too-long'; member: 'classes' | 'features' };
+type Prescan =
+  | { kind: 'ok' }
+  | { kind: 'too-deep'; pos: number }
+  | { kind: 'too-many'; what: 'containers' | 'strings'; pos: number }
+  | { kind: 'too-long'; member: 'classes' | 'features' };
 
 const Q = 0x22; // "
 const OPEN_ARRAY = 0x5b;
@@ -457,8 +473,9 @@ const COMMA = 0x2c;
  * One cheap pass over the text before JSON.parse (no allocation): refuses nesting deeper than
  * MAX_JSON_DEPTH (JSON.parse and every recursive walk after it are then safe), and counts the
  * entries of the top-level `classes` and `features` arrays so that an absurd model (a million
- * classes) is refused before JSON.parse materialises it. Strings are skipped whole, so brackets and
- * commas inside them do not count. Syntax errors are left for JSON.parse to find.
+ * classes) is refused before JSON.parse materialises it; likewise more than MAX_JSON_CONTAINERS
+ * arrays and objects or MAX_JSON_STRINGS strings anywhere. Strings are skipped whole, so brackets
+ * and commas inside them do not count. Syntax errors are left for JSON.parse to find.
  */
 function prescan(text: string): Prescan {
   const n = text.length;
@@ -466,9 +483,12 @@ function prescan(text: string): Prescan {
   let pendingKey: 'classes' | 'features' | undefined; // a top-level key just read, awaiting its value
   let counting: 'classes' | 'features' | undefined; // inside that array (depth 2)
   let commas = 0;
+  let containers = 0;
+  let strings = 0;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === Q) {
+      if (++strings > MAX_JSON_STRINGS) return { kind: 'too-many', what: 'strings', pos: i };
       if (depth === 1) {
         pendingKey = text.startsWith('"classes"', i) ? 'classes' : text.startsWith('"features"', i) ? 'features' : undefined;
       }
@@ -484,6 +504,7 @@ function prescan(text: string): Prescan {
       i = j;
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
       if (++depth > MAX_JSON_DEPTH) return { kind: 'too-deep', pos: i };
+      if (++containers > MAX_JSON_CONTAINERS) return { kind: 'too-many', what: 'containers', pos: i };
       if (depth === 2 && c === OPEN_ARRAY && pendingKey !== undefined) {
         counting = pendingKey;
         commas = 0;

@@ -39,9 +39,15 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
         dest = target; // dangling link: replace the link itself
       }
     }
-    const real = dest === target ? st : await fs.stat(dest);
+    const real = dest === target ? st : await fs.stat(target); // follows the links, as realpath did
     if (real.isDirectory()) throw new DataError(`${target}: is a folder, not a file`, { hint: 'choose a file name, e.g. ' + nodePath.join(target, 'model.json') });
     if (real.isFile()) mode = real.mode & 0o7777;
+    else if (!real.isSymbolicLink()) {
+      // A device, FIFO or socket (`--out /dev/null`): renaming over it would replace the device itself.
+      throw new DataError(`${target}: is not a regular file (${specialKind(real)})`, {
+        hint: 'the model is written by replacing a regular file; choose a file path',
+      });
+    }
   } catch (error) {
     if (error instanceof DataError) throw error;
     // ENOENT (a new file) is the usual case; anything else surfaces when the temp file is opened.
@@ -81,6 +87,14 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     throw error;
   }
   await syncFolder(nodePath.dirname(dest));
+}
+
+function specialKind(st: { isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  return 'not a file';
 }
 
 /** Best effort: make the rename itself durable. Not supported everywhere (e.g. Windows); ignored there. */

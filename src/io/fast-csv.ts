@@ -21,7 +21,7 @@
 import { CsvError, Parser, type Options } from 'csv-parse';
 import { parse as csvParseSync } from 'csv-parse/sync';
 import { DataError, IrisError } from '../core/errors.js';
-import { classifyBadValue, parseNumber, scan, scanDecimal, skipField } from './numbers.js';
+import { POW10, classifyBadValue, parseNumber, scan, scanDecimal, skipField } from './numbers.js';
 
 /** Which parser handles the input: `auto` picks the fast path for quote-free chunks. */
 export type ParserChoice = 'auto' | 'csv-parse';
@@ -126,6 +126,7 @@ export class RowStore {
   lines: Int32Array;
   n = 0;
   private capacity: number;
+  private expected = 0;
   labels: string[] | null;
   raw: string[][] | null;
 
@@ -144,17 +145,23 @@ export class RowStore {
 
   /** Make room for one more row; returns the index in X where it starts. */
   reserve(): number {
-    if (this.n === this.capacity) {
-      const capacity = this.capacity * 2;
-      const X = new Float64Array(capacity * this.nf);
-      X.set(this.X);
-      const lines = new Int32Array(capacity);
-      lines.set(this.lines);
-      this.X = X;
-      this.lines = lines;
-      this.capacity = capacity;
-    }
+    if (this.n === this.capacity) this.grow(this.expected > this.capacity ? this.expected : this.capacity * 2);
     return this.n * this.nf;
+  }
+
+  /** A hint: about `rows` rows in all. When the store fills up, it grows to that size rather than doubling. */
+  expect(rows: number): void {
+    this.expected = rows;
+  }
+
+  private grow(capacity: number): void {
+    const X = new Float64Array(capacity * this.nf);
+    X.set(this.X.subarray(0, this.n * this.nf));
+    const lines = new Int32Array(capacity);
+    lines.set(this.lines.subarray(0, this.n));
+    this.X = X;
+    this.lines = lines;
+    this.capacity = capacity;
   }
 
   commit(line: number, label: string, raw: string[] | null): void {
@@ -315,7 +322,7 @@ export class CsvEngine {
   private quoteState = FIELD_START;
   private quoteScanned = 0;
   private readonly labelCache = new LabelCache();
-  private readonly expectedRows: number;
+  private expectedRows: number;
   private readonly maxRecordBytes: number;
 
   constructor(options: EngineOptions) {
@@ -339,11 +346,37 @@ export class CsvEngine {
       }
     }
     this.bytesSeen += chunk.length;
+    // A partial record is pending (a chunk seldom ends at a line end): complete it with the head of
+    // the chunk, then parse the rest of the chunk where it lies, rather than copying the whole chunk
+    // behind the partial record. Any split of the input gives the same records.
+    if (this.pendingLength > 0 && !this.pendingHasLf && this.started && chunk.length > 4096) {
+      const lf = chunk.indexOf(10);
+      if (lf !== -1 && lf + 1 < chunk.length) {
+        this.append(chunk.subarray(0, lf + 1));
+        if (this.error === undefined) this.append(chunk.subarray(lf + 1));
+        return;
+      }
+    }
+    this.append(chunk);
+  }
+
+  private append(chunk: Buffer): void {
     this.pending.push(chunk);
     this.pendingLength += chunk.length;
     if (!this.pendingHasLf && chunk.indexOf(10) !== -1) this.pendingHasLf = true;
     if (!this.pendingHasQuote && chunk.indexOf(34) !== -1) this.pendingHasQuote = true;
     this.drain(false);
+  }
+
+  /** True when the engine holds no bytes of the input (every chunk pushed so far is parsed). */
+  get idle(): boolean {
+    return this.pendingLength === 0;
+  }
+
+  /** A hint: the input holds about `rows` data rows in all (the labelled reader estimates it from the file size). */
+  expectRows(rows: number): void {
+    if (this.store !== null) this.store.expect(rows);
+    else this.expectedRows = Math.max(this.expectedRows, rows);
   }
 
   /** End of input: parse the last record, if any. */
@@ -503,13 +536,43 @@ export class CsvEngine {
     for (;;) {
       const slot = j < ncols ? slots[j]! : SLOT_IGNORE;
       if (slot >= 0) {
-        const value = scanDecimal(buf, s, n);
-        e = scan.end;
-        X[base + slot] = value;
-        if (value - value !== 0 && bad < 0) {
-          bad = j;
-          badStart = s;
-          badEnd = e;
+        // The common field, a plain decimal of at most 15 digits (`-12.345`, `7`), is read here
+        // without a call; anything else (spaces, `+`, an exponent, more digits, not a number) goes
+        // to scanDecimal. Both compute digits / 10^fractionDigits, exactly as scanDecimal does.
+        let i = s;
+        let c = i < n ? buf[i]! : -1;
+        const negative = c === 45;
+        if (negative) c = ++i < n ? buf[i]! : -1;
+        let m = 0;
+        let digits = 0;
+        while (c >= 48 && c <= 57) {
+          m = m * 10 + (c - 48);
+          digits++;
+          c = ++i < n ? buf[i]! : -1;
+        }
+        let fraction = 0;
+        if (c === 46) {
+          c = ++i < n ? buf[i]! : -1;
+          while (c >= 48 && c <= 57) {
+            m = m * 10 + (c - 48);
+            fraction++;
+            c = ++i < n ? buf[i]! : -1;
+          }
+        }
+        digits += fraction;
+        if (digits !== 0 && digits <= 15 && (c === 44 || c === 10 || c === -1 || (c === 13 && buf[i + 1] === 10))) {
+          const value = m / POW10[fraction]!;
+          X[base + slot] = negative ? -value : value;
+          e = i;
+        } else {
+          const value = scanDecimal(buf, s, n);
+          e = scan.end;
+          X[base + slot] = value;
+          if (value - value !== 0 && bad < 0) {
+            bad = j;
+            badStart = s;
+            badEnd = e;
+          }
         }
       } else {
         e = skipField(buf, s, n);

@@ -35,8 +35,8 @@ export function classifyBadValue(text: string): BadValueKind {
   return 'not-a-number';
 }
 
-// Powers of ten that are exact doubles: 1e0 … 1e22.
-const POW10 = new Float64Array(23);
+/** Powers of ten that are exact doubles: 1e0 … 1e22. */
+export const POW10 = new Float64Array(23);
 for (let i = 0, p = 1; i < 23; i++, p *= 10) POW10[i] = p;
 
 /** Where the last `scanDecimal` / `skipField` stopped: the index of the field's terminator. */

@@ -4,9 +4,8 @@ import type { Readable } from 'node:stream';
 import { DataError, UsageError } from '../../core/errors.js';
 import { isNumericLabel } from '../../core/labels.js';
 import { matrix } from '../../core/matrix.js';
-import { scoreRows, type ScoringModel } from '../../core/pipeline.js';
+import { scoreRows, type ScoringModel } from '../../core/scoring.js';
 import { loadModel, type LoadedModel } from '../../io/artifact.js';
-import { openFeatureRows } from '../../io/csv.js';
 import type { CliEnvironment } from '../context.js';
 import type { CommandInput, CommandResult } from '../main.js';
 import { resolveSettings, type Settings } from '../settings.js';
@@ -183,6 +182,8 @@ class RecordWriter {
   }
 }
 
+const NO_SCORES = new Float64Array(0);
+
 function scoringModel(loaded: LoadedModel): ScoringModel {
   return {
     classes: loaded.artifact.classes,
@@ -196,7 +197,9 @@ function scoringModel(loaded: LoadedModel): ScoringModel {
 
 async function openInput(path: string, stdin: Readable): Promise<{ stream: Readable; source: string }> {
   if (path === '-') return { stream: stdin, source: '<stdin>' };
-  const stream = createReadStream(path);
+  // Reads of 1 MiB rather than the default 64 KiB: a file is there in full, and every read costs a
+  // batch of its own (a parse call, a scoring call, a write).
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   try {
     await once(stream, 'open');
   } catch (error) {
@@ -234,6 +237,8 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   if (source === '<stdin>' && (ctx.io.stdin as { isTTY?: boolean }).isTTY === true) {
     ctx.note('iris: reading CSV rows from the terminal; end with Ctrl-D (or pass feature flags, see iris predict --help)');
   }
+  // The CSV reader (and csv-parse behind it) is loaded only here: a one-off prediction from flags never needs it.
+  const { openFeatureRows } = await import('../../io/csv.js');
   const rows = openFeatureRows(stream, { features, source, keepRaw: withInput });
   const stdout = ctx.io.stdout;
   let closed = false;
@@ -253,6 +258,8 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   stdout.on('error', onError);
   try {
     let writer: RecordWriter | undefined;
+    let byClass: string[] | undefined;
+    let byClassBytes: Buffer[] | undefined;
     const buffered: string[] = [];
     const nScores = classes.length === 2 ? 1 : classes.length;
     for await (const batch of rows.batches()) {
@@ -261,13 +268,42 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
       if (writer === undefined) {
         writer = new RecordWriter(format, classes, withScores, withInput ? await rows.inputColumns() : null);
         if (format === 'csv') stdout.write(writer.header());
+        const plain = writer;
+        if (!withScores && !withInput) {
+          byClass = classes.map((label) => plain.record(null, label, NO_SCORES, 0));
+          if (format !== 'json') byClassBytes = byClass.map((record) => Buffer.from(format === 'jsonl' ? `${record}\n` : record));
+        }
       }
       const { predictions, scores } = scoreRows(model, matrix(batch.X, batch.n, features.length));
+      if (byClassBytes !== undefined) {
+        // Without scores or input columns a record depends on the class alone: its bytes are made
+        // once per class and copied into one buffer per batch, so that no object is made per row
+        // (the garbage of a long stream would grow the young generation, and the peak memory).
+        let size = 0;
+        for (let i = 0; i < batch.n; i++) size += (byClassBytes[predictions[i] as number] as Buffer).length;
+        const out = Buffer.allocUnsafe(size);
+        let o = 0;
+        for (let i = 0; i < batch.n; i++) {
+          const record = byClassBytes[predictions[i] as number] as Buffer;
+          for (let k = 0; k < record.length; k++) out[o++] = record[k] as number;
+        }
+        if (size > 0 && !stdout.write(out)) await drained();
+        continue;
+      }
       let chunk = '';
-      for (let i = 0; i < batch.n; i++) {
-        const record = writer.record(batch.raw?.[i] ?? null, classes[predictions[i] as number] as string, scores, i * nScores);
-        if (format === 'json') buffered.push(record);
-        else chunk += format === 'jsonl' ? `${record}\n` : record;
+      if (byClass !== undefined) {
+        // (json) A record that depends on the class alone is made once per class.
+        for (let i = 0; i < batch.n; i++) {
+          const record = byClass[predictions[i] as number] as string;
+          if (format === 'json') buffered.push(record);
+          else chunk += format === 'jsonl' ? `${record}\n` : record;
+        }
+      } else {
+        for (let i = 0; i < batch.n; i++) {
+          const record = writer.record(batch.raw?.[i] ?? null, classes[predictions[i] as number] as string, scores, i * nScores);
+          if (format === 'json') buffered.push(record);
+          else chunk += format === 'jsonl' ? `${record}\n` : record;
+        }
       }
       if (chunk !== '' && !stdout.write(chunk)) await drained();
     }

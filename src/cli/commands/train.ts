@@ -29,6 +29,10 @@ async function checkOutputFolder(out: string): Promise<void> {
   }
   const target = await stat(out).catch(() => undefined);
   if (target?.isDirectory() === true) throw new DataError(`${out}: is a folder, not a file`, { hint: 'pass a file name with --out' });
+  // A device or named pipe (`--out /dev/null`) cannot be replaced atomically; writeFileAtomic refuses it too.
+  if (target !== undefined && !target.isFile()) {
+    throw new DataError(`${out}: is not a regular file`, { hint: 'the model is written by replacing a regular file; pass a file path with --out' });
+  }
 }
 
 function portableRelative(from: string, to: string): string {
@@ -66,7 +70,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   try {
     data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, stdin: ctx.io.stdin });
     spinner.update(`training on ${data.X.rows} rows`);
-    outcome = trainPipeline(data.X, data.labels, { testSize, seed, stratify, splitShuffle, perceptron: params });
+    // The parsed rows are not needed afterwards: the pipeline may reorder and scale them in place.
+    outcome = trainPipeline(data.X, data.labels, { testSize, seed, stratify, splitShuffle, perceptron: params, consumeInput: true });
   } finally {
     spinner.stop();
   }
