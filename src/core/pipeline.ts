@@ -137,11 +137,13 @@ export function splitRows(
   labels: readonly string[],
   options: Pick<TrainOptions, 'testSize' | 'seed' | 'stratify' | 'splitShuffle'>,
 ): SplitResult {
+  const encoded = options.stratify ? encodeLabels(labels) : undefined;
   return trainTestSplit(labels.length, {
     testSize: options.testSize,
     seed: options.seed,
     shuffle: options.splitShuffle,
-    stratify: options.stratify ? encodeLabels(labels).codes : null,
+    stratify: encoded?.codes ?? null,
+    classNames: encoded?.classes,
   });
 }
 

@@ -469,6 +469,9 @@ const CLOSE_ARRAY = 0x5d;
 const CLOSE_OBJECT = 0x7d;
 const COMMA = 0x2c;
 
+/** Runs of anything but quotes, brackets and braces (prescan skips them natively where commas do not count). */
+const SKIP_PLAIN = /[^"[\]{}]*/y;
+
 /**
  * One cheap pass over the text before JSON.parse (no allocation): refuses nesting deeper than
  * MAX_JSON_DEPTH (JSON.parse and every recursive walk after it are then safe), and counts the
@@ -486,6 +489,14 @@ function prescan(text: string): Prescan {
   let containers = 0;
   let strings = 0;
   for (let i = 0; i < n; i++) {
+    if (depth >= 2 && counting === undefined) {
+      // Deep inside the document, outside classes/features, only brackets, braces and quotes
+      // matter: skip everything else (numbers, commas, blanks) natively, not a character at a time.
+      SKIP_PLAIN.lastIndex = i;
+      SKIP_PLAIN.test(text);
+      i = SKIP_PLAIN.lastIndex;
+      if (i >= n) break;
+    }
     const c = text.charCodeAt(i);
     if (c === Q) {
       if (++strings > MAX_JSON_STRINGS) return { kind: 'too-many', what: 'strings', pos: i };

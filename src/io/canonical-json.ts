@@ -79,6 +79,13 @@ function write(value: unknown, out: string[], path: (string | number)[]): void {
   }
   if (path.length >= MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH} levels`, path);
   if (Array.isArray(value)) {
+    // An array of finite numbers (coef rows, testIndices): one native call. JSON.stringify prints a
+    // finite number exactly as below (Number::toString, -0 as 0); findIndex visits holes too, so
+    // a sparse array still takes the checked path and fails there.
+    if (value.findIndex(notFiniteNumber) === -1) {
+      out.push(JSON.stringify(value));
+      return;
+    }
     out.push('[');
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out.push(',');
@@ -112,6 +119,10 @@ function write(value: unknown, out: string[], path: (string | number)[]): void {
     path.pop();
   }
   out.push('}');
+}
+
+function notFiniteNumber(item: unknown): boolean {
+  return typeof item !== 'number' || !Number.isFinite(item);
 }
 
 function quote(s: string, path: (string | number)[]): string {

@@ -81,8 +81,16 @@ function crHint(text: string): string | undefined {
     : undefined;
 }
 
+/**
+ * A column name as messages show it: bare, as in `column sepal_width`, unless it could blur the one-line
+ * message (control characters, quotes, surrounding spaces), then JSON-quoted.
+ */
+export function columnName(name: string): string {
+  return name !== '' && name.trim() === name && !/[\u0000-\u001f\u007f"]/.test(name) ? name : JSON.stringify(name);
+}
+
 export function badValueError(source: string, line: number, column: string, text: string): DataError {
-  const where = `${source}:${line}: column ${column}`;
+  const where = `${source}:${line}: column ${columnName(column)}`;
   switch (classifyBadValue(text)) {
     case 'empty':
       return new DataError(`${where}: empty value`, {
@@ -100,8 +108,8 @@ export function badValueError(source: string, line: number, column: string, text
 }
 
 export function emptyLabelError(source: string, line: number, column: string): DataError {
-  return new DataError(`${source}:${line}: column ${column}: empty label`, {
-    hint: `every data row needs a label in column ${column}`,
+  return new DataError(`${source}:${line}: column ${columnName(column)}: empty label`, {
+    hint: `every data row needs a label in column ${columnName(column)}`,
   });
 }
 
@@ -760,7 +768,7 @@ export class CsvEngine {
     const field =
       typeof index === 'number'
         ? this.layout !== null && index < this.layout.names.length
-          ? `column ${this.layout.names[index]!}`
+          ? `column ${columnName(this.layout.names[index]!)}`
           : `field ${index + 1}`
         : 'a field';
     const quoteHint =

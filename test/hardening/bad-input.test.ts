@@ -190,7 +190,6 @@ add({
   files: { 'data.csv': csv('"sepal\r\nlength",sepal_width,species', '5.1,3.5,setosa', 'abc,3.0,versicolor') },
   code: 3,
   error: /^data\.csv:4: column "sepal\\r\\nlength": "abc" is not a number$/,
-  knownBug: 'src/io/fast-csv.ts badValueError/emptyLabelError/convertCsvError print the raw column name, so a CR or LF in it splits the error line',
 });
 add({ command: 'train', what: 'empty stdin', args: ['--data', '-'], input: '', code: 3, error: /^<stdin>: the input is empty$/ });
 add({ command: 'train', what: 'ragged row on stdin', args: ['--data', '-'], input: csv(HEADER, ROWS[0]!, '1,2'), code: 3, error: /^<stdin>:3: expected 5 fields, found 2$/ });
@@ -210,7 +209,6 @@ add({
   files: { 'data.csv': `${IRIS_TEXT}6.0,3.0,4.0,1.0,hybrid\n` },
   code: 3,
   error: /^class "hybrid" has only 1 member; stratify needs at least 2 rows of every class$/,
-  knownBug: 'src/core/pipeline.ts splitRows does not pass classNames to trainTestSplit, so the message says `class 0` instead of the label',
 });
 add({ command: 'train', what: 'more test rows than rows', args: ['--data', 'data.csv', '--test-size', '151'], files: trainData, code: 3, error: /^test size 151 is larger than the 150 rows available$/ });
 add({ command: 'train', what: 'a test size that leaves no training rows', args: ['--data', 'data.csv', '--test-size', '150'], files: trainData, code: 3, error: /^test size 150 leaves no rows for training: the data has 150 rows$/ });
