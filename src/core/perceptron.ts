@@ -254,16 +254,30 @@ export function decisionFunction(model: LinearModel, X: Matrix, out?: Float64Arr
   const x = X.data;
   const w = model.coef;
   const b = model.intercept;
-  for (let i = 0; i < n; i++) {
-    const xr = i * d;
-    for (let k = 0; k < rows; k++) {
-      const wr = k * d;
-      let dot = 0.0;
-      for (let j = 0; j < d; j++) dot = dot + x[xr + j]! * w[wr + j]!;
-      res[i * rows + k] = dot + b[k]!;
-    }
-  }
+  for (let i = 0; i < n; i++) scoreRowInto(x, i * d, d, w, b, rows, res, i * rows);
   return res;
+}
+
+/**
+ * The decision function of the row x[xr .. xr+d): per coef row, a sequential dot over the features
+ * (j ascending, as scikit-learn's sequential sum), then + intercept, into out[o .. o+rows).
+ */
+export function scoreRowInto(
+  x: Float64Array,
+  xr: number,
+  d: number,
+  w: Float64Array,
+  b: Float64Array,
+  rows: number,
+  out: Float64Array,
+  o: number,
+): void {
+  for (let k = 0; k < rows; k++) {
+    const wr = k * d;
+    let dot = 0.0;
+    for (let j = 0; j < d; j++) dot = dot + x[xr + j]! * w[wr + j]!;
+    out[o + k] = dot + b[k]!;
+  }
 }
 
 /**
@@ -299,13 +313,7 @@ export function predictCodes(model: LinearModel, X: Matrix, out?: Int32Array): I
   const nClasses = model.nClasses;
   const scores = new Float64Array(rows);
   for (let i = 0; i < n; i++) {
-    const xr = i * d;
-    for (let k = 0; k < rows; k++) {
-      const wr = k * d;
-      let dot = 0.0;
-      for (let j = 0; j < d; j++) dot = dot + x[xr + j]! * w[wr + j]!;
-      scores[k] = dot + b[k]!;
-    }
+    scoreRowInto(x, i * d, d, w, b, rows, scores, 0);
     res[i] = predictFromScores(scores, 0, nClasses);
   }
   return res;

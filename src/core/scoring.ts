@@ -2,7 +2,7 @@
  * Scoring raw rows with a fitted scaler and perceptron: all that `iris predict` needs of the core,
  * in a module of its own so that a one-off prediction loads no training code.
  */
-import { coefRows, predictFromScores } from './perceptron.js';
+import { coefRows, predictFromScores, scoreRowInto } from './perceptron.js';
 import type { Matrix } from './types.js';
 
 /** What a fitted model needs to score raw (unscaled) rows. */
@@ -41,12 +41,7 @@ export function scoreRows(model: ScoringModel, X: Matrix): { predictions: Int32A
     const xr = i * d;
     for (let j = 0; j < d; j++) z[j] = (x[xr + j]! - mean[j]!) / scale[j]!;
     const sr = i * rows;
-    for (let k = 0; k < rows; k++) {
-      const wr = k * d;
-      let dot = 0.0;
-      for (let j = 0; j < d; j++) dot = dot + z[j]! * w[wr + j]!;
-      scores[sr + k] = dot + b[k]!;
-    }
+    scoreRowInto(z, 0, d, w, b, rows, scores, sr);
     predictions[i] = predictFromScores(scores, sr, nClasses);
   }
   return { predictions, scores };

@@ -126,40 +126,6 @@ function toBuffer(chunk: unknown): Buffer {
   throw new TypeError(`unexpected chunk of type ${typeof chunk} in a CSV input stream`);
 }
 
-/** The whole file as one Buffer, hashed while it is read. */
-async function readFileHashed(path: string, source: string): Promise<{ bytes: Buffer; sha256: string }> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw readError(source, error);
-  }
-  try {
-    const info = await handle.stat();
-    if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    const hash = createHash('sha256');
-    // One byte more than the size, so that the read that finds the end needs no growth.
-    let buffer = Buffer.allocUnsafe(info.isFile() ? info.size + 1 : 1 << 16);
-    let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger, 0, 0, length);
-        buffer = bigger;
-      }
-      const { bytesRead } = await handle.read(buffer, length, Math.min(buffer.length - length, 1 << 22), null);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(length, length + bytesRead));
-      length += bytesRead;
-    }
-    return { bytes: buffer.subarray(0, length), sha256: hash.digest('hex') };
-  } catch (error) {
-    throw error instanceof DataError ? error : readError(source, error);
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}
-
 async function readStreamHashed(stream: Readable, source: string): Promise<{ bytes: Buffer; sha256: string }> {
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
@@ -447,7 +413,7 @@ export async function readLabelledCsv(path: string, options: ReadLabelledOptions
     return { ...data, sha256, bytes: bytes.length };
   }
   if (options.parser === 'csv-parse') {
-    const { bytes, sha256 } = await readFileHashed(path, path);
+    const { bytes, sha256 } = await readStreamHashed(createReadStream(path), path);
     const data = parseLabelledBuffer(bytes, path, options);
     return { ...data, sha256, bytes: bytes.length };
   }

@@ -291,19 +291,12 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
         continue;
       }
       let chunk = '';
-      if (byClass !== undefined) {
+      for (let i = 0; i < batch.n; i++) {
+        const code = predictions[i] as number;
         // (json) A record that depends on the class alone is made once per class.
-        for (let i = 0; i < batch.n; i++) {
-          const record = byClass[predictions[i] as number] as string;
-          if (format === 'json') buffered.push(record);
-          else chunk += format === 'jsonl' ? `${record}\n` : record;
-        }
-      } else {
-        for (let i = 0; i < batch.n; i++) {
-          const record = writer.record(batch.raw?.[i] ?? null, classes[predictions[i] as number] as string, scores, i * nScores);
-          if (format === 'json') buffered.push(record);
-          else chunk += format === 'jsonl' ? `${record}\n` : record;
-        }
+        const record = byClass?.[code] ?? writer.record(batch.raw?.[i] ?? null, classes[code] as string, scores, i * nScores);
+        if (format === 'json') buffered.push(record);
+        else chunk += format === 'jsonl' ? `${record}\n` : record;
       }
       if (chunk !== '' && !stdout.write(chunk)) await drained();
     }
