@@ -82,6 +82,15 @@ function crHint(text: string): string | undefined {
 }
 
 /**
+ * Where the next record starts, given the end `e` of a record's last field (at its LF, at the CR of
+ * its CRLF, or at the end of the buffer); -1 when the record may go on in the next chunk.
+ */
+function afterRecord(buf: Buffer, e: number, final: boolean): number {
+  if (e < buf.length) return buf[e] === 10 ? e + 1 : e + 2;
+  return final ? buf.length : -1;
+}
+
+/**
  * A column name as messages show it: bare, as in `column sepal_width`, unless it could blur the one-line
  * message (control characters, quotes, surrounding spaces), then JSON-quoted.
  */
@@ -603,11 +612,8 @@ export class CsvEngine {
       }
       break;
     }
-    // e is at LF, at the CR of a CRLF, or at n.
-    let next: number;
-    if (e < n) next = buf[e] === 10 ? e + 1 : e + 2;
-    else if (final) next = n;
-    else return -1;
+    const next = afterRecord(buf, e, final);
+    if (next === -1) return -1;
     if (j !== ncols) throw fieldCountError(this.source, line, ncols, j);
     if (bad >= 0) throw this.fieldError(line, bad, buf.toString('utf8', badStart, badEnd));
     store.commit(line, label, null);
@@ -633,10 +639,8 @@ export class CsvEngine {
       }
       break;
     }
-    let next: number;
-    if (e < n) next = buf[e] === 10 ? e + 1 : e + 2;
-    else if (final) next = n;
-    else return -1;
+    const next = afterRecord(buf, e, final);
+    if (next === -1) return -1;
     this.record(fields, line);
     return next;
   }

@@ -171,18 +171,23 @@ const MODEL_PROBLEMS: ModelProblem[] = [
 const rows: Row[] = [];
 const add = (row: Row) => rows.push(row);
 
-// train: data problems
-for (const p of DATA_PROBLEMS) {
-  add({
-    command: 'train',
-    what: p.what,
-    args: ['--data', p.path ?? 'data.csv'],
-    files: { ...(p.data === undefined ? {} : { 'data.csv': p.data }), ...p.files },
-    ...(p.dirs === undefined ? {} : { dirs: p.dirs }),
-    code: 3,
-    error: p.error,
-  });
+/** Every data problem as `--data` of a command: the same files, exit code and message. */
+function addDataProblems(command: 'train' | 'evaluate'): void {
+  for (const p of DATA_PROBLEMS) {
+    add({
+      command,
+      what: p.what,
+      args: ['--data', p.path ?? 'data.csv'],
+      files: { ...(p.data === undefined ? {} : { 'data.csv': p.data }), ...p.files },
+      ...(p.dirs === undefined ? {} : { dirs: p.dirs }),
+      code: 3,
+      error: p.error,
+    });
+  }
 }
+
+// train: data problems
+addDataProblems('train');
 add({
   command: 'train',
   what: 'a bad value under a column name holding a line break',
@@ -297,17 +302,7 @@ const predictFlags: Array<[string, string[], RegExp]> = [
 for (const [what, args, error] of predictFlags) add({ command: 'predict', what, args, code: 2, error });
 
 // evaluate: data problems (with --data), gates, baseline, held-out rows
-for (const p of DATA_PROBLEMS) {
-  add({
-    command: 'evaluate',
-    what: p.what,
-    args: ['--data', p.path ?? 'data.csv'],
-    files: { ...(p.data === undefined ? {} : { 'data.csv': p.data }), ...p.files },
-    ...(p.dirs === undefined ? {} : { dirs: p.dirs }),
-    code: 3,
-    error: p.error,
-  });
-}
+addDataProblems('evaluate');
 add({ command: 'evaluate', what: 'data without the target column', args: ['--data', 'data.csv'], files: { 'data.csv': csv('sepal_length,sepal_width,petal_length,petal_width,label', '5.1,3.5,1.4,0.2,setosa') }, code: 3, error: /^data\.csv: no column "species"$/ });
 add({ command: 'evaluate', what: 'data without a model feature', args: ['--data', 'data.csv'], files: { 'data.csv': csv('sepal_length,sepal_width,petal_length,species', '5.1,3.5,1.4,setosa') }, code: 3, error: /^data\.csv: no column "petal_width"$/ });
 add({ command: 'evaluate', what: 'empty stdin', args: ['--data', '-'], input: '', code: 3, error: /^<stdin>: the input is empty$/ });
