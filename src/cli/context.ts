@@ -91,7 +91,9 @@ export class Context {
   /** An ora spinner on stderr, only on a terminal and never for machines (--json, --quiet, CI=true). */
   async spinner(text: string): Promise<Spinner> {
     const env = this.io.env;
-    if (this.quiet || this.machineOutput || this.io.stderr.isTTY !== true || env.CI === 'true' || env.CI === '1') {
+    // ora redraws forever on a terminal that reports no width (some CI pseudo-terminals): no spinner there.
+    const width = (this.io.stderr as { columns?: number }).columns ?? 0;
+    if (this.quiet || this.machineOutput || this.io.stderr.isTTY !== true || width < 20 || env.CI === 'true' || env.CI === '1') {
       return NO_SPINNER;
     }
     const { default: ora } = await import('ora');

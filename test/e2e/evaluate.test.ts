@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IRIS_CSV, REFERENCE, expectReferenceMetrics, iris, tempDir, testRowsCsv, trainReferenceModels, type ReferenceCase } from '../helpers/cli.js';
@@ -133,5 +133,27 @@ describe('evaluate failures and warnings', () => {
   it('--max-drop without --baseline is exit 2', async () => {
     const { exitCode } = await iris(['evaluate', '-m', modelOf(byName('seed-script')), '--max-drop', '0.1']);
     expect(exitCode).toBe(2);
+  });
+});
+
+describe('evaluate: changed data and config', () => {
+  it('training data that no longer parses is reported as changed, not as a parse error', async () => {
+    const data = join(dir, 'broken-later.csv');
+    writeFileSync(data, readFileSync(IRIS_CSV));
+    const model = join(dir, 'broken-later.json');
+    expect((await iris(['train', '--data', data, '--out', model, '-q'])).exitCode).toBe(0);
+    appendFileSync(data, 'oops\n');
+    const { exitCode, stderr } = await iris(['evaluate', '-m', model]);
+    expect(exitCode).toBe(3);
+    expect(stderr).toMatch(/^iris: error: .*the training data changed since .* was trained \(SHA-256 differs\)/);
+  });
+
+  it('evaluate.maxDrop in a config file does not require --baseline on every run', async () => {
+    const cwd = join(dir, 'maxdrop-config');
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, '.irisrc.json'), JSON.stringify({ evaluate: { maxDrop: 0.02 } }));
+    const { exitCode, stderr } = await iris(['evaluate', '-m', modelOf(byName('seed-script'))], { cwd });
+    expect(stderr).toBe('');
+    expect(exitCode).toBe(0);
   });
 });

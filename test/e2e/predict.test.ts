@@ -184,3 +184,27 @@ describe('predict failures', () => {
     expect(stderr).toMatch(/--format xml: must be one of text, csv, jsonl, json/);
   });
 });
+
+describe('predict --with-input keeps the input', () => {
+  const refCase = REFERENCE.cases[0] as ReferenceCase;
+  const m = () => modelOf(refCase);
+
+  it('columns that are not features keep their text in JSON records', async () => {
+    const input = 'id,zip,sepal_length,sepal_width,petal_length,petal_width\n12345678901234567890,007,5.1,3.5,1.4,0.2\n';
+    const { exitCode, stdout } = await iris(['predict', '-m', m(), '--format', 'jsonl', '--with-input'], { input });
+    expect(exitCode).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      id: '12345678901234567890', zip: '007', sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2, prediction: 'setosa',
+    });
+  });
+
+  it('an input column named like an output field is exit 3, not a duplicate column', async () => {
+    const input = 'prediction,sepal_length,sepal_width,petal_length,petal_width\nx,5.1,3.5,1.4,0.2\n';
+    for (const format of ['csv', 'jsonl']) {
+      const { exitCode, stdout, stderr } = await iris(['predict', '-m', m(), '--format', format, '--with-input'], { input });
+      expect(exitCode).toBe(3);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^iris: error: the input column "prediction" has the name of an output field of --with-input/);
+    }
+  });
+});

@@ -5,7 +5,7 @@ import { matrix } from '../../core/matrix.js';
 import { evaluateLabels, scoreRows, splitRows } from '../../core/pipeline.js';
 import type { Matrix } from '../../core/types.js';
 import { loadModel, type LoadedModel } from '../../io/artifact.js';
-import { readLabelledCsv, type LabelledData } from '../../io/csv.js';
+import { readLabelledCsv, sha256File, type LabelledData } from '../../io/csv.js';
 import { BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
 import type { CommandInput, CommandResult } from '../main.js';
@@ -38,20 +38,25 @@ async function heldOutRows(modelPath: string, model: LoadedModel, features: stri
     throw new DataError(`${modelPath}: the model was trained from stdin, so its test rows cannot be read again`, { hint: needData });
   }
   const path = recorded.bundled ? BUNDLED_DATA_PATH : resolve(dirname(modelPath), recorded.path);
+  const changed = () =>
+    new DataError(`${path}: the training data changed since ${modelPath} was trained (SHA-256 differs)`, {
+      hint: `${needData}, or retrain the model`,
+    });
   let data: LabelledData;
   try {
     data = await readLabelledCsv(path, { target: model.artifact.target, features, stdin: stdin as never });
   } catch (error) {
+    // A file that changed so much that it no longer parses is first of all a changed file.
+    if (error instanceof DataError) {
+      const now = await sha256File(path).catch(() => undefined);
+      if (now !== undefined && now !== recorded.sha256) throw changed();
+    }
     if (error instanceof DataError) {
       throw new DataError(`cannot read the training data of ${modelPath} again: ${error.message}`, { hint: needData, cause: error });
     }
     throw error;
   }
-  if (data.sha256 !== recorded.sha256) {
-    throw new DataError(`${path}: the training data changed since ${modelPath} was trained (SHA-256 differs)`, {
-      hint: `${needData}, or retrain the model`,
-    });
-  }
+  if (data.sha256 !== recorded.sha256) throw changed();
   const split = model.artifact.training.split;
   const { test } = splitRows(data.labels, {
     testSize: split.testSize,
@@ -91,7 +96,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   const format = s.json === true ? 'json' : s.format ?? 'text';
   ctx.quiet = s.quiet === true;
   ctx.machineOutput = format !== 'text';
-  if (s.maxDrop !== undefined && s.baseline === undefined) {
+  // A config file may set evaluate.maxDrop for the runs that compare; only the flag itself needs --baseline.
+  if (s.maxDrop !== undefined && s.baseline === undefined && flags.source('maxDrop') === 'cli') {
     throw new UsageError('--max-drop needs --baseline <model>');
   }
   const modelPath = s.model ?? config.top.model ?? 'model.json';

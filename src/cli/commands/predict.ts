@@ -126,27 +126,41 @@ function csvField(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function inputValue(text: string): number | string {
-  return isNumericLabel(text) ? Number(text) : text;
-}
-
 /** Turns scored rows into output records of one format. */
 class RecordWriter {
   private readonly nScores: number;
+  /** Per input column: whether it is a model feature (a number in JSON records; other columns keep their text). */
+  private readonly numeric: boolean[];
 
   constructor(
     private readonly format: Format,
     private readonly classes: readonly string[],
     private readonly withScores: boolean,
     private readonly inputColumns: readonly string[] | null,
+    features: readonly string[],
   ) {
     this.nScores = classes.length === 2 ? 1 : classes.length;
+    this.numeric = (inputColumns ?? []).map((column) => features.includes(column));
+    if (inputColumns !== null && format !== 'text') {
+      // A repeated input column must not shadow (json) or duplicate (csv) what the output adds.
+      const added = format === 'csv' ? this.outputColumns() : ['prediction', ...(withScores ? ['scores'] : [])];
+      const clash = inputColumns.find((column) => added.includes(column));
+      if (clash !== undefined) {
+        throw new DataError(`the input column ${JSON.stringify(clash)} has the name of an output field of --with-input`, {
+          hint: 'rename that column, or leave out --with-input',
+        });
+      }
+    }
+  }
+
+  private outputColumns(): string[] {
+    const scoreColumns = !this.withScores ? [] : this.nScores === 1 ? ['score'] : this.classes.map((c) => `score_${c}`);
+    return ['prediction', ...scoreColumns];
   }
 
   header(): string {
     if (this.format !== 'csv') return '';
-    const scoreColumns = !this.withScores ? [] : this.nScores === 1 ? ['score'] : this.classes.map((c) => `score_${c}`);
-    return `${[...(this.inputColumns ?? []), 'prediction', ...scoreColumns].map(csvField).join(',')}\n`;
+    return `${[...(this.inputColumns ?? []), ...this.outputColumns()].map(csvField).join(',')}\n`;
   }
 
   record(input: readonly string[] | null, label: string, scores: Float64Array, offset: number): string {
@@ -165,7 +179,10 @@ class RecordWriter {
       default: {
         const object: Record<string, unknown> = {};
         if (input !== null && this.inputColumns !== null) {
-          this.inputColumns.forEach((column, j) => (object[column] = inputValue(input[j] ?? '')));
+          this.inputColumns.forEach((column, j) => {
+            const text = input[j] ?? '';
+            object[column] = this.numeric[j] === true ? Number(text) : text;
+          });
         }
         object.prediction = label;
         if (this.withScores) {
@@ -227,7 +244,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   const single = featureValuesFromFlags(args, byName, features);
   if (single !== undefined) {
     const { predictions, scores } = scoreRows(model, matrix(single, 1, features.length));
-    const writer = new RecordWriter(format, classes, withScores, withInput ? features : null);
+    const writer = new RecordWriter(format, classes, withScores, withInput ? features : null, features);
     const record = writer.record(withInput ? Array.from(single, String) : null, classes[predictions[0] as number] as string, scores, 0);
     ctx.write(writer.header() + (format === 'json' ? `[${record}]\n` : format === 'jsonl' ? `${record}\n` : record));
     return 0;
@@ -266,7 +283,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
       if (failure !== undefined) throw failure;
       if (closed) break;
       if (writer === undefined) {
-        writer = new RecordWriter(format, classes, withScores, withInput ? await rows.inputColumns() : null);
+        writer = new RecordWriter(format, classes, withScores, withInput ? await rows.inputColumns() : null, features);
         if (format === 'csv') stdout.write(writer.header());
         const plain = writer;
         if (!withScores && !withInput) {
@@ -303,7 +320,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     if (failure !== undefined) throw failure;
     if (closed) return 0;
     if (writer === undefined && format === 'csv') {
-      stdout.write(new RecordWriter(format, classes, withScores, withInput ? await rows.inputColumns().catch(() => features as string[]) : null).header());
+      stdout.write(new RecordWriter(format, classes, withScores, withInput ? await rows.inputColumns().catch(() => features as string[]) : null, features).header());
     }
     if (format === 'json') stdout.write(buffered.length === 0 ? '[]\n' : `[\n${buffered.join(',\n')}\n]\n`);
     return 0;
