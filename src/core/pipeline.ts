@@ -10,7 +10,6 @@ import { classificationReport, accuracyScore, type ClassificationReport } from '
 import {
   fitPerceptron,
   predictCodes,
-  coefRows,
   type PerceptronModel,
   type PerceptronParams,
 } from './perceptron.js';
@@ -159,5 +158,4 @@ export function evaluateLabels(trueLabels: readonly string[], predicted: Int32Ar
   return { labels, unseen, report: classificationReport(codes, predicted, labels.length) };
 }
 
-export { coefRows };
 export { scoreRows, type ScoringModel } from './scoring.js';

@@ -18,6 +18,7 @@ import fs from 'node:fs/promises';
 import nodePath from 'node:path';
 import { ModelError } from '../core/errors.js';
 import type { PerceptronParams } from '../core/perceptron.js';
+import type { ScoringModel } from '../core/scoring.js';
 import { CanonicalJsonError, canonicalJson, formatPath } from './canonical-json.js';
 import { writeFileAtomic } from './atomic-write.js';
 
@@ -103,6 +104,12 @@ export interface LoadedModel {
   intercept: Float64Array;
   mean: Float64Array;
   scale: Float64Array;
+}
+
+/** What scoring needs of a loaded model (predict and evaluate both score with it). */
+export function scoringModel(loaded: LoadedModel): ScoringModel {
+  const { artifact, nFeatures, mean, scale, coef, intercept } = loaded;
+  return { classes: artifact.classes, nFeatures, mean, scale, coef, intercept };
 }
 
 // ---------------------------------------------------------------------------------------------

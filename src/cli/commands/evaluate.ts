@@ -1,10 +1,10 @@
 import { appendFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DataError, ModelError, UsageError } from '../../core/errors.js';
-import { matrix } from '../../core/matrix.js';
+import { matrix, takeRows } from '../../core/matrix.js';
 import { evaluateLabels, scoreRows, splitRows } from '../../core/pipeline.js';
 import type { Matrix } from '../../core/types.js';
-import { loadModel, type LoadedModel } from '../../io/artifact.js';
+import { loadModel, scoringModel, type LoadedModel } from '../../io/artifact.js';
 import { readLabelledCsv, sha256File, type LabelledData } from '../../io/csv.js';
 import { BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
@@ -76,17 +76,10 @@ function takeLabels(labels: readonly string[], indices: number[] | undefined): s
 
 function scoreOn(model: LoadedModel, rows: Rows): { labels: string[]; predictions: Int32Array } {
   const { data, indices } = rows;
-  let X = selectColumns(data.X, data.features, model.artifact.features);
-  if (indices !== undefined) {
-    const d = X.cols;
-    const out = new Float64Array(indices.length * d);
-    indices.forEach((row, i) => out.set(X.data.subarray(row * d, (row + 1) * d), i * d));
-    X = matrix(out, indices.length, d);
-  }
-  const { predictions } = scoreRows(
-    { classes: model.artifact.classes, nFeatures: model.nFeatures, mean: model.mean, scale: model.scale, coef: model.coef, intercept: model.intercept },
-    X,
-  );
+  // Rows first: the held-out rows are a fraction of the file.
+  const rowsToScore = indices === undefined ? data.X : takeRows(data.X, indices);
+  const X = selectColumns(rowsToScore, data.features, model.artifact.features);
+  const { predictions } = scoreRows(scoringModel(model), X);
   return { labels: takeLabels(data.labels, indices), predictions };
 }
 

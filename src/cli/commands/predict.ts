@@ -4,8 +4,8 @@ import type { Readable } from 'node:stream';
 import { DataError, UsageError } from '../../core/errors.js';
 import { isNumericLabel } from '../../core/labels.js';
 import { matrix } from '../../core/matrix.js';
-import { scoreRows, type ScoringModel } from '../../core/scoring.js';
-import { loadModel, type LoadedModel } from '../../io/artifact.js';
+import { scoreRows } from '../../core/scoring.js';
+import { loadModel, scoringModel } from '../../io/artifact.js';
 import type { CliEnvironment } from '../context.js';
 import type { CommandInput, CommandResult } from '../main.js';
 import { resolveSettings, type Settings } from '../settings.js';
@@ -201,16 +201,6 @@ class RecordWriter {
 
 const NO_SCORES = new Float64Array(0);
 
-function scoringModel(loaded: LoadedModel): ScoringModel {
-  return {
-    classes: loaded.artifact.classes,
-    nFeatures: loaded.nFeatures,
-    mean: loaded.mean,
-    scale: loaded.scale,
-    coef: loaded.coef,
-    intercept: loaded.intercept,
-  };
-}
 
 async function openInput(path: string, stdin: Readable): Promise<{ stream: Readable; source: string }> {
   if (path === '-') return { stream: stdin, source: '<stdin>' };

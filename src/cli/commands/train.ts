@@ -1,8 +1,8 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { DataError } from '../../core/errors.js';
-import { coefRows, trainPipeline } from '../../core/pipeline.js';
-import { DEFAULT_PERCEPTRON_PARAMS } from '../../core/perceptron.js';
+import { trainPipeline } from '../../core/pipeline.js';
+import { coefRows, DEFAULT_PERCEPTRON_PARAMS } from '../../core/perceptron.js';
 import { saveArtifact, sealArtifact, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifactV1 } from '../../io/artifact.js';
 import { readLabelledCsv } from '../../io/csv.js';
 import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH, packageInfo } from '../../io/package-info.js';
