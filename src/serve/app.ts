@@ -119,7 +119,9 @@ function sameSecret(given: string, expected: Buffer): boolean {
 function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   if (reply.sent) return reply;
   // A body that was not read to its end must not be taken for the next request on the connection.
-  if (!reply.request.raw.complete) reply.header('connection', 'close');
+  const raw = reply.request.raw;
+  const hasBody = (raw.headers['content-length'] ?? '0') !== '0' || raw.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !raw.complete) reply.header('connection', 'close');
   return reply
     .code(error.status)
     .headers(error.headers)
