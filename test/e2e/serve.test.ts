@@ -299,6 +299,9 @@ describe('async jobs', () => {
 
 describe('metrics', () => {
   it('exposes the contract metric names, and promtool accepts them', async () => {
+    expect((await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: ROWS }) })).status).toBe(200);
+    const job = (await call(server.url, 'POST', '/v1/jobs', { headers: JSON_TYPE, body: JSON.stringify({ instances: ROWS.slice(0, 3) }) })).json();
+    await call(server.url, 'GET', `/v1/jobs/${job.id}?wait=10000`);
     const text = (await call(server.url, 'GET', '/metrics')).text;
     for (const name of [
       'iris_requests_total{',
