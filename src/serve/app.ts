@@ -649,7 +649,7 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
       }
       if (out === null) {
         if (reply.sent) return reply;
-        if (line === 0) throw badRequest('the body is empty; expected one JSON record or array a line');
+        if (rows === 0) throw badRequest(`the body has no rows${line === 0 ? '' : ' (only blank lines)'}; expected one JSON record or array a line`);
         begin();
       }
       (out as PassThrough | null)?.end();
