@@ -16,7 +16,7 @@ body { font: 15px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem
 h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 1.6rem; }
 code { background: #f3f3f3; padding: 0 .25rem; }
 table { border-collapse: collapse; } td, th { padding: .25rem .6rem; border: 1px solid #ddd; text-align: right; }
-th { background: #f7f7f7; } .grid td { min-width: 3rem; text-align: center; font-weight: 600; }
+th { background: #f7f7f7; } #facts td { text-align: left; } .grid td { min-width: 3rem; text-align: center; font-weight: 600; }
 form { display: grid; grid-template-columns: max-content 12rem; gap: .4rem .8rem; align-items: center; }
 input { font: inherit; padding: .2rem .4rem; } button { font: inherit; padding: .3rem 1rem; grid-column: 2; justify-self: start; }
 #answer { margin-top: 1rem; } .label { font-size: 1.3rem; font-weight: 700; } .error { color: #b00020; }
