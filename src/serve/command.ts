@@ -93,7 +93,7 @@ export async function run(input: CommandInput): Promise<CommandResult> {
     });
   }
   // The address is always on stderr: in the JSON ready line, or as a plain line when info lines are off.
-  if (settings.logLevel === 'silent' || !app.log.isLevelEnabled('info')) stderr.write(`iris serve: listening on ${address}\n`);
+  if (settings.logLevel === 'silent' || !['info', 'debug', 'trace'].includes(settings.logLevel)) stderr.write(`iris serve: listening on ${address}\n`);
   else app.log.info({ address, model: settings.model, name: settings.name, version: first.version, threads: settings.threads }, `listening on ${address}`);
 
   // SIGHUP: reload off the request path; a request keeps the model it started with.
