@@ -36,6 +36,16 @@ export async function startServer(args: string[], env: Record<string, string> = 
     };
     proc.stderr!.on('data', onData);
     void exited.then(({ code }) => reject(new Error(`iris serve exited with ${code} before listening:\n${err}`)));
+    // Never leave a server behind: one that does not say where it listens is stopped.
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`iris serve did not print its address within 45 s:\n${err}`));
+    }, 45_000);
+    timer.unref();
+    void exited.then(() => clearTimeout(timer));
+    proc.stderr!.on('data', () => {
+      if (/listening on http/.test(err)) clearTimeout(timer);
+    });
   });
   return {
     url,
