@@ -425,5 +425,10 @@ describe('signals and the token', () => {
     expect(badPort.exitCode).toBe(2);
     const badSize = await iris(['serve', '-m', MODEL, '--max-body', 'lots']);
     expect(badSize.exitCode).toBe(2);
+    const config = join(dir, 'bad-serve-config.json');
+    writeFileSync(config, JSON.stringify({ serve: { maxRows: 0 } }));
+    const badConfig = await iris(['--config', config, 'serve', '-m', MODEL]);
+    expect(badConfig.exitCode).toBe(2);
+    expect(badConfig.stderr).toMatch(/serve\.maxRows: must be a whole number of at least 1/);
   });
 });
