@@ -783,9 +783,8 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
       if (existing !== undefined && existing.status !== 'failed') return accepted(existing);
       const rows = await scorer.parse(taskOf(format as TaskFormat, body, model, withScores), signalOf(request));
       if (reply.sent) return reply;
-      const job: Job = { id, status: 'queued', rows: rows.n, progress: 0, withScores, checksum: model.checksum };
+      const job: Job = { id, status: 'queued', rows: rows.n, progress: 0, withScores, checksum: model.checksum, shape: model };
       jobs.add(job);
-      (job as Job & { shape?: Served }).shape = model;
       setImmediate(() => void runJob(job, rows.X, model));
       return accepted(job);
     },
@@ -834,11 +833,10 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
       if (job.status !== 'done' || job.result === undefined) {
         throw new HttpError(409, 'CONFLICT', job.status === 'failed' ? `the job failed: ${job.error ?? 'unknown reason'}` : `the job is ${job.status}; its result is not ready`);
       }
-      const model = (job as Job & { shape: Served }).shape;
       const accept = request.headers.accept ?? '';
       const output = accept.includes('application/x-ndjson') ? 'ndjson' : accept.includes('text/csv') ? 'csv' : 'mlflow';
       const type = output === 'ndjson' ? 'application/x-ndjson' : output === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8';
-      return reply.header('x-model-checksum', job.checksum).type(type).send(formatAs(output, model, job.result, job.rows, job.withScores));
+      return reply.header('x-model-checksum', job.checksum).type(type).send(formatAs(output, job.shape, job.result, job.rows, job.withScores));
     },
   );
 
