@@ -47,8 +47,9 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
   let exitCode: number = 0;
 
   const run = (load: () => Promise<{ run: Handler }>) =>
-    async function (this: Command) {
-      const command = this;
+    async (...actionArgs: unknown[]) => {
+      // commander passes the command itself last.
+      const command = actionArgs.at(-1) as Command;
       const { loadSettingsConfig } = await import('./load-config.js');
       const config = await loadSettingsConfig(command.optsWithGlobals().config as string | undefined, io.cwd);
       if (colorChoice === undefined && config.top.color !== undefined) {
