@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { DataError, UsageError } from '../../core/errors.js';
 import { isNumericLabel } from '../../core/labels.js';
+import { coefRows } from '../../core/linear.js';
 import { matrix } from '../../core/matrix.js';
 import type { CliEnvironment } from '../context.js';
 import type { CommandInput, CommandResult } from '../command.js';
@@ -135,7 +136,7 @@ class RecordWriter {
     private readonly inputColumns: readonly string[] | null,
     features: readonly string[],
   ) {
-    this.nScores = classes.length === 2 ? 1 : classes.length;
+    this.nScores = coefRows(classes.length);
     this.numeric = (inputColumns ?? []).map((column) => features.includes(column));
     if (inputColumns !== null && format !== 'text') {
       // A repeated input column must not shadow (json) or duplicate (csv) what the output adds.
@@ -261,7 +262,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     let byClass: string[] | undefined;
     let byClassBytes: Buffer[] | undefined;
     const buffered: string[] = [];
-    const nScores = classes.length === 2 ? 1 : classes.length;
+    const nScores = coefRows(classes.length);
     for await (const batch of rows.batches()) {
       if (failure !== undefined) throw failure;
       if (closed) break;
