@@ -14,7 +14,7 @@ export {
   type RowBatch,
   type FeatureRows,
   type FeatureRowsOptions,
-} from './io/csv.js';
+} from './io/csv/index.js';
 export {
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,

@@ -18,8 +18,8 @@ import {
   parseNumber,
   type ParserChoice,
   type ReadLabelledOptions,
-} from '../../src/io/csv.js';
-import { scan, scanDecimal } from '../../src/io/numbers.js';
+} from '../../src/io/csv/index.js';
+import { scan, scanDecimal } from '../../src/io/csv/numbers.js';
 
 const chars = (alphabet: string, minLength: number, maxLength: number): fc.Arbitrary<string> =>
   fc.array(fc.constantFrom(...alphabet), { minLength, maxLength }).map((a) => a.join(''));

@@ -5,7 +5,7 @@ import { matrix, takeRows } from '../../core/matrix.js';
 import { evaluateLabels, scoreRows, splitRows } from '../../core/pipeline.js';
 import type { Matrix } from '../../core/types.js';
 import { loadModel, scoringModel, type LoadedModel } from '../../io/artifact.js';
-import { readLabelledCsv, sha256File, type LabelledData } from '../../io/csv.js';
+import { readLabelledCsv, sha256File, type LabelledData } from '../../io/csv/index.js';
 import { BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
 import type { CommandInput, CommandResult } from '../main.js';

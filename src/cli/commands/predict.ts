@@ -245,7 +245,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     ctx.note('iris: reading CSV rows from the terminal; end with Ctrl-D (or pass feature flags, see iris predict --help)');
   }
   // The CSV reader (and csv-parse behind it) is loaded only here: a one-off prediction from flags never needs it.
-  const { openFeatureRows } = await import('../../io/csv.js');
+  const { openFeatureRows } = await import('../../io/csv/index.js');
   const rows = openFeatureRows(stream, { features, source, keepRaw: withInput });
   const stdout = ctx.io.stdout;
   let closed = false;

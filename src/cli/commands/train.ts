@@ -4,7 +4,7 @@ import { DataError } from '../../core/errors.js';
 import { trainPipeline } from '../../core/pipeline.js';
 import { coefRows, DEFAULT_PERCEPTRON_PARAMS } from '../../core/perceptron.js';
 import { saveArtifact, sealArtifact, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifactV1 } from '../../io/artifact.js';
-import { readLabelledCsv } from '../../io/csv.js';
+import { readLabelledCsv } from '../../io/csv/index.js';
 import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH, packageInfo } from '../../io/package-info.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
 import type { CommandInput, CommandResult } from '../main.js';
