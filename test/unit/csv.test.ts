@@ -194,7 +194,7 @@ describe('readLabelledCsv: golden files', () => {
   });
 
   it('refuses a continuous target, as scikit-learn does', async () => {
-    await expect(readLabelledCsv(golden('quoted.csv'), { target: 'sepal length' })).rejects.toThrow(
+    await expect(readLabelledCsv(golden('quoted.csv'), { target: 'sepal length', features: ['width, cm'] })).rejects.toThrow(
       /quoted\.csv: column sepal length: Unknown label type: continuous \(the label "5\.1" is not a whole number\)/,
     );
   });

@@ -8,6 +8,7 @@ import { readLabelledCsv } from '../../io/csv/index.js';
 import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH, packageInfo } from '../../io/package-info.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
 import type { CommandInput, CommandResult } from '../main.js';
+import { csvDialect, recordedDialect } from '../csv-options.js';
 import { resolveSettings } from '../settings.js';
 
 export const TRAIN_DEFAULTS = { testSize: 0.3, seed: 0, out: 'model.json' } as const;
@@ -68,13 +69,14 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   let data;
   let outcome;
   try {
-    data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, stdin: ctx.io.stdin });
+    data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, exclude: s.exclude, ...csvDialect(s), stdin: ctx.io.stdin });
     spinner.update(`training on ${data.X.rows} rows`);
     // The parsed rows are not needed afterwards: the pipeline may reorder and scale them in place.
     outcome = trainPipeline(data.X, data.labels, { testSize, seed, stratify, splitShuffle, perceptron: params, consumeInput: true });
   } finally {
     spinner.stop();
   }
+  for (const warning of data.warnings) ctx.warn(warning);
   const { classes, split, scaler, model, test } = outcome;
   const testMetrics = metricsJson(test);
   const metrics = { train: { accuracy: outcome.trainAccuracy }, test: testMetrics };
@@ -102,6 +104,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
         bundled,
         sha256: data.sha256,
         rows: data.X.rows,
+        // How to read the file again (evaluate's held-out rows); only when it is not plain CSV.
+        ...recordedDialect(s),
       },
       split: splitJson,
       metrics,

@@ -49,6 +49,8 @@ export interface ReadLabelledOptions extends LabelledColumns, DialectOptions {
   readBytes?: number;
   /** The longest record accepted. Default 64 MiB. */
   maxRecordBytes?: number;
+  /** Called with the column names once the header is known, before they are checked (evaluate blames a baseline with it). */
+  onHeader?: (columns: readonly string[]) => void;
 }
 
 const STDIN = '<stdin>';
@@ -73,6 +75,7 @@ function labelledEngine(source: string, options: ReadLabelledOptions, slot: { ch
     first: (fields, line) => {
       const given = options.names !== undefined;
       const header = given ? givenHeader(options.names!, fields) : readHeader(fields);
+      options.onHeader?.(header.names);
       const { first, choice } = labelledLayout(source, header, line, options, engine.delimiter ?? ',', given);
       slot.choice = choice;
       return first;
