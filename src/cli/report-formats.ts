@@ -46,9 +46,9 @@ export function gateNumbers(gate: Pick<Gate, 'threshold' | 'value'>): { threshol
   return { threshold: fixed(gate.threshold, digits), value: fixed(gate.value, digits) };
 }
 
+/** A gate in words, with its numbers in full (shortest round-trip form). */
 export function gateLine(gate: Gate): string {
-  const shown = gateNumbers(gate);
-  return `${gate.description}: ${gate.passed ? 'passed' : 'FAILED'} (value ${shown.value}, threshold ${shown.threshold})`;
+  return `${gate.description}: ${gate.passed ? 'passed' : 'FAILED'} (value ${gate.value}, threshold ${gate.threshold})`;
 }
 
 /** What went wrong when an evaluation ended before it had a report. */
@@ -99,8 +99,7 @@ export function renderJUnit(summary: EvaluationSummary, seconds: number): string
     ...summary.gates.map((gate) => {
       const open = `    <testcase classname="iris.evaluate.gates" name="${xml(gate.description)}" time="0">`;
       if (gate.passed) return `${open}</testcase>`;
-      const shown = gateNumbers(gate);
-      const message = `${gate.name}: value ${shown.value} does not meet threshold ${shown.threshold}`;
+      const message = `${gate.name}: value ${gate.value} does not meet threshold ${gate.threshold}`;
       return `${open}\n      <failure message="${xml(message)}" type="QualityGateFailed">${xml(gateLine(gate))}</failure>\n    </testcase>`;
     }),
   ];

@@ -117,18 +117,18 @@ const DIALECT = { delimiter, decimal: oneOf('.', ','), skipRows: nonNegativeWhol
 
 const TABLES = {
   train: {
-    ...DIALECT, exclude: featureList,
     data: str, target: str, features: featureList, testSize, seed, stratify: bool, splitShuffle: bool,
     maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, out: str, json: bool, quiet: bool,
+    ...DIALECT, exclude: featureList,
   },
   predict: {
-    ...DIALECT,
     model: str, input: str, format: oneOf(...PREDICT_FORMATS), scores: bool, withInput: bool, json: bool,
+    ...DIALECT,
   },
   evaluate: {
-    ...DIALECT, exclude: featureList,
     model: str, data: str, minAccuracy: unitInterval, minF1: unitInterval, baseline: str, maxDrop: nonNegative,
     format: oneOf(...EVALUATE_FORMATS), json: bool, quiet: bool,
+    ...DIALECT, exclude: featureList,
   },
   inspect: { model: str, json: bool },
 } as const;
