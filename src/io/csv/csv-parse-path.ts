@@ -149,6 +149,7 @@ function runCsvParse(segment: Buffer, delimiter: string, onRecord: (record: stri
 }
 
 const BLANK = /^[ \t]*$/;
+const TAB = 9;
 
 /** Parse the complete records in data[0, boundary) with csv-parse; returns `boundary`. */
 export function viaCsvParse(engine: EngineState, data: Buffer, boundary: number): number {
@@ -187,9 +188,10 @@ export function viaCsvParse(engine: EngineState, data: Buffer, boundary: number)
       const startLine = line;
       line += countLf(cursor, end);
       cursor = end;
-      const only = record.length === 1 ? record[0]! : undefined;
-      if (only !== undefined && BLANK.test(only) && segment.subarray(start, end).indexOf(QUOTE) === -1) {
-        return; // a blank line (spaces and tabs only)
+      // A blank line (spaces and tabs only) is skipped, as the fast path skips it: one blank field,
+      // or several when the tab is the delimiter.
+      if ((record.length === 1 || engine.delim === TAB) && record.every((f) => BLANK.test(f)) && segment.subarray(start, end).indexOf(QUOTE) === -1) {
+        return;
       }
       engine.record(record, startLine);
     });

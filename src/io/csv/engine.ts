@@ -202,6 +202,13 @@ export class CsvEngine implements EngineState {
 
   /** End of input: parse the last record, if any. */
   end(): void {
+    const last = this.pending[this.pending.length - 1];
+    if (this.lineEnds === ENDS_UNKNOWN && last !== undefined && last[last.length - 1] === CR) {
+      // The only line end of the input is a CR at its very end: a CR-only input of one line.
+      this.lineEnds = ENDS_CR;
+      this.pending = this.pending.map(crToLf);
+      this.pendingHasLf = true;
+    }
     this.drain(true);
   }
 

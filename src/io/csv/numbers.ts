@@ -61,7 +61,7 @@ export const scan = { end: 0 };
  */
 export function scanDecimal(buf: Buffer, i: number, n: number, delim = COMMA, dec = DOT): number {
   let c = i < n ? buf[i]! : -1;
-  while (c === 32 || c === 9) c = ++i < n ? buf[i]! : -1;
+  while ((c === 32 || c === 9) && c !== delim) c = ++i < n ? buf[i]! : -1; // spaces and tabs, unless the tab is the delimiter
   const literalStart = i;
   let negative = false;
   if (c === 45 || c === 43) {
@@ -121,7 +121,7 @@ export function scanDecimal(buf: Buffer, i: number, n: number, delim = COMMA, de
     }
   }
   const literalEnd = i;
-  while (c === 32 || c === 9) c = ++i < n ? buf[i]! : -1;
+  while ((c === 32 || c === 9) && c !== delim) c = ++i < n ? buf[i]! : -1; // spaces and tabs, unless the tab is the delimiter
   if (valid && (c === -1 || c === delim || c === LF || (c === CR && buf[i + 1] === LF))) {
     scan.end = i;
     if (slow) return Number(literalText(buf, literalStart, literalEnd, dec));
