@@ -204,5 +204,9 @@ describe('long input in messages and the record limit', () => {
     const evaluated = await iris(['evaluate', '-m', join(ROOT, 'fixtures', 'models', 'valid-iris.json'), '--data', path]);
     expect(evaluated.exitCode).toBe(3);
     expect(evaluated.stderr.length).toBeLessThan(1000);
+    // From stdin too: read as it arrives, not whole first.
+    const piped = await iris(['train', '--data', '-', '--out', join(dir, 'x.json')], { input: readFileSync(path, 'latin1') });
+    expect(piped.exitCode).toBe(3);
+    expect(piped.stderr).toContain('<stdin>:2: a record longer than 64 MiB');
   }, 60_000);
 });

@@ -15,7 +15,7 @@ import { CsvEngine } from './engine.js';
 import { binaryError, readError } from './errors.js';
 import type { ParserChoice } from './layout.js';
 import { columnName } from './names.js';
-import { readStreamHashed } from './streams.js';
+import { readStreamHashed, toBuffer } from './streams.js';
 
 export interface LabelledData {
   /** For messages: the path as given, or '<stdin>'. */
@@ -234,12 +234,35 @@ async function readLabelledFile(
 }
 
 /** Read a labelled CSV file ('-' = stdin) with a header row. */
-export async function readLabelledCsv(path: string, options: ReadLabelledOptions = {}): Promise<LabelledData> {
-  if (path === '-') {
-    const { bytes, sha256 } = await readStreamHashed(options.stdin ?? process.stdin, STDIN);
-    const data = parseLabelledBuffer(bytes, STDIN, options);
-    return { ...data, sha256, bytes: bytes.length };
+/**
+ * `parseLabelledBuffer` over a stream (stdin), parsed as it arrives so that the input is never held
+ * whole: a long record is refused at 64 MiB as in a file. As there, a NUL byte anywhere wins over a
+ * data error before it (the rest is read, only to look for one).
+ */
+async function readLabelledStream(stream: Readable, source: string, options: ReadLabelledOptions): Promise<LabelledData> {
+  const hash = createHash('sha256');
+  const slot: { choice?: LabelledChoice } = {};
+  const engine = labelledEngine(source, options, slot, 256);
+  let total = 0;
+  try {
+    for await (const chunk of stream) {
+      const buffer = toBuffer(chunk);
+      hash.update(buffer);
+      const nul = buffer.indexOf(0);
+      if (nul !== -1) throw binaryError(source, total + nul);
+      total += buffer.length;
+      if (engine.error === undefined) engine.push(buffer);
+    }
+  } catch (error) {
+    if (error instanceof DataError) throw error;
+    throw readError(source, error);
   }
+  const data = finishLabelled(engine, source, slot);
+  return { ...data, sha256: hash.digest('hex'), bytes: total };
+}
+
+export async function readLabelledCsv(path: string, options: ReadLabelledOptions = {}): Promise<LabelledData> {
+  if (path === '-') return readLabelledStream(options.stdin ?? process.stdin, STDIN, options);
   if (options.parser === 'csv-parse') {
     const { bytes, sha256 } = await readStreamHashed(createReadStream(path), path);
     const data = parseLabelledBuffer(bytes, path, options);
