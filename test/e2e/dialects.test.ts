@@ -177,6 +177,19 @@ describe('labels as scikit-learn sees them', () => {
     expect(JSON.parse(evaluated.stdout).accuracy).toBe(0.7777777777777778);
   });
 
+  it('a model written before this rule (classes named 0.0, 1.0, 2.0) still scores its own data', async () => {
+    // fixtures/models/float-classes-before-label-rule.json: trained by iris 0.1.0 on fixtures/dialects/iris-float-labels.csv.
+    const run = await iris(['evaluate', '-m', join(ROOT, 'fixtures', 'models', 'float-classes-before-label-rule.json'), '--json']);
+    expect([run.exitCode, run.stderr]).toEqual([0, '']);
+    const report = JSON.parse(run.stdout);
+    expect(report.labels).toEqual(['0.0', '1.0', '2.0']);
+    expect(report.unseenLabels).toEqual([]);
+    expect(report.accuracy).toBe(seedScript.accuracy);
+    // The same file trained now: classes in plain digits, the same numbers.
+    const { model } = await train(['--data', fixture('iris-float-labels.csv')]);
+    expectSeedScriptModel(model, ['0', '1', '2']);
+  });
+
   it('a continuous target is refused like scikit-learn ("Unknown label type: continuous"), exit 3', async () => {
     const run = await iris(['train', '-t', 'sepal_length', '-f', 'petal_length,petal_width', '--out', join(dir, 'x.json')]);
     expect(run.exitCode).toBe(3);

@@ -1,6 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DataError, isIrisError, ModelError, UsageError } from '../../core/errors.js';
+import { isNumericLabel, wholeNumberName } from '../../core/labels.js';
 import { matrix, takeRows } from '../../core/matrix.js';
 import { evaluateLabels, scoreRows, splitRows } from '../../core/pipeline.js';
 import type { Matrix } from '../../core/types.js';
@@ -89,7 +90,21 @@ function scoreOn(model: LoadedModel, rows: Rows): { labels: string[]; prediction
   const rowsToScore = indices === undefined ? data.X : takeRows(data.X, indices);
   const X = selectColumns(rowsToScore, data.features, model.artifact.features);
   const { predictions } = scoreRows(scoringModel(model), X);
-  return { labels: takeLabels(data.labels, indices), predictions };
+  return { labels: inModelNames(takeLabels(data.labels, indices), model.artifact.classes), predictions };
+}
+
+/**
+ * Numeric labels are read as class names in plain digits (`2.0` as `2`); a model written before
+ * that rule may name its classes as its data spelled them (`2.0`). Such labels are matched to the
+ * model's own names, so an older model still scores its own data.
+ */
+function inModelNames(labels: string[], classes: readonly string[]): string[] {
+  const rename = new Map<string, string>();
+  for (const name of classes) {
+    const plain = isNumericLabel(name) ? wholeNumberName(name) : undefined;
+    if (plain !== undefined && plain !== name && !classes.includes(plain)) rename.set(plain, name);
+  }
+  return rename.size === 0 ? labels : labels.map((label) => rename.get(label) ?? label);
 }
 
 /**
