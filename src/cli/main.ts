@@ -30,6 +30,16 @@ function flagsOf(command: Command): ParsedFlags {
   return { values, source: (key) => command.getOptionValueSourceWithGlobals(key) };
 }
 
+/** The CSV dialect options (docs/CLI.md "CSV"), the same for every command that reads CSV. */
+function addCsvOptions(command: Command, { exclude }: { exclude: boolean }): void {
+  command
+    .option('--delimiter <c>', 'field delimiter: , ; | tab, or auto to sniff it from the first line (default: ,)')
+    .option('--decimal <mark>', 'decimal mark of the numbers: . or , (default: .)')
+    .option('--skip-rows <n>', 'lines to skip before the header (default: 0)')
+    .option('--names <a,b,...>', 'the column names; the file then has no header row');
+  if (exclude) command.option('--exclude <a,b,...>', 'columns to leave out of the default features');
+}
+
 export async function main(argv: readonly string[], environment: Partial<CliEnvironment> = {}): Promise<number> {
   const io: CliEnvironment = {
     stdin: environment.stdin ?? process.stdin,
@@ -75,7 +85,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
       outputError: () => {},
     });
 
-  program
+  const train = program
     .command('train')
     .description('train a Perceptron (split, scale, fit) and write the model artifact')
     .option('-d, --data <path>', 'labelled CSV with a header row; - reads stdin (default: the bundled Iris CSV)')
@@ -92,8 +102,9 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--no-shuffle', 'do not shuffle the training rows between epochs')
     .option('-o, --out <path>', 'where to write the model artifact (default: model.json)')
     .option('--json', 'print the training report as one JSON document')
-    .option('-q, --quiet', 'print nothing but errors')
-    .action(run(() => import('./commands/train.js')));
+    .option('-q, --quiet', 'print nothing but errors');
+  addCsvOptions(train, { exclude: true });
+  train.action(run(() => import('./commands/train.js')));
 
   const predict = program
     .command('predict')
@@ -111,10 +122,11 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--scores', 'add the decision function')
     .option('--with-input', 'repeat the input columns before the prediction')
     .allowUnknownOption()
-    .allowExcessArguments()
-    .action(run(() => import('./commands/predict.js')));
+    .allowExcessArguments();
+  addCsvOptions(predict, { exclude: false });
+  predict.action(run(() => import('./commands/predict.js')));
 
-  program
+  const evaluate = program
     .command('evaluate')
     .description('score a model on labelled rows and apply quality gates (exit 1 when one fails)')
     .option('-m, --model <path>', 'the model artifact (default: model.json)')
@@ -125,8 +137,9 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--max-drop <x>', "with --baseline: fail when accuracy falls more than x below the baseline's (default: 0)")
     .option('--format <fmt>', 'text, json, junit or markdown (default: text)')
     .option('--json', 'same as --format json')
-    .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code')
-    .action(run(() => import('./commands/evaluate.js')));
+    .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code');
+  addCsvOptions(evaluate, { exclude: true });
+  evaluate.action(run(() => import('./commands/evaluate.js')));
 
   program
     .command('inspect')

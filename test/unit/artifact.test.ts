@@ -689,6 +689,7 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
       'valid-iris-v2.json': null,
       'valid-binary-v2.json': null,
       'in-memory-v2.json': null,
+      'float-classes-before-label-rule.json': null,
       'v1-short-test-indices.json': 'training.split.testIndices has 44 indices, expected 45 (training.split.test)',
       'empty.json': 'not valid JSON (the file is empty)',
       'not-json.json': 'not valid JSON (line 1, column 1: unexpected "f")',
