@@ -23,6 +23,8 @@
  *                                 (e.g. BENCH_IRIS=/work/other-checkout/bin/iris.js)
  *   BENCH_IRIS_ARGS=              extra arguments for `iris serve`
  *   BENCH_PYTHON=/usr/bin/python3 the Python with Debian's scikit-learn, Flask, gunicorn, FastAPI, uvicorn
+ *   BENCH_SERVE_FRAME=numpy       how the Python apps turn rows into a matrix: numpy (the fastest) or
+ *                                 pandas (as MLflow's scoring server does; about 0.4 ms more a request)
  *   BENCH_UPDATE_DOC=1            also rewrite the serve results section of BENCHMARKS.md
  *
  * Needs `wrk` (apt-get install -y wrk). Servers are started in their own process groups and killed
@@ -32,6 +34,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineFacts, pythonEnv } from './lib/machine.mjs';
@@ -73,6 +76,11 @@ const HUGE_ROWS = numberSetting('BENCH_SERVE_HUGE_ROWS', 1_000_000, { min: 0 });
 const HUGE_ALSO = listSetting('BENCH_SERVE_HUGE_ALSO', '');
 const WRK_THREADS = numberSetting('BENCH_WRK_THREADS', 2);
 const PYTHON = process.env.BENCH_PYTHON || '/usr/bin/python3';
+const FRAME = process.env.BENCH_SERVE_FRAME || 'numpy';
+if (FRAME !== 'numpy' && FRAME !== 'pandas') {
+  console.error(`bench:serve: BENCH_SERVE_FRAME=${FRAME}: expected numpy or pandas`);
+  process.exit(2);
+}
 const UPDATE_DOC = process.env.BENCH_UPDATE_DOC === '1';
 const IRIS = process.env.BENCH_IRIS || join(ROOT, 'bin', 'iris.js');
 const IRIS_ARGS = (process.env.BENCH_IRIS_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
@@ -85,7 +93,7 @@ for (const [name, list] of [['BENCH_SERVE_ROWS', ROW_COUNTS], ['BENCH_SERVE_CONN
 
 const NODE_ENV = { ...process.env, NO_COLOR: '1' };
 delete NODE_ENV.FORCE_COLOR;
-const PYTHON_ENV = pythonEnv();
+const PYTHON_ENV = { ...pythonEnv(), BENCH_SERVE_FRAME: FRAME };
 
 const log = (text) => process.stderr.write(`bench:serve: ${text}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -419,10 +427,11 @@ function checkAnswer(text, expected, classes) {
 
 async function benchServer(key, ctx) {
   const spec = SERVERS[key];
-  log(`${spec.label}: starting`);
+  const loadBefore = os.loadavg()[0];
+  log(`${spec.label}: starting (load average ${loadBefore.toFixed(2)})`);
   const server = await startServer(key, ctx.model);
   const rssAll = sampleTreeRss(server.child.pid);
-  const result = { key, label: spec.label, readyMs: server.readyMs, cells: [], startRssMiB: undefined };
+  const result = { key, label: spec.label, readyMs: server.readyMs, loadBefore, cells: [] };
   try {
     // Checked once before any load: the same labels and scores as the project's scoring code.
     const check = await post(server.port, readFileSync(ctx.payloads[ROW_COUNTS.at(-1)].path), { keepText: true });
@@ -546,7 +555,7 @@ async function main() {
     python,
     wrk: wrkVersion,
     iris: IRIS,
-    settings: { duration: DURATION, warmup: WARMUP, rows: ROW_COUNTS, connections: CONNECTIONS, wrkThreads: WRK_THREADS, largeRows: LARGE_ROWS, largeRuns: LARGE_RUNS, hugeRows: HUGE_ROWS },
+    settings: { frame: FRAME, duration: DURATION, warmup: WARMUP, rows: ROW_COUNTS, connections: CONNECTIONS, wrkThreads: WRK_THREADS, largeRows: LARGE_ROWS, largeRuns: LARGE_RUNS, hugeRows: HUGE_ROWS },
     payloadBytes: Object.fromEntries(Object.entries(payloads).map(([n, p]) => [n, p.bytes])),
     results,
   };
@@ -572,7 +581,7 @@ function renderMarkdown(r) {
   lines.push(`- Node.js ${m.node}; ${r.wrk}, ${s.wrkThreads} threads (at most one per connection)`);
   lines.push(
     p.skipped === undefined
-      ? `- Python ${p.python}, scikit-learn ${p.sklearn}, numpy ${p.numpy} (${p.blas}), pandas ${p.pandas}; Flask ${p.flask} under gunicorn ${p.gunicorn} (2 sync workers); FastAPI ${p.fastapi} under uvicorn ${p.uvicorn} (2 workers, uvloop ${p.uvloop ? 'yes' : 'no'}, httptools ${p.httptools ? 'yes' : 'no'}, no access log)`
+      ? `- Python ${p.python}, scikit-learn ${p.sklearn}, numpy ${p.numpy} (${p.blas}), pandas ${p.pandas}; Flask ${p.flask} under gunicorn ${p.gunicorn} (2 sync workers); FastAPI ${p.fastapi} under uvicorn ${p.uvicorn} (2 workers, uvloop ${p.uvloop ? 'yes' : 'no'}, httptools ${p.httptools ? 'yes' : 'no'}, no access log); rows to a matrix with ${s.frame === 'pandas' ? 'a pandas DataFrame, as MLflow does' : 'numpy alone (no DataFrame)'}, scored by a scikit-learn Pipeline`
       : `- Python servers not run: ${p.skipped}`,
   );
   lines.push(`- Each cell: ${s.warmup} s of unmeasured load, then ${s.duration} s measured; body: MLflow \`dataframe_split\` JSON (${Object.entries(r.payloadBytes).map(([n, b]) => `${fmtInt(Number(n))} rows ${b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${fmtInt(b)} B`}`).join(', ')}); answer: label and scores per row. Peak RSS: the server's whole process tree, sampled every 50 ms during the measured run.`);
@@ -604,10 +613,10 @@ function renderMarkdown(r) {
     }
   }
   lines.push('');
-  lines.push(`| server | one ${fmtInt(s.largeRows)}-row request (median of ${s.largeRuns}) | fastest | ready after start | peak RSS (whole run) |`);
-  lines.push('|---|---:|---:|---:|---:|');
+  lines.push(`| server | one ${fmtInt(s.largeRows)}-row request (median of ${s.largeRuns}) | fastest | ready after start | peak RSS (whole run) | load average (1 min) before its runs |`);
+  lines.push('|---|---:|---:|---:|---:|---:|');
   for (const res of r.results) {
-    lines.push(`| ${res.label} | ${res.large ? fmtMs(res.large.medianMs) : 'n/a'} | ${res.large ? fmtMs(res.large.minMs) : 'n/a'} | ${fmtMs(res.readyMs)} | ${res.peakRssMiB.toFixed(0)} MiB |`);
+    lines.push(`| ${res.label} | ${res.large ? fmtMs(res.large.medianMs) : 'n/a'} | ${res.large ? fmtMs(res.large.minMs) : 'n/a'} | ${fmtMs(res.readyMs)} | ${res.peakRssMiB.toFixed(0)} MiB | ${res.loadBefore.toFixed(2)} |`);
   }
   for (const res of r.results) {
     const h = res.huge;
