@@ -22,6 +22,8 @@
  *   BENCH_IRIS=bin/iris.js        the iris to serve: a .js file run with this Node, or a command line
  *                                 (e.g. BENCH_IRIS=/work/other-checkout/bin/iris.js)
  *   BENCH_IRIS_ARGS=              extra arguments for `iris serve`
+ *   BENCH_IRIS_NODE_ARGS=         extra Node options for it, e.g. `--cpu-prof --cpu-prof-dir=bench/out/serve/prof`
+ *                                 (written when it exits after SIGTERM)
  *   BENCH_PYTHON=/usr/bin/python3 the Python with Debian's scikit-learn, Flask, gunicorn, FastAPI, uvicorn
  *   BENCH_SERVE_FRAME=numpy       how the Python apps turn rows into a matrix: numpy (the fastest) or
  *                                 pandas (as MLflow's scoring server does; about 0.4 ms more a request)
@@ -84,6 +86,7 @@ if (FRAME !== 'numpy' && FRAME !== 'pandas') {
 const UPDATE_DOC = process.env.BENCH_UPDATE_DOC === '1';
 const IRIS = process.env.BENCH_IRIS || join(ROOT, 'bin', 'iris.js');
 const IRIS_ARGS = (process.env.BENCH_IRIS_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+const IRIS_NODE_ARGS = (process.env.BENCH_IRIS_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
 for (const [name, list] of [['BENCH_SERVE_ROWS', ROW_COUNTS], ['BENCH_SERVE_CONNECTIONS', CONNECTIONS]]) {
   if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) {
     console.error(`bench:serve: ${name}: expected whole numbers >= 1, separated by commas`);
@@ -114,7 +117,7 @@ function freePort() {
 }
 
 function irisCommand(args) {
-  if (IRIS.endsWith('.js') || IRIS.endsWith('.mjs')) return { file: NODE, args: [IRIS, ...args] };
+  if (IRIS.endsWith('.js') || IRIS.endsWith('.mjs')) return { file: NODE, args: [...IRIS_NODE_ARGS, IRIS, ...args] };
   const [file, ...rest] = IRIS.split(/\s+/).filter((a) => a !== '');
   return { file, args: [...rest, ...args] };
 }
@@ -546,7 +549,17 @@ async function main() {
   const ctx = { model, payloads, expected, classes };
 
   const results = [];
-  for (const key of servers) results.push(await benchServer(key, ctx));
+  const failed = [];
+  for (const key of servers) {
+    try {
+      results.push(await benchServer(key, ctx));
+    } catch (error) {
+      // One server that cannot start or answer does not lose the others' figures.
+      const message = error instanceof Error ? error.message : String(error);
+      log(`${SERVERS[key].label}: FAILED: ${message}`);
+      failed.push({ key, label: SERVERS[key].label, error: message.split('\n')[0] });
+    }
+  }
 
   const report = {
     date: new Date().toISOString(),
@@ -558,12 +571,14 @@ async function main() {
     settings: { frame: FRAME, duration: DURATION, warmup: WARMUP, rows: ROW_COUNTS, connections: CONNECTIONS, wrkThreads: WRK_THREADS, largeRows: LARGE_ROWS, largeRuns: LARGE_RUNS, hugeRows: HUGE_ROWS },
     payloadBytes: Object.fromEntries(Object.entries(payloads).map(([n, p]) => [n, p.bytes])),
     results,
+    failed,
   };
   const markdown = renderMarkdown(report);
   writeFileSync(join(OUT, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(OUT, 'results.md'), markdown);
   process.stdout.write(`${markdown}\n`);
   if (UPDATE_DOC) updateDoc(markdown);
+  if (failed.length > 0) process.exitCode = 1;
   log(`finished in ${report.seconds} s; results in ${relative(ROOT, join(OUT, 'results.md'))} and results.json`);
 }
 
@@ -627,6 +642,10 @@ function renderMarkdown(r) {
         `${h.status === 200 ? ` (${h.responseMiB.toFixed(0)} MiB answer)` : ''}; \`/v2/health/live\` meanwhile: p99 **${fmtMs(h.p99)}** ` +
         `(target < 20 ms: ${h.p99 < 20 && h.errors === 0 ? 'met' : 'MISSED'}), p50 ${fmtMs(h.p50)}, max ${fmtMs(h.max)}, ${h.probes} probes, ${h.errors} errors; idle p99 ${fmtMs(h.idleP99)}.`,
     );
+  }
+  for (const f of r.failed) {
+    lines.push('');
+    lines.push(`${f.label}: FAILED, no figures: ${f.error}`);
   }
   const wrong = r.results.filter((res) => !res.check?.ok);
   lines.push('');
