@@ -3,12 +3,15 @@
  * `npm run bench:serve`: `iris serve` against what a user would deploy instead, in one run on this
  * machine: scikit-learn behind Flask/gunicorn (MLflow 1.x) and FastAPI/uvicorn (MLflow today), two
  * workers each (bench/python/), and a bare node:http scorer (bench/bare-node-server.mjs, the
- * runtime's limit). Each server runs alone on 127.0.0.1 on a free port; `wrk` drives it with POSTs
- * of an MLflow `dataframe_split` body. See BENCHMARKS.md for what is measured and the last results.
+ * runtime's limit). The servers listen side by side on 127.0.0.1 on free ports; `wrk` drives one at a
+ * time with POSTs of an MLflow `dataframe_split` body, the servers taking turns. See BENCHMARKS.md
+ * for what is measured and the last results.
  *
  * Settings (environment):
- *   BENCH_SERVE_DURATION=8        seconds of each measured wrk run (one per server, payload, connections)
- *   BENCH_SERVE_WARMUP=2          seconds of the unmeasured wrk run before each measured one
+ *   BENCH_SERVE_DURATION=5        seconds of each measured wrk run
+ *   BENCH_SERVE_WARMUP=1          seconds of the unmeasured wrk run before each measured one
+ *   BENCH_SERVE_ROUNDS=3          measured runs of each server, payload and connections (medians
+ *                                 reported); the servers take turns, in a rotating order
  *   BENCH_SERVE_SERVERS=iris,node,fastapi,flask   which servers, in this order
  *   BENCH_SERVE_ROWS=1,100        rows per request
  *   BENCH_SERVE_CONNECTIONS=16,64 wrk connections
@@ -68,8 +71,9 @@ function listSetting(name, fallback) {
   return (text === undefined || text === '' ? fallback : text).split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
-const DURATION = numberSetting('BENCH_SERVE_DURATION', 8);
-const WARMUP = numberSetting('BENCH_SERVE_WARMUP', 2, { min: 0 });
+const DURATION = numberSetting('BENCH_SERVE_DURATION', 5);
+const WARMUP = numberSetting('BENCH_SERVE_WARMUP', 1, { min: 0 });
+const ROUNDS = numberSetting('BENCH_SERVE_ROUNDS', 3);
 const ROW_COUNTS = listSetting('BENCH_SERVE_ROWS', '1,100').map(Number);
 const CONNECTIONS = listSetting('BENCH_SERVE_CONNECTIONS', '16,64').map(Number);
 const LARGE_ROWS = numberSetting('BENCH_SERVE_LARGE_ROWS', 10_000);
@@ -428,56 +432,119 @@ function checkAnswer(text, expected, classes) {
   return { ok: true, maxDiff };
 }
 
-async function benchServer(key, ctx) {
+/** Starts one server and checks its answer to the largest load payload against the expected one. */
+async function startAndCheck(key, ctx) {
   const spec = SERVERS[key];
-  const loadBefore = os.loadavg()[0];
-  log(`${spec.label}: starting (load average ${loadBefore.toFixed(2)})`);
+  log(`${spec.label}: starting`);
   const server = await startServer(key, ctx.model);
-  const rssAll = sampleTreeRss(server.child.pid);
-  const result = { key, label: spec.label, readyMs: server.readyMs, loadBefore, cells: [] };
+  const result = { key, label: spec.label, readyMs: server.readyMs, samples: {}, cells: [] };
+  server.result = result;
+  server.rssAll = sampleTreeRss(server.child.pid);
   try {
-    // Checked once before any load: the same labels and scores as the project's scoring code.
+    // The same labels and scores as the project's scoring code, before any load.
     const check = await post(server.port, readFileSync(ctx.payloads[ROW_COUNTS.at(-1)].path), { keepText: true });
     const verdict = check.status === 200 ? checkAnswer(check.text, ctx.expected[ROW_COUNTS.at(-1)], ctx.classes) : { ok: false, why: `status ${check.status}: ${check.text.slice(0, 200)}` };
     result.check = verdict;
     log(`${spec.label}: ready in ${server.readyMs} ms on port ${server.port}; answers ${verdict.ok ? `match (scores within ${verdict.maxDiff.toExponential(1)})` : `DIFFER: ${verdict.why}`}`);
+  } catch (error) {
+    server.rssAll.stop();
+    await stopServer(server);
+    throw error;
+  }
+  return server;
+}
 
-    for (const rows of ROW_COUNTS) {
-      for (const connections of CONNECTIONS) {
-        const options = { body: ctx.payloads[rows].path, connections, threads: WRK_THREADS };
-        if (WARMUP > 0) await startWrk(server.port, '/invocations', { ...options, seconds: WARMUP }).result;
-        const rss = sampleTreeRss(server.child.pid);
-        const run = await startWrk(server.port, '/invocations', { ...options, seconds: DURATION }).result;
-        const peakRssMiB = rss.stop();
-        const rps = run.requests / run.seconds;
-        const cell = {
-          rows, connections, requests: run.requests, rps, rowsPerSecond: rps * rows,
-          p50: run.latency_us.p50 / 1000, p99: run.latency_us.p99 / 1000, max: run.latency_us.max / 1000,
-          errors: run.errorCount, errorDetail: run.errors, peakRssMiB,
-        };
-        result.cells.push(cell);
-        log(`${spec.label}: ${rows} row(s) x ${connections} connections: ${fmtInt(rps)} req/s, p50 ${fmtMs(cell.p50)}, p99 ${fmtMs(cell.p99)}, ${cell.errors} errors, peak ${peakRssMiB.toFixed(0)} MiB`);
+/** One measured wrk run of `rows` x `connections` on `server` (after its unmeasured warm-up). */
+async function loadRun(server, ctx, rows, connections) {
+  const options = { body: ctx.payloads[rows].path, connections, threads: WRK_THREADS };
+  if (WARMUP > 0) await startWrk(server.port, '/invocations', { ...options, seconds: WARMUP }).result;
+  const loadAverage = os.loadavg()[0];
+  const rss = sampleTreeRss(server.child.pid);
+  const run = await startWrk(server.port, '/invocations', { ...options, seconds: DURATION }).result;
+  const peakRssMiB = rss.stop();
+  const rps = run.requests / run.seconds;
+  return {
+    requests: run.requests, rps, p50: run.latency_us.p50 / 1000, p99: run.latency_us.p99 / 1000, max: run.latency_us.max / 1000,
+    errors: run.errorCount, errorDetail: run.errors, peakRssMiB, loadAverage,
+  };
+}
+
+/** The median run of a cell's rounds (by requests/s), with the errors of all and the highest peak. */
+function summarizeCell(rows, connections, runs) {
+  const byRps = [...runs].sort((x, y) => x.rps - y.rps);
+  const mid = byRps[(byRps.length - 1) >> 1];
+  return {
+    rows, connections, rounds: runs.length,
+    rps: median(runs.map((r) => r.rps)), rowsPerSecond: median(runs.map((r) => r.rps)) * rows,
+    p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), max: Math.max(...runs.map((r) => r.max)),
+    rpsRange: [byRps[0].rps, byRps.at(-1).rps], medianRun: mid,
+    errors: runs.reduce((sum, r) => sum + r.errors, 0), peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+    loadAverage: median(runs.map((r) => r.loadAverage)),
+  };
+}
+
+/**
+ * All servers run side by side (the idle ones cost nothing but memory) and every cell is measured
+ * on each in turn, ROUNDS times with the order rotated, so that a slow spell of this shared machine
+ * falls on all of them rather than on one: the ratios come from interleaved runs.
+ */
+async function benchAll(keys, ctx, failed) {
+  const servers = [];
+  try {
+    for (const key of keys) {
+      try {
+        servers.push(await startAndCheck(key, ctx));
+      } catch (error) {
+        // One server that cannot start or answer does not lose the others' figures.
+        const message = error instanceof Error ? error.message : String(error);
+        log(`${SERVERS[key].label}: FAILED: ${message}`);
+        failed.push({ key, label: SERVERS[key].label, error: message.split('\n')[0] });
       }
     }
-
-    // One large request at a time: its latency, end to end (body sent, answer received).
-    const large = readFileSync(ctx.payloads[LARGE_ROWS].path);
-    const times = [];
-    for (let run = 0; run <= LARGE_RUNS; run++) {
-      const answer = await post(server.port, large);
-      if (answer.status !== 200) throw new Error(`${spec.label}: ${LARGE_ROWS} rows: status ${answer.status}: ${answer.text?.slice(0, 300)}`);
-      if (run > 0) times.push(answer.ms);
+    const cells = ROW_COUNTS.flatMap((rows) => CONNECTIONS.map((connections) => ({ rows, connections })));
+    let turn = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const { rows, connections } of cells) {
+        const order = servers.map((_, k) => servers[(k + turn) % servers.length]);
+        turn++;
+        for (const server of order) {
+          const run = await loadRun(server, ctx, rows, connections);
+          (server.result.samples[`${rows}x${connections}`] ??= []).push(run);
+          log(`round ${round + 1}/${ROUNDS}: ${server.result.label}: ${rows} row(s) x ${connections} connections: ${fmtInt(run.rps)} req/s, p50 ${fmtMs(run.p50)}, p99 ${fmtMs(run.p99)}, ${run.errors} errors, peak ${run.peakRssMiB.toFixed(0)} MiB (load ${run.loadAverage.toFixed(1)})`);
+        }
+      }
     }
-    result.large = { rows: LARGE_ROWS, medianMs: median(times), minMs: Math.min(...times), runs: times.length };
-    log(`${spec.label}: one ${fmtInt(LARGE_ROWS)}-row request: median ${fmtMs(result.large.medianMs)}`);
+    for (const server of servers) {
+      server.result.cells = cells.map(({ rows, connections }) => summarizeCell(rows, connections, server.result.samples[`${rows}x${connections}`]));
+    }
+
+    // One large request at a time, end to end (body sent, answer read), the servers in turn.
+    const large = readFileSync(ctx.payloads[LARGE_ROWS].path);
+    const times = new Map(servers.map((server) => [server, []]));
+    for (let run = 0; run <= LARGE_RUNS; run++) {
+      for (const server of run % 2 === 0 ? servers : [...servers].reverse()) {
+        const answer = await post(server.port, large);
+        if (answer.status !== 200) throw new Error(`${server.result.label}: ${LARGE_ROWS} rows: status ${answer.status}: ${answer.text?.slice(0, 300)}`);
+        if (run > 0) times.get(server).push(answer.ms);
+      }
+    }
+    for (const server of servers) {
+      const list = times.get(server);
+      server.result.large = { rows: LARGE_ROWS, medianMs: median(list), minMs: Math.min(...list), runs: list.length };
+      log(`${server.result.label}: one ${fmtInt(LARGE_ROWS)}-row request: median ${fmtMs(server.result.large.medianMs)}`);
+    }
 
     // Liveness while one huge request is scored (servers with the OIP liveness route).
-    if (spec.live !== undefined && HUGE_ROWS > 0) result.huge = await livenessDuringHuge(server, ctx);
+    for (const server of servers) {
+      if (server.spec.live !== undefined && HUGE_ROWS > 0) server.result.huge = await livenessDuringHuge(server, ctx);
+    }
   } finally {
-    result.peakRssMiB = rssAll.stop();
-    await stopServer(server);
+    for (const server of servers) {
+      server.result.peakRssMiB = server.rssAll.stop();
+      await stopServer(server);
+    }
   }
-  return result;
+  return servers.map((server) => server.result);
 }
 
 /**
@@ -548,18 +615,8 @@ async function main() {
   }
   const ctx = { model, payloads, expected, classes };
 
-  const results = [];
   const failed = [];
-  for (const key of servers) {
-    try {
-      results.push(await benchServer(key, ctx));
-    } catch (error) {
-      // One server that cannot start or answer does not lose the others' figures.
-      const message = error instanceof Error ? error.message : String(error);
-      log(`${SERVERS[key].label}: FAILED: ${message}`);
-      failed.push({ key, label: SERVERS[key].label, error: message.split('\n')[0] });
-    }
-  }
+  const results = await benchAll(servers, ctx, failed);
 
   const report = {
     date: new Date().toISOString(),
@@ -568,7 +625,7 @@ async function main() {
     python,
     wrk: wrkVersion,
     iris: IRIS,
-    settings: { frame: FRAME, duration: DURATION, warmup: WARMUP, rows: ROW_COUNTS, connections: CONNECTIONS, wrkThreads: WRK_THREADS, largeRows: LARGE_ROWS, largeRuns: LARGE_RUNS, hugeRows: HUGE_ROWS },
+    settings: { frame: FRAME, rounds: ROUNDS, duration: DURATION, warmup: WARMUP, rows: ROW_COUNTS, connections: CONNECTIONS, wrkThreads: WRK_THREADS, largeRows: LARGE_ROWS, largeRuns: LARGE_RUNS, hugeRows: HUGE_ROWS },
     payloadBytes: Object.fromEntries(Object.entries(payloads).map(([n, p]) => [n, p.bytes])),
     results,
     failed,
@@ -599,13 +656,21 @@ function renderMarkdown(r) {
       ? `- Python ${p.python}, scikit-learn ${p.sklearn}, numpy ${p.numpy} (${p.blas}), pandas ${p.pandas}; Flask ${p.flask} under gunicorn ${p.gunicorn} (2 sync workers); FastAPI ${p.fastapi} under uvicorn ${p.uvicorn} (2 workers, uvloop ${p.uvloop ? 'yes' : 'no'}, httptools ${p.httptools ? 'yes' : 'no'}, no access log); rows to a matrix with ${s.frame === 'pandas' ? 'a pandas DataFrame, as MLflow does' : 'numpy alone (no DataFrame)'}, scored by a scikit-learn Pipeline`
       : `- Python servers not run: ${p.skipped}`,
   );
-  lines.push(`- Each cell: ${s.warmup} s of unmeasured load, then ${s.duration} s measured; body: MLflow \`dataframe_split\` JSON (${Object.entries(r.payloadBytes).map(([n, b]) => `${fmtInt(Number(n))} rows ${b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${fmtInt(b)} B`}`).join(', ')}); answer: label and scores per row. Peak RSS: the server's whole process tree, sampled every 50 ms during the measured run.`);
+  const loads = r.results.flatMap((res) => res.cells.map((c) => c.loadAverage));
+  lines.push(`- Servers side by side, each cell measured on each server in turn, ${s.rounds} rounds in a rotating order; medians of the rounds. Load average (1 min, the other work on this shared machine included) during the runs: ${loads.length > 0 ? `${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}` : 'n/a'}.`);
+  lines.push(`- Each run: ${s.warmup} s of unmeasured load, then ${s.duration} s measured; body: MLflow \`dataframe_split\` JSON (${Object.entries(r.payloadBytes).map(([n, b]) => `${fmtInt(Number(n))} rows ${b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${fmtInt(b)} B`}`).join(', ')}); answer: label and scores per row. Peak RSS: the server's whole process tree, sampled every 50 ms during the measured run.`);
   lines.push('');
-  lines.push('| server | rows/request | connections | requests/s | rows/s | p50 | p99 | errors | peak RSS |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const res of r.results) {
-    for (const c of res.cells) {
-      lines.push(`| ${res.label} | ${c.rows} | ${c.connections} | ${fmtInt(c.rps)} | ${fmtInt(c.rowsPerSecond)} | ${fmtMs(c.p50)} | ${fmtMs(c.p99)} | ${c.errors} | ${c.peakRssMiB.toFixed(0)} MiB |`);
+  lines.push('| rows/request | connections | server | requests/s | (rounds: lowest–highest) | rows/s | p50 | p99 | errors | peak RSS |');
+  lines.push('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  const cellKeys = r.results[0]?.cells.map((c) => [c.rows, c.connections]) ?? [];
+  for (const [rows, connections] of cellKeys) {
+    for (const res of r.results) {
+      const c = res.cells.find((x) => x.rows === rows && x.connections === connections);
+      if (c === undefined) continue;
+      lines.push(
+        `| ${c.rows} | ${c.connections} | ${res.label} | ${fmtInt(c.rps)} | ${fmtInt(c.rpsRange[0])}–${fmtInt(c.rpsRange[1])} | ${fmtInt(c.rowsPerSecond)} | ` +
+          `${fmtMs(c.p50)} | ${fmtMs(c.p99)} | ${c.errors} | ${c.peakRssMiB.toFixed(0)} MiB |`,
+      );
     }
   }
   const by = Object.fromEntries(r.results.map((res) => [res.key, res]));
@@ -628,10 +693,10 @@ function renderMarkdown(r) {
     }
   }
   lines.push('');
-  lines.push(`| server | one ${fmtInt(s.largeRows)}-row request (median of ${s.largeRuns}) | fastest | ready after start | peak RSS (whole run) | load average (1 min) before its runs |`);
-  lines.push('|---|---:|---:|---:|---:|---:|');
+  lines.push(`| server | one ${fmtInt(s.largeRows)}-row request (median of ${s.largeRuns}) | fastest | ready after start | peak RSS (whole run) |`);
+  lines.push('|---|---:|---:|---:|---:|');
   for (const res of r.results) {
-    lines.push(`| ${res.label} | ${res.large ? fmtMs(res.large.medianMs) : 'n/a'} | ${res.large ? fmtMs(res.large.minMs) : 'n/a'} | ${fmtMs(res.readyMs)} | ${res.peakRssMiB.toFixed(0)} MiB | ${res.loadBefore.toFixed(2)} |`);
+    lines.push(`| ${res.label} | ${res.large ? fmtMs(res.large.medianMs) : 'n/a'} | ${res.large ? fmtMs(res.large.minMs) : 'n/a'} | ${fmtMs(res.readyMs)} | ${res.peakRssMiB.toFixed(0)} MiB |`);
   }
   for (const res of r.results) {
     const h = res.huge;
