@@ -43,7 +43,7 @@ import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineFacts, pythonEnv } from './lib/machine.mjs';
-import { sampleTreeRss } from './lib/proc-tree.mjs';
+import { sampleTreeRss, treeCpuSeconds } from './lib/proc-tree.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, '..');
@@ -460,11 +460,13 @@ async function loadRun(server, ctx, rows, connections) {
   if (WARMUP > 0) await startWrk(server.port, '/invocations', { ...options, seconds: WARMUP }).result;
   const loadAverage = os.loadavg()[0];
   const rss = sampleTreeRss(server.child.pid);
+  const cpuBefore = treeCpuSeconds(server.child.pid);
   const run = await startWrk(server.port, '/invocations', { ...options, seconds: DURATION }).result;
+  const cpuSeconds = treeCpuSeconds(server.child.pid) - cpuBefore;
   const peakRssMiB = rss.stop();
   const rps = run.requests / run.seconds;
   return {
-    requests: run.requests, rps, p50: run.latency_us.p50 / 1000, p99: run.latency_us.p99 / 1000, max: run.latency_us.max / 1000,
+    requests: run.requests, rps, cpuUsPerRequest: run.requests > 0 ? (cpuSeconds * 1e6) / run.requests : undefined, cpuCores: cpuSeconds / run.seconds, p50: run.latency_us.p50 / 1000, p99: run.latency_us.p99 / 1000, max: run.latency_us.max / 1000,
     errors: run.errorCount, errorDetail: run.errors, peakRssMiB, loadAverage,
   };
 }
@@ -477,6 +479,7 @@ function summarizeCell(rows, connections, runs) {
     rows, connections, rounds: runs.length,
     rps: median(runs.map((r) => r.rps)), rowsPerSecond: median(runs.map((r) => r.rps)) * rows,
     p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), max: Math.max(...runs.map((r) => r.max)),
+    cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest ?? Infinity)), cpuCores: median(runs.map((r) => r.cpuCores)),
     rpsRange: [byRps[0].rps, byRps.at(-1).rps], medianRun: mid,
     errors: runs.reduce((sum, r) => sum + r.errors, 0), peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
     loadAverage: median(runs.map((r) => r.loadAverage)),
@@ -510,7 +513,7 @@ async function benchAll(keys, ctx, failed) {
         for (const server of order) {
           const run = await loadRun(server, ctx, rows, connections);
           (server.result.samples[`${rows}x${connections}`] ??= []).push(run);
-          log(`round ${round + 1}/${ROUNDS}: ${server.result.label}: ${rows} row(s) x ${connections} connections: ${fmtInt(run.rps)} req/s, p50 ${fmtMs(run.p50)}, p99 ${fmtMs(run.p99)}, ${run.errors} errors, peak ${run.peakRssMiB.toFixed(0)} MiB (load ${run.loadAverage.toFixed(1)})`);
+          log(`round ${round + 1}/${ROUNDS}: ${server.result.label}: ${rows} row(s) x ${connections} connections: ${fmtInt(run.rps)} req/s, p50 ${fmtMs(run.p50)}, p99 ${fmtMs(run.p99)}, ${run.errors} errors, ${run.cpuUsPerRequest?.toFixed(0)} µs CPU/request on ${run.cpuCores.toFixed(2)} cores, peak ${run.peakRssMiB.toFixed(0)} MiB (load ${run.loadAverage.toFixed(1)})`);
         }
       }
     }
@@ -660,8 +663,8 @@ function renderMarkdown(r) {
   lines.push(`- Servers side by side, each cell measured on each server in turn, ${s.rounds} rounds in a rotating order; medians of the rounds. Load average (1 min, the other work on this shared machine included) during the runs: ${loads.length > 0 ? `${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}` : 'n/a'}.`);
   lines.push(`- Each run: ${s.warmup} s of unmeasured load, then ${s.duration} s measured; body: MLflow \`dataframe_split\` JSON (${Object.entries(r.payloadBytes).map(([n, b]) => `${fmtInt(Number(n))} rows ${b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${fmtInt(b)} B`}`).join(', ')}); answer: label and scores per row. Peak RSS: the server's whole process tree, sampled every 50 ms during the measured run.`);
   lines.push('');
-  lines.push('| rows/request | connections | server | requests/s | (rounds: lowest–highest) | rows/s | p50 | p99 | errors | peak RSS |');
-  lines.push('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| rows/request | connections | server | requests/s | (rounds: lowest–highest) | rows/s | p50 | p99 | errors | server CPU per request | cores busy | peak RSS |');
+  lines.push('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const cellKeys = r.results[0]?.cells.map((c) => [c.rows, c.connections]) ?? [];
   for (const [rows, connections] of cellKeys) {
     for (const res of r.results) {
@@ -669,15 +672,15 @@ function renderMarkdown(r) {
       if (c === undefined) continue;
       lines.push(
         `| ${c.rows} | ${c.connections} | ${res.label} | ${fmtInt(c.rps)} | ${fmtInt(c.rpsRange[0])}–${fmtInt(c.rpsRange[1])} | ${fmtInt(c.rowsPerSecond)} | ` +
-          `${fmtMs(c.p50)} | ${fmtMs(c.p99)} | ${c.errors} | ${c.peakRssMiB.toFixed(0)} MiB |`,
+          `${fmtMs(c.p50)} | ${fmtMs(c.p99)} | ${c.errors} | ${Number.isFinite(c.cpuUsPerRequest) ? `${c.cpuUsPerRequest.toFixed(0)} µs` : 'n/a'} | ${c.cpuCores.toFixed(2)} | ${c.peakRssMiB.toFixed(0)} MiB |`,
       );
     }
   }
   const by = Object.fromEntries(r.results.map((res) => [res.key, res]));
   if (by.iris !== undefined) {
     lines.push('');
-    lines.push('| rows/request | connections | best Python | iris / best Python, requests/s (target ≥ 3, aim 5) | iris p99 / best Python p99 (target ≤ 1) | iris / bare node, requests/s (target ≥ 0.7, aim 0.85) |');
-    lines.push('|---:|---:|---|---:|---:|---:|');
+    lines.push('| rows/request | connections | best Python | iris / best Python, requests/s (target ≥ 3, aim 5) | iris p99 / best Python p99 (target ≤ 1) | iris / bare node, requests/s (target ≥ 0.7, aim 0.85) | server CPU per request, iris / bare node |');
+    lines.push('|---:|---:|---|---:|---:|---:|---:|');
     for (const c of by.iris.cells) {
       const same = (res) => res?.cells.find((x) => x.rows === c.rows && x.connections === c.connections);
       const pythons = ['fastapi', 'flask'].map((k) => ({ res: by[k], cell: same(by[k]) })).filter((x) => x.cell !== undefined);
@@ -688,7 +691,7 @@ function renderMarkdown(r) {
       const p99Ratio = best ? c.p99 / best.cell.p99 : undefined;
       const vsNode = bare && c.errors === 0 ? c.rps / bare.rps : undefined;
       lines.push(
-        `| ${c.rows} | ${c.connections} | ${best ? best.res.label : 'n/a'} | ${judge(vsPython, (v) => v >= 3, (v) => v >= 5)} | ${judge(p99Ratio, (v) => v <= 1)} | ${judge(vsNode, (v) => v >= 0.7, (v) => v >= 0.85)} |`,
+        `| ${c.rows} | ${c.connections} | ${best ? best.res.label : 'n/a'} | ${judge(vsPython, (v) => v >= 3, (v) => v >= 5)} | ${judge(p99Ratio, (v) => v <= 1)} | ${judge(vsNode, (v) => v >= 0.7, (v) => v >= 0.85)} | ${fmtRatio(bare ? c.cpuUsPerRequest / bare.cpuUsPerRequest : undefined)} |`,
       );
     }
   }

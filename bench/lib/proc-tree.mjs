@@ -38,6 +38,27 @@ export function processTree(root) {
   return tree;
 }
 
+const TICKS_PER_SECOND = 100; // USER_HZ: the unit of utime and stime in /proc/<pid>/stat on Linux
+
+/**
+ * CPU seconds (user + system, all threads) used so far by the processes of the tree of `root` that
+ * are alive now: read before and after a run, the difference is what the server spent on it.
+ */
+export function treeCpuSeconds(root) {
+  let ticks = 0;
+  for (const pid of processTree(root)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name.
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
 /** KiB resident in the tree of `root` now (0 when it is gone or /proc is missing). */
 export function treeRssKiB(root) {
   let total = 0;
