@@ -18,10 +18,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FEATURES, GENERATOR_VERSION } from './generate.mjs';
+import { machineFacts, pythonEnv } from './lib/machine.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, '..');
@@ -64,10 +64,8 @@ const UPDATE_DOC = process.env.BENCH_UPDATE_DOC === '1';
 /** Rows streamed into `iris predict` by the memory check: its peak must not grow with them. */
 const MEMORY_ROWS = [1_000, 100_000, 1_000_000];
 
-/** The Python commands run without these (they may be set for other tools on these machines). */
-const PYTHON_ENV = { ...process.env };
-delete PYTHON_ENV.OPENBLAS_CORETYPE;
-delete PYTHON_ENV.OPENBLAS_L2_SIZE;
+/** The Python commands run without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (see lib/machine.mjs). */
+const PYTHON_ENV = pythonEnv();
 /** Node and iris run in the environment as it is, minus anything that would add colour or spinners. */
 const NODE_ENV = { ...process.env, NO_COLOR: '1' };
 delete NODE_ENV.FORCE_COLOR;
@@ -202,19 +200,8 @@ function pythonVersions() {
 }
 
 function machine() {
-  const cpus = os.cpus();
-  let distro = '';
-  try {
-    distro = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? '';
-  } catch {
-    // not Linux, or no os-release
-  }
   return {
-    cpu: `${cpus[0]?.model ?? 'unknown CPU'} x ${cpus.length}`,
-    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    os: `${distro || os.type()} (${os.platform()} ${os.release()}, ${os.arch()})`,
-    node: process.version,
-    loadAverage: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    ...machineFacts(),
     peakMemoryFrom: useTime ? '/usr/bin/time -f %M' : 'the process itself at exit (process.resourceUsage / resource.getrusage)',
   };
 }
