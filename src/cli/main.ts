@@ -3,26 +3,17 @@
  * Commands are imported lazily so that `iris --help` loads none of the numeric or CSV code.
  */
 import { createRequire } from 'node:module';
-import { DataError, isIrisError, type ExitCode } from '../core/errors.js';
+import { DataError, isIrisError } from '../core/errors.js';
 import { packageInfo } from '../io/package-info.js';
 import { Context, colorLevel, loadChalk, type CliEnvironment, type ColorChoice } from './context.js';
-import type { Config, ParsedFlags } from './settings.js';
+import type { Handler } from './command.js';
+import { EXIT_INTERNAL, exitCodeOf } from './exit-codes.js';
+import type { ParsedFlags } from './settings.js';
 
 // commander is a CommonJS package: required directly, it loads a few milliseconds sooner than
 // through its ES module wrapper, and start-up is most of what `iris --help` costs.
 const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof import('commander');
 type Command = import('commander').Command;
-
-export type CommandResult = ExitCode;
-
-/** What every command handler receives. */
-export interface CommandInput {
-  ctx: Context;
-  flags: ParsedFlags;
-  config: Config;
-  /** Tokens commander did not recognise (predict's feature flags) and positional arguments. */
-  args: string[];
-}
 
 function lastColorFlag(argv: readonly string[]): ColorChoice {
   let choice: ColorChoice;
@@ -39,7 +30,15 @@ function flagsOf(command: Command): ParsedFlags {
   return { values, source: (key) => command.getOptionValueSourceWithGlobals(key) };
 }
 
-type Handler = (input: CommandInput) => Promise<CommandResult>;
+/** The CSV dialect options (docs/CLI.md "CSV"), the same for every command that reads CSV. */
+function addCsvOptions(command: Command, { exclude }: { exclude: boolean }): void {
+  command
+    .option('--delimiter <c>', 'field delimiter: , ; | tab, or auto to sniff it from the first line (default: ,)')
+    .option('--decimal <mark>', 'decimal mark of the numbers: . or , (default: .)')
+    .option('--skip-rows <n>', 'lines to skip before the header (default: 0)')
+    .option('--names <a,b,...>', 'the column names; the file then has no header row');
+  if (exclude) command.option('--exclude <a,b,...>', 'columns to leave out of the default features');
+}
 
 export async function main(argv: readonly string[], environment: Partial<CliEnvironment> = {}): Promise<number> {
   const io: CliEnvironment = {
@@ -58,8 +57,9 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
   let exitCode: number = 0;
 
   const run = (load: () => Promise<{ run: Handler }>) =>
-    async function (this: Command) {
-      const command = this;
+    async (...actionArgs: unknown[]) => {
+      // commander passes the command itself last.
+      const command = actionArgs.at(-1) as Command;
       const { loadSettingsConfig } = await import('./load-config.js');
       const config = await loadSettingsConfig(command.optsWithGlobals().config as string | undefined, io.cwd);
       if (colorChoice === undefined && config.top.color !== undefined) {
@@ -85,7 +85,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
       outputError: () => {},
     });
 
-  program
+  const train = program
     .command('train')
     .description('train a Perceptron (split, scale, fit) and write the model artifact')
     .option('-d, --data <path>', 'labelled CSV with a header row; - reads stdin (default: the bundled Iris CSV)')
@@ -102,8 +102,9 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--no-shuffle', 'do not shuffle the training rows between epochs')
     .option('-o, --out <path>', 'where to write the model artifact (default: model.json)')
     .option('--json', 'print the training report as one JSON document')
-    .option('-q, --quiet', 'print nothing but errors')
-    .action(run(() => import('./commands/train.js')));
+    .option('-q, --quiet', 'print nothing but errors');
+  addCsvOptions(train, { exclude: true });
+  train.action(run(() => import('./commands/train.js')));
 
   const predict = program
     .command('predict')
@@ -121,10 +122,11 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--scores', 'add the decision function')
     .option('--with-input', 'repeat the input columns before the prediction')
     .allowUnknownOption()
-    .allowExcessArguments()
-    .action(run(() => import('./commands/predict.js')));
+    .allowExcessArguments();
+  addCsvOptions(predict, { exclude: false });
+  predict.action(run(() => import('./commands/predict.js')));
 
-  program
+  const evaluate = program
     .command('evaluate')
     .description('score a model on labelled rows and apply quality gates (exit 1 when one fails)')
     .option('-m, --model <path>', 'the model artifact (default: model.json)')
@@ -135,8 +137,9 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--max-drop <x>', "with --baseline: fail when accuracy falls more than x below the baseline's (default: 0)")
     .option('--format <fmt>', 'text, json, junit or markdown (default: text)')
     .option('--json', 'same as --format json')
-    .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code')
-    .action(run(() => import('./commands/evaluate.js')));
+    .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code');
+  addCsvOptions(evaluate, { exclude: true });
+  evaluate.action(run(() => import('./commands/evaluate.js')));
 
   program
     .command('inspect')
@@ -162,7 +165,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--log-level <lvl>', 'fatal, error, warn, info, debug, trace or silent (default: info)')
     .option('--grace <ms>', 'after SIGTERM, how long new requests are still served (default: 1000)')
     .option('--job-ttl <ms>', 'how long finished async jobs are kept (default: 3600000)')
-    .action(run(() => import('../serve/command.js')));
+    .action(run(() => import('./commands/serve.js')));
 
   try {
     if (argv[0] === 'predict' && argv.some((arg) => arg === '--help' || arg === '-h')) {
@@ -240,7 +243,7 @@ function reportError(ctx: Context, error: unknown): number {
     stderr.write(`${label} ${error.message}\n`);
     if (error.hint !== undefined) stderr.write(`${ctx.err.dim('iris: hint:')} ${error.hint}\n`);
     if (ctx.debug && error.stack !== undefined) stderr.write(`${error.stack}\n`);
-    return error.exitCode;
+    return exitCodeOf(error);
   }
   const message = error instanceof Error ? error.message : String(error);
   stderr.write(`${label} internal error: ${message}\n`);
@@ -249,5 +252,5 @@ function reportError(ctx: Context, error: unknown): number {
       `${ctx.debug ? '' : ' and the output of the same command with --debug'}\n`,
   );
   if (ctx.debug && error instanceof Error && error.stack !== undefined) stderr.write(`${error.stack}\n`);
-  return 70;
+  return EXIT_INTERNAL;
 }

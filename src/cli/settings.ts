@@ -4,6 +4,9 @@
  */
 import { UsageError } from '../core/errors.js';
 import { isNumericLabel } from '../core/labels.js';
+import { MAX_SEED } from '../core/random.js';
+import { DEFAULT_MODEL_PATH } from '../io/model/format.js';
+import { parseDelimiter, type DelimiterChoice } from '../io/csv/dialect.js';
 
 /** Thrown by a value parser; the caller adds where the value came from. */
 class InvalidValue extends Error {}
@@ -45,7 +48,7 @@ const atLeastOne: Parse<number> = (value) => {
 
 const seed: Parse<number> = (value) => {
   const n = wholeFrom(value);
-  if (n < 0 || n > 4294967295) throw new InvalidValue(`must be a whole number from 0 to 4294967295, got ${n}`);
+  if (n < 0 || n > MAX_SEED) throw new InvalidValue(`must be a whole number from 0 to ${MAX_SEED}, got ${n}`);
   return n;
 };
 
@@ -89,6 +92,18 @@ const featureList: Parse<string[]> = (value) => {
   return items as string[];
 };
 
+const nonNegativeWhole: Parse<number> = (value) => {
+  const n = wholeFrom(value);
+  if (n < 0) throw new InvalidValue(`must be a whole number of at least 0, got ${n}`);
+  return n;
+};
+
+const delimiter: Parse<DelimiterChoice> = (value) => {
+  const choice = typeof value === 'string' ? parseDelimiter(value) : undefined;
+  if (choice === undefined) throw new InvalidValue(`must be one of , ; | tab auto, got ${JSON.stringify(value)}`);
+  return choice;
+};
+
 function oneOf<T extends string>(...choices: T[]): Parse<T> {
   return (value) => {
     if (typeof value === 'string' && (choices as string[]).includes(value)) return value as T;
@@ -117,17 +132,23 @@ export const SERVE_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'tra
 export const PREDICT_FORMATS = ['text', 'csv', 'jsonl', 'json'] as const;
 export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown'] as const;
 
+/** The CSV dialect options of every command that reads CSV (docs/CLI.md "CSV"). */
+const DIALECT = { delimiter, decimal: oneOf('.', ','), skipRows: nonNegativeWhole, names: featureList } as const;
+
 const TABLES = {
   train: {
     data: str, target: str, features: featureList, testSize, seed, stratify: bool, splitShuffle: bool,
     maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, out: str, json: bool, quiet: bool,
+    ...DIALECT, exclude: featureList,
   },
   predict: {
     model: str, input: str, format: oneOf(...PREDICT_FORMATS), scores: bool, withInput: bool, json: bool,
+    ...DIALECT,
   },
   evaluate: {
     model: str, data: str, minAccuracy: unitInterval, minF1: unitInterval, baseline: str, maxDrop: nonNegative,
     format: oneOf(...EVALUATE_FORMATS), json: bool, quiet: bool,
+    ...DIALECT, exclude: featureList,
   },
   inspect: { model: str, json: bool },
   serve: {
@@ -151,6 +172,11 @@ export interface Config {
   filepath: string | undefined;
   top: { model?: string; color?: boolean };
   groups: Partial<Record<CommandName, Record<string, unknown>>>;
+}
+
+/** The model file of a command: its flag or config key, else the top-level `model`, else model.json. */
+export function modelPathOf(settings: { model?: string | undefined }, config: Config): string {
+  return settings.model ?? config.top.model ?? DEFAULT_MODEL_PATH;
 }
 
 export const EMPTY_CONFIG: Config = { filepath: undefined, top: {}, groups: {} };

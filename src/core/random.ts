@@ -1,7 +1,7 @@
 /**
  * numpy's legacy `RandomState(seed)`: MT19937 seeded from one 32-bit integer, with the masked
  * rejection sampler that the legacy API always uses. Every draw must consume exactly the 32-bit
- * outputs numpy consumes, or every later split and shuffle drifts (SKLEARN_PARITY.md §1).
+ * outputs numpy consumes, or every later split and shuffle drifts (docs/SKLEARN_PARITY.md §1).
  */
 import { InvalidParameterError } from './errors.js';
 
@@ -13,7 +13,9 @@ const M = 397;
 const MATRIX_A = 0x9908b0df;
 const UPPER = 0x80000000;
 const LOWER = 0x7fffffff;
-const U32_MAX = 0xffffffff;
+/** The largest seed numpy's legacy RandomState takes (2^32 - 1). */
+export const MAX_SEED = 0xffffffff;
+const U32_MAX = MAX_SEED;
 
 /** True for an integer numpy accepts as a legacy seed. */
 export function isValidSeed(seed: number): boolean {

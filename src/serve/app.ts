@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { formatter, putNdjsonLine, type OutputName } from './codec.js';
+import { formatter, putNdjsonLine } from './codec.js';
 import { HttpError, badRequest, errorBody, notFound, quote, retryHeaders } from './errors.js';
 import { jobId, type Job, type JobStore } from './jobs.js';
 import type { Metrics } from './metrics.js';

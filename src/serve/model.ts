@@ -7,12 +7,10 @@
  * file. Scoring is the project's own scoreRows, so a prediction is bit for bit what `iris predict`
  * gives for the same row.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ModelError } from '../core/errors.js';
-import { scoreRows, type ScoringModel } from '../core/scoring.js';
-import { MAX_MODEL_FILE_BYTES, parseArtifact, scoringModel } from '../io/artifact.js';
+import { coefRows, scoreRows } from '../core/linear.js';
+import { loadModel } from '../lib/model.js';
 
 /** What scoring needs, as plain typed arrays: cheap to copy to a worker thread with a task. */
 export interface ScoringParams {
@@ -56,47 +54,31 @@ export function defaultModelName(path: string): string {
 
 /** Reads, parses and verifies (checksum included) the model file; a ModelError says what is wrong. */
 export async function loadServedModel(path: string): Promise<ServedModel> {
-  let text: string;
-  try {
-    const st = await stat(path);
-    if (st.isDirectory()) throw new ModelError(`${path}: is a folder, not a model file`);
-    if (st.size > MAX_MODEL_FILE_BYTES) throw new ModelError(`${path}: the file is larger than a model may be; it is not an iris model`);
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (error instanceof ModelError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelError(code === 'ENOENT' ? `${path}: no model file (run \`iris train\` first?)` : `${path}: cannot read the model file (${code ?? String(error)})`, {
-      cause: error,
-    });
-  }
-  const loaded = parseArtifact(text, path);
-  const s = scoringModel(loaded);
-  const { artifact } = loaded;
-  const checksum = artifact.checksum;
+  const model = await loadModel(path);
+  const { fitted } = model;
   return {
     path,
-    checksum,
-    version: checksum.replace(/^sha256:/, '').slice(0, 12),
-    target: artifact.target,
-    features: artifact.features,
-    classes: artifact.classes,
-    nScores: artifact.classes.length === 2 ? 1 : artifact.classes.length,
-    metrics: artifact.training.metrics,
+    checksum: model.checksum,
+    version: model.version,
+    target: model.target,
+    features: model.features,
+    classes: model.classes,
+    nScores: coefRows(model.classes.length),
+    metrics: model.training.metrics,
     params: {
-      classes: [...s.classes],
-      nFeatures: s.nFeatures,
-      mean: Float64Array.from(s.mean),
-      scale: Float64Array.from(s.scale),
-      coef: s.coef,
-      intercept: s.intercept,
+      classes: [...fitted.classes],
+      nFeatures: fitted.features.length,
+      mean: fitted.mean,
+      scale: fitted.scale,
+      coef: fitted.coef,
+      intercept: fitted.intercept,
     },
   };
 }
 
 /** Scores n rows held row-major in X (n x nFeatures, in the model's feature order). */
 export function scoreFlat(params: ScoringParams, X: Float64Array, n: number): Scored {
-  const model: ScoringModel = params;
-  return scoreRows(model, { data: X, rows: n, cols: params.nFeatures });
+  return scoreRows(params, { data: X, rows: n, cols: params.nFeatures });
 }
 
 export interface CsvBatch {
@@ -110,7 +92,7 @@ export interface CsvBatch {
  * DataErrors naming the line and column.
  */
 export async function* csvRows(input: Readable, features: readonly string[], source: string): AsyncGenerator<CsvBatch> {
-  const { openFeatureRows } = await import('../io/csv.js');
+  const { openFeatureRows } = await import('../io/csv/index.js');
   const rows = openFeatureRows(input, { features, source });
   for await (const batch of rows.batches()) yield { X: batch.X, n: batch.n };
 }

@@ -3,16 +3,46 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { DataError, UsageError } from '../../core/errors.js';
 import { isNumericLabel } from '../../core/labels.js';
+import { coefRows } from '../../core/linear.js';
 import { matrix } from '../../core/matrix.js';
-import { scoreRows } from '../../core/scoring.js';
-import { loadModel, scoringModel } from '../../io/artifact.js';
 import type { CliEnvironment } from '../context.js';
-import type { CommandInput, CommandResult } from '../main.js';
-import { resolveSettings, type Settings } from '../settings.js';
+import type { CommandInput, CommandResult } from '../command.js';
+import { EMPTY_CONFIG, modelPathOf, resolveSettings, type Config } from '../settings.js';
 import { loadSettingsConfig } from '../load-config.js';
+import { csvDialect } from '../csv-options.js';
 
 /** Option names of `predict` (and the global ones) that a feature flag must not shadow. */
-const RESERVED = new Set(['model', 'm', 'feature', 'F', 'input', 'i', 'format', 'json', 'scores', 'with-input', 'help', 'h', 'color', 'no-color', 'config', 'debug', 'version', 'V']);
+const OPTIONS = ['model', 'feature', 'input', 'format', 'json', 'scores', 'with-input', 'delimiter', 'decimal', 'skip-rows', 'names', 'help', 'color', 'no-color', 'config', 'debug', 'version'];
+const RESERVED = new Set([...OPTIONS, 'm', 'F', 'i', 'h', 'V']);
+
+/** Edit distance (insertions, deletions, substitutions, swaps of neighbours). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** An unknown `--name` that is a typo of one of predict's own options (`--formt`), as commander suggests for the other commands. */
+function optionTypo(name: string, flags: ReadonlyMap<string, string>): string | undefined {
+  if (flags.has(name)) return undefined;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const option of [...OPTIONS, ...flags.keys()]) {
+    const dist = distance(name, option);
+    if (dist < bestDistance) {
+      best = option;
+      bestDistance = dist;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3)) && OPTIONS.includes(best) ? best : undefined;
+}
 
 /** The contract's flag name of a column: lower-cased, each run of other than letters and digits one '-', no '-' at the ends. */
 export function featureFlagName(column: string): string {
@@ -40,10 +70,6 @@ function expectedFlags(features: readonly string[]): string {
   return features.map((f) => (byFeature.has(f) ? `--${byFeature.get(f)} <number>` : `-F ${JSON.stringify(`${f}=<number>`)}`)).join(' ');
 }
 
-function modelPathFrom(s: Settings<'predict'>, top: { model?: string }): string {
-  return s.model ?? top.model ?? 'model.json';
-}
-
 /** `iris predict --model m.json --help`: the model's own flags, read before commander prints the help. */
 export async function modelHelpText(args: readonly string[], io: CliEnvironment): Promise<string> {
   let path: string | undefined;
@@ -55,18 +81,19 @@ export async function modelHelpText(args: readonly string[], io: CliEnvironment)
     else if (arg === '--config') configPath = args[i + 1];
   }
   if (path === undefined) {
-    const config = await loadSettingsConfig(configPath, io.cwd).catch(() => undefined);
-    path = config?.groups.predict?.model as string | undefined ?? config?.top.model ?? 'model.json';
+    const config: Config = await loadSettingsConfig(configPath, io.cwd).catch(() => EMPTY_CONFIG);
+    path = modelPathOf({ model: config.groups.predict?.model as string | undefined }, config);
   }
   try {
+    const { loadModel } = await import('../../lib/model.js');
     const model = await loadModel(path);
-    const flags = featureFlags(model.artifact.features);
+    const flags = featureFlags(model.features);
     const byFeature = new Map([...flags].map(([flag, feature]) => [feature, flag]));
-    const lines = model.artifact.features.map((feature) => {
+    const lines = model.features.map((feature) => {
       const flag = byFeature.get(feature);
       return flag === undefined ? `  -F "${feature}=<number>"` : `  --${flag} <number>`.padEnd(32) + feature;
     });
-    return `\nFeature flags of ${path} (give all of them to predict one row; classes: ${model.artifact.classes.join(', ')}):\n${lines.join('\n')}\n`;
+    return `\nFeature flags of ${path} (give all of them to predict one row; classes: ${model.classes.join(', ')}):\n${lines.join('\n')}\n`;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return `\nFeature flags: one --<feature> <number> per model feature; pass --model to list them (${reason}).\n`;
@@ -91,7 +118,13 @@ function featureValuesFromFlags(tokens: readonly string[], byName: readonly stri
     const eq = token.indexOf('=');
     const name = token.slice(2, eq === -1 ? undefined : eq);
     const feature = flags.get(name);
-    if (feature === undefined) throw usage(`unknown option '--${name}'`);
+    if (feature === undefined) {
+      const typo = optionTypo(name, flags);
+      if (typo !== undefined) {
+        throw new UsageError(`unknown option '--${name}'`, { hint: `did you mean --${typo}? run \`iris predict --help\` for the options` });
+      }
+      throw usage(`unknown option '--${name}'`);
+    }
     let value: string | undefined;
     if (eq !== -1) value = token.slice(eq + 1);
     else {
@@ -139,7 +172,7 @@ class RecordWriter {
     private readonly inputColumns: readonly string[] | null,
     features: readonly string[],
   ) {
-    this.nScores = classes.length === 2 ? 1 : classes.length;
+    this.nScores = coefRows(classes.length);
     this.numeric = (inputColumns ?? []).map((column) => features.includes(column));
     if (inputColumns !== null && format !== 'text') {
       // A repeated input column must not shadow (json) or duplicate (csv) what the output adds.
@@ -210,9 +243,8 @@ async function openInput(path: string, stdin: Readable): Promise<{ stream: Reada
   try {
     await once(stream, 'open');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
-    throw new DataError(`${path}: ${reason}`, { cause: error });
+    const { readError } = await import('../../io/csv/errors.js');
+    throw readError(path, error);
   }
   return { stream, source: path };
 }
@@ -225,15 +257,14 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   if (usesFlags && s.input !== undefined && flags.source('input') === 'cli') {
     throw new UsageError('give feature flags or --input, not both');
   }
-  const loaded = await loadModel(modelPathFrom(s, { ...config.top, ...(config.groups.predict as { model?: string }) }));
-  const { features, classes } = loaded.artifact;
-  const model = scoringModel(loaded);
+  const model = await ctx.model(modelPathOf(s, config));
+  const { features, classes } = model;
   const withScores = s.scores === true;
   const withInput = s.withInput === true;
 
   const single = featureValuesFromFlags(args, byName, features);
   if (single !== undefined) {
-    const { predictions, scores } = scoreRows(model, matrix(single, 1, features.length));
+    const { predictions, scores } = model.scoreRows(matrix(single, 1, features.length));
     const writer = new RecordWriter(format, classes, withScores, withInput ? features : null, features);
     const record = writer.record(withInput ? Array.from(single, String) : null, classes[predictions[0] as number] as string, scores, 0);
     ctx.write(writer.header() + (format === 'json' ? `[${record}]\n` : format === 'jsonl' ? `${record}\n` : record));
@@ -245,8 +276,8 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     ctx.note('iris: reading CSV rows from the terminal; end with Ctrl-D (or pass feature flags, see iris predict --help)');
   }
   // The CSV reader (and csv-parse behind it) is loaded only here: a one-off prediction from flags never needs it.
-  const { openFeatureRows } = await import('../../io/csv.js');
-  const rows = openFeatureRows(stream, { features, source, keepRaw: withInput });
+  const { openFeatureRows } = await import('../../io/csv/index.js');
+  const rows = openFeatureRows(stream, { features, source, keepRaw: withInput, ...csvDialect(s) });
   const stdout = ctx.io.stdout;
   let closed = false;
   let failure: Error | undefined;
@@ -268,7 +299,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     let byClass: string[] | undefined;
     let byClassBytes: Buffer[] | undefined;
     const buffered: string[] = [];
-    const nScores = classes.length === 2 ? 1 : classes.length;
+    const nScores = coefRows(classes.length);
     for await (const batch of rows.batches()) {
       if (failure !== undefined) throw failure;
       if (closed) break;
@@ -281,7 +312,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
           if (format !== 'json') byClassBytes = byClass.map((record) => Buffer.from(format === 'jsonl' ? `${record}\n` : record));
         }
       }
-      const { predictions, scores } = scoreRows(model, matrix(batch.X, batch.n, features.length));
+      const { predictions, scores } = model.scoreRows(matrix(batch.X, batch.n, features.length));
       if (byClassBytes !== undefined) {
         // Without scores or input columns a record depends on the class alone: its bytes are made
         // once per class and copied into one buffer per batch, so that no object is made per row
@@ -310,7 +341,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     if (failure !== undefined) throw failure;
     if (closed) return 0;
     if (writer === undefined && format === 'csv') {
-      stdout.write(new RecordWriter(format, classes, withScores, withInput ? await rows.inputColumns().catch(() => features as string[]) : null, features).header());
+      stdout.write(new RecordWriter(format, classes, withScores, withInput ? await rows.inputColumns().catch(() => [...features]) : null, features).header());
     }
     if (format === 'json') stdout.write(buffered.length === 0 ? '[]\n' : `[\n${buffered.join(',\n')}\n]\n`);
     return 0;

@@ -1,18 +1,14 @@
 /**
- * `iris serve`: options, start-up (the model is loaded and verified before the server listens),
- * SIGHUP reload and graceful shutdown. Loaded only when the command runs, so other commands never
- * load Fastify, piscina or prom-client.
+ * The server's life: start-up (the model is loaded and verified before the server listens), SIGHUP
+ * reload and graceful shutdown (docs/SERVE.md). Loaded only when `iris serve` runs, so other
+ * commands never load Fastify, piscina or prom-client.
  */
-import { availableParallelism } from 'node:os';
-import { DataError, UsageError } from '../core/errors.js';
-import { packageInfo } from '../io/package-info.js';
-import type { CommandInput, CommandResult } from '../cli/main.js';
-import { resolveSettings } from '../cli/settings.js';
+import { DataError } from '../core/errors.js';
 import { buildApp, served, type AppOptions, type ServerState } from './app.js';
 import { createResultCache } from './cache.js';
 import { JobStore } from './jobs.js';
 import { createMetrics } from './metrics.js';
-import { defaultModelName, loadServedModel } from './model.js';
+import { loadServedModel } from './model.js';
 import { createEmbeddedScorer, type Scorer } from './scorer.js';
 
 export interface ServeSettings extends AppOptions {
@@ -25,41 +21,17 @@ export interface ServeSettings extends AppOptions {
   jobTtl: number;
 }
 
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-export function serveSettings({ flags, config, ctx }: Pick<CommandInput, 'flags' | 'config' | 'ctx'>): ServeSettings {
-  const s = resolveSettings('serve', flags, config);
-  const model = s.model ?? config.top.model ?? 'model.json';
-  const name = s.name ?? defaultModelName(model);
-  if (!NAME_PATTERN.test(name)) {
-    throw new UsageError(`--name ${JSON.stringify(name)}: a model name is letters, digits, '.', '_' and '-' (at most 128), starting with a letter or digit`);
-  }
-  const envToken = ctx.io.env.IRIS_TOKEN;
-  return {
-    model,
-    name,
-    host: s.host ?? '127.0.0.1',
-    port: s.port ?? 8080,
-    threads: s.threads ?? Math.max(availableParallelism() - 1, 1),
-    cache: s.cache ?? 0,
-    maxBody: s.maxBody ?? 64 * 1024 * 1024,
-    maxRows: s.maxRows ?? 1_000_000,
-    timeout: s.timeout ?? 60_000,
-    token: s.token ?? (envToken === undefined || envToken === '' ? undefined : envToken),
-    logLevel: s.logLevel ?? 'info',
-    grace: s.grace ?? 1000,
-    jobTtl: s.jobTtl ?? 3_600_000,
-    packageVersion: packageInfo().version,
-  };
-}
-
-export async function run(input: CommandInput): Promise<CommandResult> {
-  const settings = serveSettings(input);
-  const stderr = input.ctx.io.stderr;
+/**
+ * Serves until SIGTERM or SIGINT has drained the server; resolves then (exit 0). Start-up failures
+ * (the model, the address) reject with typed errors before anything listens.
+ */
+export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStream): Promise<0> {
   const first = await loadServedModel(settings.model);
   const state: ServerState = { model: served(first, settings.name), draining: false };
 
   const jobs = new JobStore(settings.jobTtl);
+  // Declared before the metrics that read it, assigned once the cache (which reports to them) exists.
+  // eslint-disable-next-line prefer-const
   let scorer: Scorer | undefined;
   const metrics = createMetrics({ queueDepth: () => scorer?.queueDepth() ?? 0, jobCounts: () => jobs.counts() });
   metrics.setModel(settings.name, first.version, first.checksum);
@@ -113,7 +85,7 @@ export async function run(input: CommandInput): Promise<CommandResult> {
     });
   };
 
-  return new Promise<CommandResult>((resolve) => {
+  return new Promise<0>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
