@@ -87,7 +87,7 @@ declare module 'fastify' {
 
 const PUBLIC = { public: true } as const;
 const TIMED = { timed: true } as const;
-const ALL_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /** The media types /invocations and /v1/jobs take. */
 function mediaFormat(request: FastifyRequest): { format: TaskFormat | 'ndjson'; mediaType: string } {

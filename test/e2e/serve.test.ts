@@ -123,6 +123,9 @@ describe('health, metadata and the MLflow probes', () => {
     expect(wrong.status).toBe(405);
     expect(wrong.headers.allow).toBe('POST');
     expect(wrong.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    const head = await call(server.url, 'HEAD', '/invocations');
+    expect(head.status).toBe(405);
+    expect(head.headers.allow).toBe('POST');
     const del = await call(server.url, 'DELETE', '/v2/health/live');
     expect(del.status).toBe(405);
     expect(del.headers.allow).toContain('GET');
