@@ -421,6 +421,11 @@ describe('signals and the token', () => {
   });
 
   it('start-up failures are exit codes: a bad model is 4, a bad option 2', async () => {
+    const help = await iris(['serve', '--help']);
+    expect(help.exitCode).toBe(0);
+    for (const option of ['--model', '--name', '--host', '--port', '--threads', '--cache', '--max-body', '--max-rows', '--timeout', '--token', '--log-level', '--grace', '--job-ttl']) {
+      expect(help.stdout).toContain(option);
+    }
     const missing = await iris(['serve', '-m', join(dir, 'nope.json'), '--port', '0']);
     expect(missing.exitCode).toBe(4);
     expect(missing.stderr).toMatch(/no model file/);
