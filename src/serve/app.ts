@@ -78,14 +78,16 @@ declare module 'fastify' {
     timed?: boolean;
   }
   interface FastifyRequest {
+    /** Made on first use (most requests never need one): aborted when --timeout passes. */
     deadline: AbortController | null;
     deadlineTimer: NodeJS.Timeout | null;
+    timedOut: boolean;
   }
 }
 
 const PUBLIC = { public: true } as const;
 const TIMED = { timed: true } as const;
-const ALL_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /** The media types /invocations and /v1/jobs take. */
 function mediaFormat(request: FastifyRequest): { format: TaskFormat | 'ndjson'; mediaType: string } {
@@ -130,20 +132,48 @@ function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
 }
 
 /** Reads a whole body, refusing more than maxBody bytes (413) as soon as they are seen. */
-async function readBody(request: FastifyRequest, maxBody: number): Promise<Buffer> {
+function readBody(request: FastifyRequest, maxBody: number): Promise<Buffer> {
   const tooBig = () => new HttpError(413, 'TOO_LARGE', `the body is larger than ${maxBody} bytes (--max-body)`, { connection: 'close' });
   const declared = Number(request.headers['content-length']);
-  if (declared > maxBody) throw tooBig();
+  if (declared > maxBody) return Promise.reject(tooBig());
   const stream = request.body as Readable | undefined;
-  if (stream === undefined || stream === null || typeof (stream as Readable).on !== 'function') return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    total += (chunk as Buffer).length;
-    if (total > maxBody) throw tooBig();
-    chunks.push(chunk as Buffer);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+  if (stream === undefined || stream === null || typeof (stream as Readable).on !== 'function') return Promise.resolve(Buffer.alloc(0));
+  // Plain listeners rather than `for await`: an async iterator per request costs more than the read.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const cleanup = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBody) {
+        cleanup();
+        stream.pause();
+        reject(tooBig());
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      if (stream.readableEnded) return;
+      cleanup();
+      reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
 }
 
 function positiveInt(text: string | undefined, name: string, fallback: number): number {
@@ -342,6 +372,7 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
   app.decorateRequest('deadline', null);
   app.decorateRequest('deadlineTimer', null);
+  app.decorateRequest('timedOut', false);
 
   const token = options.token === undefined ? undefined : Buffer.from(options.token, 'utf8');
   const docs: RouteDoc[] = [];
@@ -373,10 +404,9 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
       }
     }
     if (config.timed === true) {
-      const controller = new AbortController();
-      request.deadline = controller;
       const timer = setTimeout(() => {
-        controller.abort();
+        request.timedOut = true;
+        request.deadline?.abort();
         sendError(reply, new HttpError(504, 'TIMEOUT', `the request took longer than ${timeout} ms (--timeout)`));
         (request.body as Readable | undefined)?.destroy?.();
       }, timeout);
@@ -385,6 +415,15 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
     }
     done();
   });
+
+  /** The request's abort signal, for work that can be abandoned (pool tasks, waits). */
+  const signalOf = (request: FastifyRequest) => (): AbortSignal => {
+    if (request.deadline === null) {
+      request.deadline = new AbortController();
+      if (request.timedOut) request.deadline.abort();
+    }
+    return request.deadline.signal;
+  };
 
   const finish = (request: FastifyRequest) => {
     if (request.deadlineTimer !== null) clearTimeout(request.deadlineTimer);
@@ -408,7 +447,7 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
     if (error instanceof HttpError) return sendError(reply, error);
     const e = error as { validation?: unknown; validationContext?: string; message?: string; statusCode?: number; code?: string };
     if (e.validation !== undefined) return sendError(reply, badRequest(`${e.validationContext ?? 'request'}: ${e.message ?? 'invalid'}`));
-    if (request.deadline?.signal.aborted) return sendError(reply, new HttpError(504, 'TIMEOUT', `the request took longer than ${timeout} ms (--timeout)`));
+    if (request.timedOut) return sendError(reply, new HttpError(504, 'TIMEOUT', `the request took longer than ${timeout} ms (--timeout)`));
     if (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error)?.message === 'aborted') {
       // The client went away mid-body: nobody to answer.
       reply.header('connection', 'close');
@@ -448,14 +487,13 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
   });
 
   async function runAndSend(request: FastifyRequest, reply: FastifyReply, task: Task, model: Served): Promise<FastifyReply> {
-    const result = await scorer.run(task, request.deadline?.signal);
+    const result = await scorer.run(task, signalOf(request));
     if (reply.sent) return reply;
     if (!result.ok) return sendError(reply, HttpError.from(result.error));
     metrics.scored(result.rows);
-    return reply
-      .header('x-model-checksum', model.checksum)
-      .type('application/json; charset=utf-8')
-      .send(Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength));
+    // A string body goes out in one write with the headers (a Buffer would be a second chunk).
+    const body = typeof result.body === 'string' ? result.body : Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
+    return reply.header('x-model-checksum', model.checksum).type('application/json; charset=utf-8').send(body);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -579,7 +617,7 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
     const d = model.features.length;
     const fmt = formatter(model);
     const decoder = new StringDecoder('utf8');
-    const signal = request.deadline?.signal;
+    const signal = signalOf(request);
     let out: PassThrough | null = null;
     let partial = '';
     let line = 0;
@@ -655,7 +693,7 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
       (out as PassThrough | null)?.end();
       return reply;
     } catch (caught) {
-      const timedOut = signal?.aborted === true;
+      const timedOut = request.timedOut;
       const error =
         caught instanceof HttpError
           ? caught
@@ -743,11 +781,10 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
       const accepted = (job: Job) => reply.code(202).header('location', `/v1/jobs/${id}`).send(jobView(job));
       const existing = jobs.get(id);
       if (existing !== undefined && existing.status !== 'failed') return accepted(existing);
-      const rows = await scorer.parse(taskOf(format as TaskFormat, body, model, withScores), request.deadline?.signal);
+      const rows = await scorer.parse(taskOf(format as TaskFormat, body, model, withScores), signalOf(request));
       if (reply.sent) return reply;
-      const job: Job = { id, status: 'queued', rows: rows.n, progress: 0, withScores, checksum: model.checksum };
+      const job: Job = { id, status: 'queued', rows: rows.n, progress: 0, withScores, checksum: model.checksum, shape: model };
       jobs.add(job);
-      (job as Job & { shape?: Served }).shape = model;
       setImmediate(() => void runJob(job, rows.X, model));
       return accepted(job);
     },
@@ -774,7 +811,7 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
     async (request) => {
       jobOf(request.params.id);
       const wait = Math.min(positiveInt(request.query.wait, 'wait', 0), Math.max(timeout - 100, 0));
-      await jobs.wait(request.params.id, wait, request.deadline?.signal);
+      await jobs.wait(request.params.id, wait, signalOf(request)());
       return jobView(jobOf(request.params.id));
     },
   );
@@ -796,11 +833,10 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
       if (job.status !== 'done' || job.result === undefined) {
         throw new HttpError(409, 'CONFLICT', job.status === 'failed' ? `the job failed: ${job.error ?? 'unknown reason'}` : `the job is ${job.status}; its result is not ready`);
       }
-      const model = (job as Job & { shape: Served }).shape;
       const accept = request.headers.accept ?? '';
       const output = accept.includes('application/x-ndjson') ? 'ndjson' : accept.includes('text/csv') ? 'csv' : 'mlflow';
       const type = output === 'ndjson' ? 'application/x-ndjson' : output === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8';
-      return reply.header('x-model-checksum', job.checksum).type(type).send(formatAs(output, model, job.result, job.rows, job.withScores));
+      return reply.header('x-model-checksum', job.checksum).type(type).send(formatAs(output, job.shape, job.result, job.rows, job.withScores));
     },
   );
 

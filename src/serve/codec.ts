@@ -49,8 +49,12 @@ function numberAt(value: unknown, where: () => string): number {
   throw badRequest(`${where()}: ${kind(value)} is not a number`);
 }
 
-function checkRows(n: number, maxRows: number): void {
+/** Values one request may fill (8 GiB of float64 would be 2^30): past it, 413 rather than a failed allocation. */
+export const MAX_VALUES = 2 ** 27;
+
+function checkRows(n: number, maxRows: number, width = 0): void {
   if (n > maxRows) throw tooLarge(`${n} rows in one request; at most ${maxRows} are accepted (--max-rows)`);
+  if (n * width > MAX_VALUES) throw tooLarge(`${n} rows of ${width} features is more than the ${MAX_VALUES} values one request may hold`);
 }
 
 function featureList(features: readonly string[]): string {
@@ -62,7 +66,8 @@ function featureList(features: readonly string[]): string {
  * Reads the body as JSON. The parser's own message is not passed on: V8 quotes the input in it.
  */
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') throw badRequest('the body is empty; expected a JSON document');
+  // A regex stops at the first non-space character; trim() would copy a large body.
+  if (!/\S/.test(text)) throw badRequest('the body is empty; expected a JSON document');
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -96,7 +101,7 @@ function putArray(row: unknown[], features: readonly string[], X: Float64Array, 
 function rowsOfInstances(value: unknown, member: string, features: readonly string[], maxRows: number): Rows {
   const d = features.length;
   if (Array.isArray(value)) {
-    checkRows(value.length, maxRows);
+    checkRows(value.length, maxRows, features.length);
     const X = new Float64Array(value.length * d);
     for (let i = 0; i < value.length; i++) {
       const row = value[i];
@@ -114,7 +119,7 @@ function rowsOfInstances(value: unknown, member: string, features: readonly stri
       if (!Array.isArray(column)) throw badRequest(`${member}.${feature}: expected an array of values, got ${kind(column)}`);
       if (n === -1) {
         n = column.length;
-        checkRows(n, maxRows);
+        checkRows(n, maxRows, d);
       } else if (column.length !== n) {
         throw badRequest(`${member}.${feature}: ${column.length} values, but ${JSON.stringify(features[0])} has ${n}`);
       }
@@ -163,7 +168,7 @@ export function rowsOfInvocation(doc: unknown, model: ModelShape, maxRows: numbe
         if (index === -1) throw badRequest(`dataframe_split.columns: missing feature ${JSON.stringify(feature)}`);
         return index;
       });
-      checkRows(data.length, maxRows);
+      checkRows(data.length, maxRows, d);
       const X = new Float64Array(data.length * d);
       for (let i = 0; i < data.length; i++) {
         const row = data[i];
@@ -178,7 +183,7 @@ export function rowsOfInvocation(doc: unknown, model: ModelShape, maxRows: numbe
     }
     case 'dataframe_records': {
       if (!Array.isArray(value)) throw badRequest(`dataframe_records: expected an array of records, got ${kind(value)}`);
-      checkRows(value.length, maxRows);
+      checkRows(value.length, maxRows, features.length);
       const X = new Float64Array(value.length * d);
       for (let i = 0; i < value.length; i++) putRecord(value[i], features, X, i, () => `dataframe_records[${i}]`);
       return { X, n: value.length };
@@ -195,7 +200,7 @@ export interface InferRequest extends Rows {
 
 const TENSOR_TYPES = new Set(['FP64', 'FP32', 'INT64', 'INT32']);
 
-function tensorHead(input: unknown, where: string): { name: string; datatype: string; shape: number[]; data: unknown } {
+function tensorHead(input: unknown, where: string): { name: string; datatype: string; shape: number[]; data: unknown[] } {
   if (!isObject(input)) throw badRequest(`${where}: expected a tensor object, got ${kind(input)}`);
   const { name, datatype, shape, data } = input;
   if (typeof name !== 'string') throw badRequest(`${where}.name: expected a string`);
@@ -258,9 +263,14 @@ export function rowsOfInfer(doc: unknown, model: ModelShape, maxRows: number): I
     const [n, f] = first.shape;
     if (first.shape.length !== 2 || n === undefined || f === undefined) throw badRequest(`inputs[0].shape: expected [N, ${d}], got ${quote(first.shape)}`);
     if (f !== d) throw badRequest(`inputs[0].shape: [${n}, ${f}], but the model has ${d} features (${featureList(features)})`);
-    checkRows(n, maxRows);
+    checkRows(n, maxRows, d);
+    // The data must fill the shape before anything is allocated for it (a shape is cheap to send).
+    const nested = first.data.length > 0 && Array.isArray(first.data[0]);
+    if (first.data.length !== (nested ? n : n * d)) {
+      throw badRequest(`inputs[0].data: ${first.data.length} ${nested ? 'rows' : 'values'}, but the shape [${n}, ${d}] needs ${nested ? n : n * d}`);
+    }
     const X = new Float64Array(n * d);
-    const count = flatten(first.data as unknown[], X, first.datatype.startsWith('INT'), (k) => `inputs[0].data: row ${Math.floor(k / d)}, feature ${JSON.stringify(features[k % d])}`);
+    const count = flatten(first.data, X, first.datatype.startsWith('INT'), (k) => `inputs[0].data: row ${Math.floor(k / d)}, feature ${JSON.stringify(features[k % d])}`);
     if (count !== n * d) throw badRequest(`inputs[0].data: ${count} values, but the shape [${n}, ${d}] needs ${n * d}`);
     return { X, n, id, outputs };
   }
@@ -272,7 +282,7 @@ export function rowsOfInfer(doc: unknown, model: ModelShape, maxRows: number): I
       throw badRequest(`inputs[${index}].name: ${quote(head.name)} is not a feature of the model (${featureList(features)})`);
     }
     if (byFeature.has(head.name)) throw badRequest(`inputs[${index}].name: the feature ${JSON.stringify(head.name)} is given twice`);
-    byFeature.set(head.name, { ...head, data: head.data as unknown[], index });
+    byFeature.set(head.name, { ...head, index });
   });
   let n = -1;
   for (const feature of features) {
@@ -285,7 +295,10 @@ export function rowsOfInfer(doc: unknown, model: ModelShape, maxRows: number): I
     if (n === -1) n = rows;
     else if (rows !== n) throw badRequest(`inputs[${input.index}].shape: ${rows} rows, but the other inputs have ${n}`);
   }
-  checkRows(n, maxRows);
+  checkRows(n, maxRows, d);
+  for (const input of byFeature.values()) {
+    if (input.data.length !== n) throw badRequest(`inputs[${input.index}].data: ${input.data.length} values, but the shape says ${n}`);
+  }
   const X = new Float64Array(n * d);
   const column = new Float64Array(n);
   features.forEach((feature, j) => {
@@ -302,7 +315,7 @@ export function rowsOfInfer(doc: unknown, model: ModelShape, maxRows: number): I
  * Returns false for a blank line (no row, no answer line).
  */
 export function putNdjsonLine(text: string, model: ModelShape, X: Float64Array, i: number, line: number): boolean {
-  if (text.trim() === '') return false;
+  if (!/\S/.test(text)) return false;
   let value: unknown;
   try {
     value = JSON.parse(text);

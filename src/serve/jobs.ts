@@ -4,6 +4,7 @@
  * `scores` choice and the body's SHA-256, so a resubmitted job is not computed twice.
  */
 import { createHash } from 'node:crypto';
+import type { ModelShape } from './codec.js';
 import type { Scored } from './model.js';
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
@@ -17,6 +18,7 @@ export interface Job {
   withScores: boolean;
   /** The model that answers it (a reload does not change a job's answers). */
   checksum: string;
+  shape: ModelShape;
   result?: Scored;
   finishedAt?: number;
 }

@@ -21,9 +21,10 @@ export default async function handle(job: PoolJob): Promise<unknown> {
     case 'run': {
       const result = await runTask(job.task);
       if (!result.ok) return { error: result.error };
-      const packed = Buffer.allocUnsafeSlow(8 + result.body.byteLength);
+      const body = result.body as string;
+      const packed = Buffer.allocUnsafeSlow(8 + Buffer.byteLength(body));
       packed.writeDoubleLE(result.rows, 0);
-      packed.set(result.body, 8);
+      packed.write(body, 8, 'utf8');
       return move(packed);
     }
     case 'parse': {

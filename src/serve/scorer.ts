@@ -29,11 +29,11 @@ export const POOL_ROWS = 20_000;
 
 export interface Scorer {
   /** A whole request body: parse, score, format. Client errors come back as data. */
-  run(task: Task, signal?: AbortSignal): Promise<TaskResult>;
+  run(task: Task, abort?: () => AbortSignal): Promise<TaskResult>;
   /** A whole body to rows only (jobs check their body at submission). */
-  parse(task: Task, signal?: AbortSignal): Promise<Rows>;
+  parse(task: Task, abort?: () => AbortSignal): Promise<Rows>;
   /** Rows already parsed (NDJSON stream chunks, jobs). */
-  score(model: TaskModel & { checksum: string }, X: Float64Array, n: number, signal?: AbortSignal): Promise<Scored>;
+  score(model: TaskModel & { checksum: string }, X: Float64Array, n: number, abort?: () => AbortSignal): Promise<Scored>;
   /** Tasks waiting for a pool thread. */
   queueDepth(): number;
   close(): Promise<void>;
@@ -73,12 +73,13 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
   const poolRows = options.poolRows ?? POOL_ROWS;
   const cache = options.cache;
 
-  const onPool = async (job: PoolJob, transfer: ArrayBuffer[], signal?: AbortSignal): Promise<unknown> => {
+  /** `abort` gives the request's signal; it is made only for work that goes to the pool. */
+  const onPool = async (job: PoolJob, transfer: ArrayBuffer[], abort?: () => AbortSignal): Promise<unknown> => {
     const p = pool as PiscinaPool;
     if (p.queueSize >= options.maxQueue) {
       throw new HttpError(503, 'OVERLOADED', `the scoring pool has ${p.queueSize} requests waiting; try again shortly`, { 'retry-after': '1' });
     }
-    const result = await p.run(job, { transferList: transfer, ...(signal === undefined ? {} : { signal }) });
+    const result = await p.run(job, { transferList: transfer, ...(abort === undefined ? {} : { signal: abort() }) });
     if (typeof result === 'object' && result !== null && 'error' in result) throw HttpError.from((result as { error: HttpErrorData }).error);
     return result;
   };
@@ -87,13 +88,13 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
     cache === null || checksum === undefined ? undefined : (X: Float64Array, n: number) => cache.score(checksum, task.model.params, X, n);
 
   return {
-    async run(task, signal) {
+    async run(task, abort) {
       if (pool === null || task.body.byteLength < poolBytes) {
         return runTask(task, inlineScore(task, (task.model as { checksum?: string }).checksum));
       }
       const buffer = owned(task.body);
       try {
-        const packed = (await onPool({ op: 'run', task }, buffer === undefined ? [] : [buffer], signal)) as Uint8Array;
+        const packed = (await onPool({ op: 'run', task }, buffer === undefined ? [] : [buffer], abort)) as Uint8Array;
         const bytes = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
         return { ok: true, rows: bytes.readDoubleLE(0), body: bytes.subarray(8) };
       } catch (error) {
@@ -101,18 +102,18 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
         throw error;
       }
     },
-    async parse(task, signal) {
+    async parse(task, abort) {
       if (pool === null || task.body.byteLength < poolBytes) return parseTask(task);
       const buffer = owned(task.body);
-      const packed = (await onPool({ op: 'parse', task }, buffer === undefined ? [] : [buffer], signal)) as Float64Array;
+      const packed = (await onPool({ op: 'parse', task }, buffer === undefined ? [] : [buffer], abort)) as Float64Array;
       const n = packed[packed.length - 1] as number;
       return { X: packed.subarray(0, packed.length - 1), n };
     },
-    async score(model, X, n, signal) {
+    async score(model, X, n, abort) {
       if (pool === null || n < poolRows) {
         return cache === null ? scoreFlat(model.params, X, n) : cache.score(model.checksum, model.params, X, n);
       }
-      const packed = (await onPool({ op: 'score', params: model.params, X, n }, [], signal)) as Float64Array;
+      const packed = (await onPool({ op: 'score', params: model.params, X, n }, [], abort)) as Float64Array;
       return { predictions: Int32Array.from(packed.subarray(0, n)), scores: packed.subarray(n) };
     },
     queueDepth: () => pool?.queueSize ?? 0,

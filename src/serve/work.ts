@@ -40,7 +40,8 @@ export interface Task {
   maxRows: number;
 }
 
-export type TaskResult = { ok: true; body: Uint8Array; rows: number } | { ok: false; error: HttpErrorData };
+/** A body made inline stays a string (it goes out in one write); one from the pool comes as bytes. */
+export type TaskResult = { ok: true; body: string | Uint8Array; rows: number } | { ok: false; error: HttpErrorData };
 
 /** How rows of a parsed request are scored: plain scoring, or through the result cache. */
 export type RowScorer = (X: Float64Array, n: number) => Scored;
@@ -122,8 +123,7 @@ export async function runTask(task: Task, score: RowScorer = (X, n) => scoreFlat
   try {
     const parsed = await parseTask(task);
     const scored = score(parsed.X, parsed.n);
-    const body = Buffer.from(formatTask(task, parsed, scored, parsed.n), 'utf8');
-    return { ok: true, body, rows: parsed.n };
+    return { ok: true, body: formatTask(task, parsed, scored, parsed.n), rows: parsed.n };
   } catch (error) {
     return { ok: false, error: errorData(error) };
   }

@@ -123,6 +123,9 @@ describe('health, metadata and the MLflow probes', () => {
     expect(wrong.status).toBe(405);
     expect(wrong.headers.allow).toBe('POST');
     expect(wrong.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    const head = await call(server.url, 'HEAD', '/invocations');
+    expect(head.status).toBe(405);
+    expect(head.headers.allow).toBe('POST');
     const del = await call(server.url, 'DELETE', '/v2/health/live');
     expect(del.status).toBe(405);
     expect(del.headers.allow).toContain('GET');
@@ -418,6 +421,11 @@ describe('signals and the token', () => {
   });
 
   it('start-up failures are exit codes: a bad model is 4, a bad option 2', async () => {
+    const help = await iris(['serve', '--help']);
+    expect(help.exitCode).toBe(0);
+    for (const option of ['--model', '--name', '--host', '--port', '--threads', '--cache', '--max-body', '--max-rows', '--timeout', '--token', '--log-level', '--grace', '--job-ttl']) {
+      expect(help.stdout).toContain(option);
+    }
     const missing = await iris(['serve', '-m', join(dir, 'nope.json'), '--port', '0']);
     expect(missing.exitCode).toBe(4);
     expect(missing.stderr).toMatch(/no model file/);
@@ -425,5 +433,10 @@ describe('signals and the token', () => {
     expect(badPort.exitCode).toBe(2);
     const badSize = await iris(['serve', '-m', MODEL, '--max-body', 'lots']);
     expect(badSize.exitCode).toBe(2);
+    const config = join(dir, 'bad-serve-config.json');
+    writeFileSync(config, JSON.stringify({ serve: { maxRows: 0 } }));
+    const badConfig = await iris(['--config', config, 'serve', '-m', MODEL]);
+    expect(badConfig.exitCode).toBe(2);
+    expect(badConfig.stderr).toMatch(/serve\.maxRows: must be a whole number of at least 1/);
   });
 });
