@@ -120,6 +120,9 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--json', 'same as --format json')
     .option('--scores', 'add the decision function')
     .option('--with-input', 'repeat the input columns before the prediction')
+    .option('-o, --output <path>', 'write the predictions to this file (atomically) instead of stdout')
+    .option('--queue <url>', 'score --input on `iris worker`s through this Redis URL, in chunks')
+    .option('--chunk-rows <n>', 'with --queue: rows per chunk job (default: 50000)')
     .allowUnknownOption()
     .allowExcessArguments()
     .action(run(() => import('./commands/predict.js')));
@@ -145,6 +148,15 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('-m, --model <path>', 'the model artifact, as a flag')
     .option('--json', "print the artifact's fields as JSON, plus checksumVerified")
     .action(run(() => import('./commands/inspect.js')));
+
+  program
+    .command('worker')
+    .description('score batches from a Redis queue (BullMQ) for `iris serve --queue` and `iris predict --queue`')
+    .option('-m, --model <path>', 'the model artifact; the worker takes only jobs of this model version (default: model.json)')
+    .option('--queue <url>', 'the Redis URL, e.g. redis://localhost:6379/0 (required)')
+    .option('--concurrency <n>', 'jobs processed at once (default: the number of cores)')
+    .option('--log-level <level>', 'debug, info, warn, error or silent (default: info)')
+    .action(run(() => import('./commands/worker.js')));
 
   try {
     if (argv[0] === 'predict' && argv.some((arg) => arg === '--help' || arg === '-h')) {

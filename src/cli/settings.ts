@@ -106,12 +106,14 @@ const TABLES = {
   },
   predict: {
     model: str, input: str, format: oneOf(...PREDICT_FORMATS), scores: bool, withInput: bool, json: bool,
+    output: str, queue: str, chunkRows: atLeastOne,
   },
   evaluate: {
     model: str, data: str, minAccuracy: unitInterval, minF1: unitInterval, baseline: str, maxDrop: nonNegative,
     format: oneOf(...EVALUATE_FORMATS), json: bool, quiet: bool,
   },
   inspect: { model: str, json: bool },
+  worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent') },
 } as const;
 
 export type CommandName = keyof typeof TABLES;
