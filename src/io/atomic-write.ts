@@ -171,7 +171,10 @@ export async function openAtomicStream(target: string): Promise<AtomicOutput> {
   } catch (error) {
     throw folderError(target, shown, error);
   }
-  const stream = handle.createWriteStream({ autoClose: false, highWaterMark: 1 << 20 });
+  // The stream owns the handle and closes it (FileHandle.close() would wait for the stream forever);
+  // the data is synced through a second descriptor once the stream has closed.
+  const stream = handle.createWriteStream({ highWaterMark: 1 << 20 });
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
   let state: 'open' | 'committed' | 'aborted' = 'open';
   let failure: unknown;
   stream.on('error', (error) => (failure ??= error));
@@ -180,12 +183,16 @@ export async function openAtomicStream(target: string): Promise<AtomicOutput> {
     async commit() {
       if (state !== 'open') return;
       try {
-        await new Promise<void>((resolve, reject) => {
-          if (failure !== undefined) reject(failure);
-          else stream.end(() => (failure === undefined ? resolve() : reject(failure)));
-        });
-        await handle.sync();
-        await handle.close();
+        if (failure !== undefined) throw failure;
+        stream.end();
+        await closed;
+        if (failure !== undefined) throw failure;
+        const synced = await fs.open(tmp, 'r+');
+        try {
+          await synced.sync();
+        } finally {
+          await synced.close();
+        }
         await fs.rename(tmp, target);
         state = 'committed';
       } catch (error) {
@@ -198,7 +205,7 @@ export async function openAtomicStream(target: string): Promise<AtomicOutput> {
       if (state !== 'open') return;
       state = 'aborted';
       stream.destroy();
-      await handle.close().catch(() => undefined);
+      await closed;
       await fs.rm(tmp, { force: true }).catch(() => undefined);
     },
   };
