@@ -1,30 +1,17 @@
 /**
- * The library API: the scikit-learn-compatible core plus the file formats, usable without the CLI.
+ * The library API, usable without the CLI (README, "Library"):
  *
- *   import { readLabelledCsv, trainPipeline, DEFAULT_PERCEPTRON_PARAMS } from 'iris';
+ *   import { trainTestSplit, fit, loadModel } from '<package>';
+ *   const { XTrain, XTest, yTrain, yTest } = trainTestSplit(X, y, { testSize: 0.3, seed: 0 });
+ *   const model = fit(XTrain, yTrain, { features });
+ *   model.predict(XTest);
  */
-export * from './core/index.js';
-export * from './core/pipeline.js';
-export {
-  readLabelledCsv,
-  openFeatureRows,
-  parseNumber,
-  type LabelledData,
-  type ReadLabelledOptions,
-  type RowBatch,
-  type FeatureRows,
-  type FeatureRowsOptions,
-} from './io/csv.js';
-export {
-  MODEL_FORMAT,
-  MODEL_FORMAT_VERSION,
-  canonicalJson,
-  computeChecksum,
-  sealArtifact,
-  parseArtifact,
-  loadModel,
-  saveArtifact,
-  type ModelArtifactV1,
-  type LoadedModel,
-} from './io/artifact.js';
+export { fit, trainTestSplit, type FitOptions, type SplitOptions, type Split } from './lib/fit.js';
+export { Model, loadModel } from './lib/model.js';
+export type { FlatMatrix, Label, MatrixInput, MatrixLike } from './lib/inputs.js';
+export { IrisError, UsageError, InvalidParameterError, DataError, NumericalError, ModelError, isIrisError } from './core/errors.js';
+export { DEFAULT_PERCEPTRON_PARAMS, type PerceptronParams } from './core/perceptron.js';
+export type { FittedModel } from './core/model.js';
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifact, type TrainingJson } from './io/model/index.js';
 export { BUNDLED_DATA_PATH } from './io/package-info.js';
+export { readLabelledCsv, type LabelledData, type ReadLabelledOptions } from './io/csv.js';

@@ -1,5 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Readable, Writable } from 'node:stream';
+import { resolve as resolvePath } from 'node:path';
+import type { Model } from '../lib/model.js';
 
 /** The process surroundings a command runs in; tests can pass their own. */
 export interface CliEnvironment {
@@ -60,12 +62,29 @@ export class Context {
   /** True under --json and the like: nothing decorative may run. */
   machineOutput = false;
 
+  readonly #models = new Map<string, Promise<Model>>();
+
   constructor(
     readonly io: CliEnvironment,
     color: ColorChoice,
     readonly debug: boolean,
   ) {
     this.setColor(color);
+  }
+
+  /**
+   * The model file at `path`, read and verified at most once per run, and only when a command asks
+   * (docs/CLI.md: the artifact is read lazily, at most once per process). A failure is not kept.
+   */
+  model(path: string): Promise<Model> {
+    const key = resolvePath(path);
+    let pending = this.#models.get(key);
+    if (pending === undefined) {
+      pending = import('../lib/model.js').then(({ loadModel }) => loadModel(path));
+      this.#models.set(key, pending);
+      pending.catch(() => this.#models.delete(key));
+    }
+    return pending;
   }
 
   /** Re-decides colour once the configuration file (which may set `color`) is known. */

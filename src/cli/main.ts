@@ -3,26 +3,17 @@
  * Commands are imported lazily so that `iris --help` loads none of the numeric or CSV code.
  */
 import { createRequire } from 'node:module';
-import { DataError, isIrisError, type ExitCode } from '../core/errors.js';
+import { DataError, isIrisError } from '../core/errors.js';
 import { packageInfo } from '../io/package-info.js';
 import { Context, colorLevel, loadChalk, type CliEnvironment, type ColorChoice } from './context.js';
-import type { Config, ParsedFlags } from './settings.js';
+import type { Handler } from './command.js';
+import { EXIT_INTERNAL, exitCodeOf } from './exit-codes.js';
+import type { ParsedFlags } from './settings.js';
 
 // commander is a CommonJS package: required directly, it loads a few milliseconds sooner than
 // through its ES module wrapper, and start-up is most of what `iris --help` costs.
 const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof import('commander');
 type Command = import('commander').Command;
-
-export type CommandResult = ExitCode;
-
-/** What every command handler receives. */
-export interface CommandInput {
-  ctx: Context;
-  flags: ParsedFlags;
-  config: Config;
-  /** Tokens commander did not recognise (predict's feature flags) and positional arguments. */
-  args: string[];
-}
 
 function lastColorFlag(argv: readonly string[]): ColorChoice {
   let choice: ColorChoice;
@@ -38,8 +29,6 @@ function flagsOf(command: Command): ParsedFlags {
   const values = command.optsWithGlobals();
   return { values, source: (key) => command.getOptionValueSourceWithGlobals(key) };
 }
-
-type Handler = (input: CommandInput) => Promise<CommandResult>;
 
 export async function main(argv: readonly string[], environment: Partial<CliEnvironment> = {}): Promise<number> {
   const io: CliEnvironment = {
@@ -234,7 +223,7 @@ function reportError(ctx: Context, error: unknown): number {
     stderr.write(`${label} ${error.message}\n`);
     if (error.hint !== undefined) stderr.write(`${ctx.err.dim('iris: hint:')} ${error.hint}\n`);
     if (ctx.debug && error.stack !== undefined) stderr.write(`${error.stack}\n`);
-    return error.exitCode;
+    return exitCodeOf(error);
   }
   const message = error instanceof Error ? error.message : String(error);
   stderr.write(`${label} internal error: ${message}\n`);
@@ -243,5 +232,5 @@ function reportError(ctx: Context, error: unknown): number {
       `${ctx.debug ? '' : ' and the output of the same command with --debug'}\n`,
   );
   if (ctx.debug && error instanceof Error && error.stack !== undefined) stderr.write(`${error.stack}\n`);
-  return 70;
+  return EXIT_INTERNAL;
 }

@@ -4,6 +4,8 @@
  */
 import { UsageError } from '../core/errors.js';
 import { isNumericLabel } from '../core/labels.js';
+import { MAX_SEED } from '../core/random.js';
+import { DEFAULT_MODEL_PATH } from '../io/model/format.js';
 
 /** Thrown by a value parser; the caller adds where the value came from. */
 class InvalidValue extends Error {}
@@ -45,7 +47,7 @@ const atLeastOne: Parse<number> = (value) => {
 
 const seed: Parse<number> = (value) => {
   const n = wholeFrom(value);
-  if (n < 0 || n > 4294967295) throw new InvalidValue(`must be a whole number from 0 to 4294967295, got ${n}`);
+  if (n < 0 || n > MAX_SEED) throw new InvalidValue(`must be a whole number from 0 to ${MAX_SEED}, got ${n}`);
   return n;
 };
 
@@ -131,6 +133,11 @@ export interface Config {
   filepath: string | undefined;
   top: { model?: string; color?: boolean };
   groups: Partial<Record<CommandName, Record<string, unknown>>>;
+}
+
+/** The model file of a command: its flag or config key, else the top-level `model`, else model.json. */
+export function modelPathOf(settings: { model?: string | undefined }, config: Config): string {
+  return settings.model ?? config.top.model ?? DEFAULT_MODEL_PATH;
 }
 
 export const EMPTY_CONFIG: Config = { filepath: undefined, top: {}, groups: {} };

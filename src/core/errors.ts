@@ -1,8 +1,14 @@
 /**
- * Typed errors. Each carries the exit code of the contract's table, so that the one place that
- * turns errors into exit codes (cli/main.ts) needs no knowledge of where they came from.
+ * Typed errors. Each says what kind of problem it is; the front ends turn kinds into what their
+ * users read (cli/exit-codes.ts: exit codes; serve: HTTP statuses), so no error knows where it ends up.
  */
-export type ExitCode = 0 | 1 | 2 | 3 | 4 | 70;
+
+/**
+ * usage: an option or parameter value invalid on its own, an unknown option, a bad config file;
+ * data: bad input data, a path that cannot be read or written, data that cannot satisfy the options;
+ * model: a model artifact that is missing, corrupt, of another format or version, or does not fit the input.
+ */
+export type ErrorKind = 'usage' | 'data' | 'model';
 
 export interface IrisErrorOptions {
   hint?: string;
@@ -10,7 +16,7 @@ export interface IrisErrorOptions {
 }
 
 export abstract class IrisError extends Error {
-  abstract readonly exitCode: ExitCode;
+  abstract readonly kind: ErrorKind;
   readonly hint: string | undefined;
 
   constructor(message: string, options: IrisErrorOptions = {}) {
@@ -20,25 +26,22 @@ export abstract class IrisError extends Error {
   }
 }
 
-/** Exit 2: an option value invalid on its own, an unknown option, a bad config file. */
 export class UsageError extends IrisError {
-  readonly exitCode = 2 as const;
+  readonly kind = 'usage' as const;
 }
 
-/** Exit 2 as well: a hyperparameter outside its domain (scikit-learn's InvalidParameterError). */
+/** A hyperparameter outside its domain (scikit-learn's InvalidParameterError). */
 export class InvalidParameterError extends UsageError {}
 
-/** Exit 3: bad input data, a path that cannot be read or written, or data that cannot satisfy the options. */
 export class DataError extends IrisError {
-  readonly exitCode = 3 as const;
+  readonly kind = 'data' as const;
 }
 
-/** Exit 3: training diverged (weights became non-finite), which only the data can cause. */
+/** Training diverged (weights became non-finite), which only the data can cause. */
 export class NumericalError extends DataError {}
 
-/** Exit 4: a model artifact that is missing, corrupt, of another format or version, or that does not fit the input. */
 export class ModelError extends IrisError {
-  readonly exitCode = 4 as const;
+  readonly kind = 'model' as const;
 }
 
 export function isIrisError(error: unknown): error is IrisError {

@@ -6,5 +6,8 @@ export * from './labels.js';
 export * from './matrix.js';
 export * from './split.js';
 export * from './scaler.js';
+export * from './linear.js';
 export * from './perceptron.js';
+export * from './model.js';
 export * from './metrics.js';
+export * from './pipeline.js';

@@ -3,7 +3,8 @@
  * no penalty) on dense float64 data, following SKLEARN_PARITY.md §4 operation for operation.
  */
 import { DataError, InvalidParameterError, NumericalError } from './errors.js';
-import { MAX_INT, RandomState, isValidSeed } from './random.js';
+import { MAX_INT, MAX_SEED, RandomState, isValidSeed } from './random.js';
+import { coefRows, decisionFunction, predictCodes } from './linear.js';
 import type { Matrix } from './types.js';
 
 export interface PerceptronParams {
@@ -40,8 +41,6 @@ export interface PerceptronModel {
   converged: boolean;
 }
 
-type LinearModel = Pick<PerceptronModel, 'nClasses' | 'nFeatures' | 'coef' | 'intercept'>;
-
 function describe(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
@@ -68,7 +67,7 @@ export function validatePerceptronParams(p: PerceptronParams): void {
   }
   if (typeof randomState !== 'number' || !isValidSeed(randomState)) {
     throw new InvalidParameterError(
-      `randomState must be an integer between 0 and 4294967295, got ${describe(randomState)}`,
+      `randomState must be an integer between 0 and ${MAX_SEED}, got ${describe(randomState)}`,
     );
   }
 }
@@ -81,11 +80,6 @@ export function resolvePerceptronParams(params: Partial<PerceptronParams> = {}):
     if (value !== undefined && key in p) target[key] = value;
   }
   return p;
-}
-
-/** Binary problems have a single weight row whose positive class is code 1. */
-export function coefRows(nClasses: number): number {
-  return nClasses === 2 ? 1 : nClasses;
 }
 
 /**
@@ -223,100 +217,6 @@ export function fitPerceptron(
     nIter,
     converged: p.tol !== null && nIter < p.maxIter,
   };
-}
-
-function checkModel(model: LinearModel, X: Matrix): number {
-  const rows = coefRows(model.nClasses);
-  if (model.coef.length !== rows * model.nFeatures || model.intercept.length !== rows) {
-    throw new RangeError(
-      `model with ${model.nClasses} classes and ${model.nFeatures} features has ${model.coef.length} weights and ${model.intercept.length} intercepts`,
-    );
-  }
-  if (X.cols !== model.nFeatures) {
-    throw new RangeError(`model expects ${model.nFeatures} features, got ${X.cols}`);
-  }
-  if (X.data.length !== X.rows * X.cols) {
-    throw new RangeError(`matrix ${X.rows} x ${X.cols} has ${X.data.length} values`);
-  }
-  return rows;
-}
-
-/**
- * X·coefᵀ + intercept with a sequential dot over features. sklearn goes through BLAS, whose
- * blocking can differ in the last bit; predictions agree (SKLEARN_PARITY.md §4.6).
- */
-export function decisionFunction(model: LinearModel, X: Matrix, out?: Float64Array): Float64Array {
-  const rows = checkModel(model, X);
-  const n = X.rows;
-  const d = X.cols;
-  const res = out ?? new Float64Array(n * rows);
-  if (res.length !== n * rows) throw new RangeError(`output buffer has ${res.length} values, needs ${n * rows}`);
-  const x = X.data;
-  const w = model.coef;
-  const b = model.intercept;
-  for (let i = 0; i < n; i++) scoreRowInto(x, i * d, d, w, b, rows, res, i * rows);
-  return res;
-}
-
-/**
- * The decision function of the row x[xr .. xr+d): per coef row, a sequential dot over the features
- * (j ascending, as scikit-learn's sequential sum), then + intercept, into out[o .. o+rows).
- */
-export function scoreRowInto(
-  x: Float64Array,
-  xr: number,
-  d: number,
-  w: Float64Array,
-  b: Float64Array,
-  rows: number,
-  out: Float64Array,
-  o: number,
-): void {
-  for (let k = 0; k < rows; k++) {
-    const wr = k * d;
-    let dot = 0.0;
-    for (let j = 0; j < d; j++) dot = dot + x[xr + j]! * w[wr + j]!;
-    out[o + k] = dot + b[k]!;
-  }
-}
-
-/**
- * One row's class code. Binary: positive score → 1 (exactly 0 → 0). Multiclass: numpy argmax,
- * the first maximum (and the first NaN, as numpy's argmax treats NaN as the maximum).
- */
-export function predictFromScores(scores: Float64Array, offset: number, nClasses: number): number {
-  if (nClasses === 2) return scores[offset]! > 0 ? 1 : 0;
-  let best = 0;
-  let bestValue = scores[offset]!;
-  if (Number.isNaN(bestValue)) return 0;
-  for (let k = 1; k < nClasses; k++) {
-    const v = scores[offset + k]!;
-    if (Number.isNaN(v)) return k;
-    if (v > bestValue) {
-      best = k;
-      bestValue = v;
-    }
-  }
-  return best;
-}
-
-/** The class code of every row: decisionFunction then predictFromScores, row by row, without a scores matrix. */
-export function predictCodes(model: LinearModel, X: Matrix, out?: Int32Array): Int32Array {
-  const rows = checkModel(model, X);
-  const n = X.rows;
-  const d = X.cols;
-  const res = out ?? new Int32Array(n);
-  if (res.length !== n) throw new RangeError(`output buffer has ${res.length} values, needs ${n}`);
-  const x = X.data;
-  const w = model.coef;
-  const b = model.intercept;
-  const nClasses = model.nClasses;
-  const scores = new Float64Array(rows);
-  for (let i = 0; i < n; i++) {
-    scoreRowInto(x, i * d, d, w, b, rows, scores, 0);
-    res[i] = predictFromScores(scores, 0, nClasses);
-  }
-  return res;
 }
 
 export class Perceptron {

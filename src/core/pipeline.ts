@@ -7,17 +7,16 @@ import { DataError } from './errors.js';
 import { encodeLabels, sortClasses } from './labels.js';
 import { partitionRowsInPlace, takeRows } from './matrix.js';
 import { classificationReport, accuracyScore, type ClassificationReport } from './metrics.js';
-import {
-  fitPerceptron,
-  predictCodes,
-  type PerceptronModel,
-  type PerceptronParams,
-} from './perceptron.js';
-import { fitStandardScaler, transformStandard, type ScalerState } from './scaler.js';
+import { predictCodes } from './linear.js';
+import type { FittedModel } from './model.js';
+import { fitPerceptron, resolvePerceptronParams, type PerceptronParams } from './perceptron.js';
+import { fitStandardScaler, transformStandard } from './scaler.js';
 import { trainTestSplit, type SplitResult } from './split.js';
 import type { Matrix } from './types.js';
 
 export interface TrainOptions {
+  target: string;
+  features: readonly string[];
   /** A fraction in (0, 1) or a whole number of rows. */
   testSize: number;
   seed: number;
@@ -42,10 +41,8 @@ export interface Evaluation {
 }
 
 export interface TrainOutcome {
-  classes: string[];
+  model: FittedModel;
   split: SplitResult;
-  scaler: ScalerState;
-  model: PerceptronModel;
   trainAccuracy: number;
   test: Evaluation;
   /** Predicted class index (into `classes`) of each test row, in split.test order. */
@@ -65,25 +62,21 @@ export function trainPipeline(X: Matrix, labels: readonly string[], options: Tra
   const inTrain = rowLabels.seenIn(split.train);
   const classes = sortClasses(rowLabels.distinct.filter((_, c) => inTrain[c] === 1));
   const yTrain = rowLabels.codesOf(split.train, classes);
-  if (classes.length < 2) {
-    const only = classes[0] === undefined ? 'no class' : `only the class "${classes[0]}"`;
-    throw new DataError(`the training rows contain ${only}; a classifier needs at least two`, {
-      hint: 'check --target, or use data with more than one label',
-    });
-  }
 
   // The training and test rows are scaled in place: in X itself when the caller gives it up, else
   // in one copy of each (the test rows are copied only once the training rows are done with).
   const parts = options.consumeInput === true ? partitionRowsInPlace(X, split.train, split.test) : undefined;
   const XTrain = parts?.first ?? takeRows(X, split.train);
-  const scaler = fitStandardScaler(XTrain);
-  transformStandard(scaler, XTrain, XTrain.data);
-  const model = fitPerceptron(XTrain, yTrain, classes.length, { ...options.perceptron, randomState: options.seed });
+  const { model, trainAccuracy } = fitModel(XTrain, yTrain, classes, {
+    target: options.target,
+    features: options.features,
+    params: { ...options.perceptron, randomState: options.seed },
+    consumeInput: true,
+  });
 
-  const trainAccuracy = accuracyScore(yTrain, predictCodes(model, XTrain));
   const XTest = parts?.second ?? takeRows(X, split.test);
-  transformStandard(scaler, XTest, XTest.data);
-  const testPredictions = predictCodes(model, XTest);
+  transformStandard(model, XTest, XTest.data);
+  const testPredictions = predictCodes(linearPart(model), XTest);
   // evaluateLabels(the test rows' labels, testPredictions, classes), from the label numbers.
   const inTest = rowLabels.seenIn(split.test);
   const known = new Set(classes);
@@ -91,7 +84,59 @@ export function trainPipeline(X: Matrix, labels: readonly string[], options: Tra
   const testLabels = [...classes, ...unseen];
   const testCodes = rowLabels.codesOf(split.test, testLabels);
   const test: Evaluation = { labels: testLabels, unseen, report: classificationReport(testCodes, testPredictions, testLabels.length) };
-  return { classes, split, scaler, model, trainAccuracy, test, testPredictions };
+  return { model, split, trainAccuracy, test, testPredictions };
+}
+
+export interface FitOptions {
+  target: string;
+  features: readonly string[];
+  /** Missing members take DEFAULT_PERCEPTRON_PARAMS. */
+  params?: Partial<PerceptronParams>;
+  /** The caller gives X up: it is scaled in place. Default false (X is never modified). */
+  consumeInput?: boolean;
+}
+
+/**
+ * StandardScaler fitted on X, then the perceptron on the scaled rows: scikit-learn's
+ * `make_pipeline(StandardScaler(), Perceptron(...)).fit(X, y)`. y holds codes into `classes`.
+ */
+export function fitModel(
+  X: Matrix,
+  y: Int32Array,
+  classes: readonly string[],
+  options: FitOptions,
+): { model: FittedModel; trainAccuracy: number } {
+  if (y.length !== X.rows) throw new RangeError(`${y.length} labels for ${X.rows} rows`);
+  if (options.features.length !== X.cols) throw new RangeError(`${options.features.length} feature names for ${X.cols} columns`);
+  if (classes.length < 2) {
+    const only = classes[0] === undefined ? 'no class' : `only the class "${classes[0]}"`;
+    throw new DataError(`the training rows contain ${only}; a classifier needs at least two`, {
+      hint: 'check --target, or use data with more than one label',
+    });
+  }
+  const params = resolvePerceptronParams(options.params);
+  const scaler = fitStandardScaler(X);
+  const scaled = transformStandard(scaler, X, options.consumeInput === true ? X.data : undefined);
+  const linear = fitPerceptron(scaled, y, classes.length, params);
+  const trainAccuracy = accuracyScore(y, predictCodes(linear, scaled));
+  const model: FittedModel = {
+    target: options.target,
+    features: [...options.features],
+    classes: [...classes],
+    mean: scaler.mean,
+    scale: scaler.scale,
+    coef: linear.coef,
+    intercept: linear.intercept,
+    nIter: linear.nIter,
+    converged: linear.converged,
+    params,
+  };
+  return { model, trainAccuracy };
+}
+
+/** The decision-function view of a fitted model. */
+export function linearPart(model: FittedModel): { nClasses: number; nFeatures: number; coef: Float64Array; intercept: Float64Array } {
+  return { nClasses: model.classes.length, nFeatures: model.features.length, coef: model.coef, intercept: model.intercept };
 }
 
 /** Each row's label as an index into the distinct labels (in order of appearance). */
@@ -157,5 +202,3 @@ export function evaluateLabels(trueLabels: readonly string[], predicted: Int32Ar
   const { codes } = encodeLabels(trueLabels, labels);
   return { labels, unseen, report: classificationReport(codes, predicted, labels.length) };
 }
-
-export { scoreRows, type ScoringModel } from './scoring.js';

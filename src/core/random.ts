@@ -13,7 +13,9 @@ const M = 397;
 const MATRIX_A = 0x9908b0df;
 const UPPER = 0x80000000;
 const LOWER = 0x7fffffff;
-const U32_MAX = 0xffffffff;
+/** The largest seed numpy's legacy RandomState takes (2^32 - 1). */
+export const MAX_SEED = 0xffffffff;
+const U32_MAX = MAX_SEED;
 
 /** True for an integer numpy accepts as a legacy seed. */
 export function isValidSeed(seed: number): boolean {

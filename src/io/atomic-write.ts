@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import nodePath from 'node:path';
 import { DataError } from '../core/errors.js';
+import { errnoCode } from './errno.js';
 
 /** The temporary sibling used while writing `target`: `.<name>.<pid>.<random>.tmp`. */
 export function tempPathFor(target: string): string {
@@ -108,14 +109,6 @@ async function syncFolder(dir: string): Promise<void> {
   } finally {
     await handle?.close().catch(() => undefined);
   }
-}
-
-function errnoCode(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error) {
-    const code = (error as { code: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
 }
 
 function folderError(target: string, folder: string, error: unknown): Error {

@@ -50,7 +50,7 @@ const hasNul = (bytes: Buffer) => bytes.includes(0);
 // -------------------------------------------------------------------------------------------------
 // Outcomes
 
-type Outcome = { ok: true; value: unknown } | { ok: false; exitCode: number; message: string; hint: string | undefined };
+type Outcome = { ok: true; value: unknown } | { ok: false; kind: string; message: string; hint: string | undefined };
 
 /** Runs `fn`: an IrisError becomes an outcome, anything else thrown fails the property. */
 function outcome(fn: () => unknown): Outcome {
@@ -58,7 +58,7 @@ function outcome(fn: () => unknown): Outcome {
     return { ok: true, value: fn() };
   } catch (error) {
     if (!(error instanceof IrisError)) throw error;
-    return { ok: false, exitCode: error.exitCode, message: error.message, hint: error.hint };
+    return { ok: false, kind: error.kind, message: error.message, hint: error.hint };
   }
 }
 
@@ -67,7 +67,7 @@ async function outcomeAsync(fn: () => Promise<unknown>): Promise<Outcome> {
     return { ok: true, value: await fn() };
   } catch (error) {
     if (!(error instanceof IrisError)) throw error;
-    return { ok: false, exitCode: error.exitCode, message: error.message, hint: error.hint };
+    return { ok: false, kind: error.kind, message: error.message, hint: error.hint };
   }
 }
 
@@ -97,7 +97,7 @@ function wellFormedLabelled(data: Labelled, options: ReadLabelledOptions) {
 
 function expectDataError(result: Outcome): void {
   if (!result.ok) {
-    expect(result.exitCode).toBe(3);
+    expect(result.kind).toBe("data");
     expect(result.message).toMatch(/^(fuzz\.csv|<stdin>)\b/); // names the file
     expect(result.message).not.toMatch(/\n/);
   }

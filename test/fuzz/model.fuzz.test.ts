@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IrisError, ModelError } from '../../src/core/errors.js';
-import { canonicalJson, clearModelCache, computeChecksum, loadModel, parseArtifact, type LoadedModel } from '../../src/io/artifact.js';
+import { canonicalJson, computeChecksum, readArtifact as loadModel, parseArtifact, type LoadedArtifact as LoadedModel } from '../../src/io/model/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { FUZZ_TIMEOUT, fuzzParams, mutateAll, mutationArb } from './fuzz-settings.js';
 
@@ -42,13 +42,16 @@ function load(text: string): Outcome {
 
 function expectModelError(error: IrisError, source: string): void {
   expect(error).toBeInstanceOf(ModelError);
-  expect(error.exitCode).toBe(4);
+  expect(error.kind).toBe('model');
   expect(error.message.startsWith(`${source}: `)).toBe(true);
   expect(error.message).not.toMatch(/\n/);
 }
 
 function wellFormed(model: LoadedModel): void {
-  const { artifact, nClasses, nFeatures, coef, intercept, mean, scale } = model;
+  const { artifact } = model;
+  const { coef, intercept, mean, scale } = model.model;
+  const nClasses = model.model.classes.length;
+  const nFeatures = model.model.features.length;
   const rows = nClasses === 2 ? 1 : nClasses;
   expect(nClasses).toBe(artifact.classes.length);
   expect(nFeatures).toBe(artifact.features.length);
@@ -155,7 +158,6 @@ describe('fuzzing the model loader', () => {
         async (bytes) => {
           const path = join(dir, `random-${n++}.json`);
           writeFileSync(path, bytes);
-          clearModelCache();
           const error = await loadModel(path).then(
             () => undefined,
             (e: unknown) => e,

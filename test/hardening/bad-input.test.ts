@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, lstatSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { computeChecksum } from '../../src/io/artifact.js';
+import { computeChecksum } from '../../src/io/model/index.js';
 import { IRIS_CSV, iris, tempDir } from '../helpers/cli.js';
 
 type Command = 'train' | 'predict' | 'evaluate' | 'inspect';
@@ -145,7 +145,7 @@ const MODEL_PROBLEMS: ModelProblem[] = [
   { what: 'JSON that is not an object', model: '[1, 2, 3]\n', error: /^bad\.json: is not an iris model \(the file holds an array, not a JSON object\)$/ },
   { what: 'wrong format', model: edited((d) => (d.format = 'onnx')), error: /^bad\.json: is not an iris model \(format: "onnx"\)$/ },
   { what: 'another JSON document (package.json)', model: '{ "name": "iris", "version": "0.1.0" }\n', error: /^bad\.json: is not an iris model \(it has no "format" field\)$/ },
-  { what: 'future version', model: edited((d) => (d.formatVersion = 2), true), error: /^bad\.json: model format version 2 is newer than this iris supports \(1\); upgrade iris$/ },
+  { what: 'future version', model: edited((d) => (d.formatVersion = 3), true), error: /^bad\.json: model format version 3 is newer than this iris supports \(2\); upgrade iris$/ },
   { what: 'invalid version', model: edited((d) => (d.formatVersion = '1')), error: /^bad\.json: formatVersion "1" is not a valid format version/ },
   { what: 'tampered weight', model: replacedText(/("coef": \[\s*\[)-?\d/, '$19'), error: /^bad\.json: checksum mismatch: the file was modified after training$/ },
   { what: 'tampered label', model: edited((d) => (d.classes[1] = 'versicolour')), error: /^bad\.json: checksum mismatch: the file was modified after training$/ },
@@ -309,7 +309,7 @@ add({ command: 'evaluate', what: 'empty stdin', args: ['--data', '-'], input: ''
 add({ command: 'evaluate', what: 'training data gone', args: [], noTrainingData: true, code: 3, error: /^cannot read the training data of model\.json again: .*iris\.csv: no such file$/ });
 add({ command: 'evaluate', what: 'training data changed', args: [], files: { 'iris.csv': `${IRIS_TEXT}5.0,3.3,1.4,0.2,setosa\n` }, code: 3, error: /^\S*iris\.csv: the training data changed since model\.json was trained \(SHA-256 differs\)$/ });
 add({ command: 'evaluate', what: 'model trained from stdin, no --data', args: ['--model', 'stdin.json'], files: { 'stdin.json': (b) => b.stdinModelText }, code: 3, error: /^stdin\.json: the model was trained from stdin, so its test rows cannot be read again$/ });
-add({ command: 'evaluate', what: 'recorded split cannot be reproduced', args: [], files: { 'model.json': edited((d) => (d.training.split.testIndices[0] = d.training.split.testIndices[0] === 0 ? 1 : 0), true) }, code: 4, error: /^model\.json: the recorded test split cannot be reproduced from iris\.csv$/ });
+add({ command: 'evaluate', what: 'recorded split cannot be reproduced', args: [], files: { 'model.json': edited((d) => (d.training.split.testIndicesSha256 = '0'.repeat(64)), true) }, code: 4, error: /^model\.json: the recorded test split cannot be reproduced from iris\.csv$/ });
 const badGates: Array<[string[], RegExp]> = [
   [['--min-accuracy', '1.5'], /^--min-accuracy 1\.5: must be a number from 0 to 1, got "1\.5"$/],
   [['--min-accuracy', 'high'], /^--min-accuracy high: "high" is not a number$/],

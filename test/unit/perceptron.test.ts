@@ -108,7 +108,7 @@ describe('training rules', () => {
     expect(e).toBeInstanceOf(NumericalError);
     expect(e).toHaveProperty('message', 'Floating-point under-/overflow occurred at epoch #1');
     expect(e).toHaveProperty('hint', 'scale the features or lower --eta0');
-    expect((e as NumericalError).exitCode).toBe(3);
+    expect((e as NumericalError).kind).toBe('data');
   });
 
   it('validates parameters, naming them', () => {

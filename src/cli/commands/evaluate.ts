@@ -2,15 +2,16 @@ import { appendFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DataError, ModelError, UsageError } from '../../core/errors.js';
 import { matrix, takeRows } from '../../core/matrix.js';
-import { evaluateLabels, scoreRows, splitRows } from '../../core/pipeline.js';
+import { evaluateLabels, splitRows } from '../../core/pipeline.js';
 import type { Matrix } from '../../core/types.js';
-import { loadModel, scoringModel, type LoadedModel } from '../../io/artifact.js';
 import { readLabelledCsv, sha256File, type LabelledData } from '../../io/csv.js';
+import { digestIndices } from '../../io/model/index.js';
+import type { Model } from '../../lib/model.js';
 import { BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
-import type { CommandInput, CommandResult } from '../main.js';
+import type { CommandInput, CommandResult } from '../command.js';
 import { gateLine, renderJUnit, renderMarkdown, type EvaluationSummary, type Gate } from '../report-formats.js';
-import { resolveSettings } from '../settings.js';
+import { modelPathOf, resolveSettings } from '../settings.js';
 
 /** Columns `columns` of X, in that order, as a new matrix. */
 function selectColumns(X: Matrix, from: readonly string[], columns: readonly string[]): Matrix {
@@ -31,9 +32,12 @@ interface Rows {
 }
 
 /** The model's own held-out rows: its training file read again, verified, and split as it was at training time. */
-async function heldOutRows(modelPath: string, model: LoadedModel, features: string[], stdin: NodeJS.ReadableStream): Promise<Rows> {
-  const recorded = model.artifact.training.data;
+async function heldOutRows(modelPath: string, model: Model, features: string[], stdin: NodeJS.ReadableStream): Promise<Rows> {
+  const { data: recorded, split } = model.training;
   const needData = 'pass the labelled rows to score with --data <file>';
+  if (recorded === null || split === undefined) {
+    throw new DataError(`${modelPath}: the model records no training data file (it was fitted in memory), so it has no held-out rows`, { hint: needData });
+  }
   if (recorded.path === '-') {
     throw new DataError(`${modelPath}: the model was trained from stdin, so its test rows cannot be read again`, { hint: needData });
   }
@@ -44,7 +48,7 @@ async function heldOutRows(modelPath: string, model: LoadedModel, features: stri
     });
   let data: LabelledData;
   try {
-    data = await readLabelledCsv(path, { target: model.artifact.target, features, stdin: stdin as never });
+    data = await readLabelledCsv(path, { target: model.target, features, stdin: stdin as never });
   } catch (error) {
     // A file that changed so much that it no longer parses is first of all a changed file.
     if (error instanceof DataError) {
@@ -57,14 +61,13 @@ async function heldOutRows(modelPath: string, model: LoadedModel, features: stri
     throw error;
   }
   if (data.sha256 !== recorded.sha256) throw changed();
-  const split = model.artifact.training.split;
   const { test } = splitRows(data.labels, {
     testSize: split.testSize,
     seed: split.seed,
     stratify: split.stratify,
     splitShuffle: split.shuffle,
   });
-  if (test.length !== split.testIndices.length || test.some((row, i) => row !== split.testIndices[i])) {
+  if (test.length !== split.test || digestIndices(test) !== split.testIndicesSha256) {
     throw new ModelError(`${modelPath}: the recorded test split cannot be reproduced from ${recorded.path}`, { hint: needData });
   }
   return { data, indices: test, source: `the held-out test split of ${recorded.bundled ? 'the bundled Iris data' : recorded.path}` };
@@ -74,12 +77,12 @@ function takeLabels(labels: readonly string[], indices: number[] | undefined): s
   return indices === undefined ? [...labels] : indices.map((i) => labels[i] as string);
 }
 
-function scoreOn(model: LoadedModel, rows: Rows): { labels: string[]; predictions: Int32Array } {
+function scoreOn(model: Model, rows: Rows): { labels: string[]; predictions: Int32Array } {
   const { data, indices } = rows;
   // Rows first: the held-out rows are a fraction of the file.
   const rowsToScore = indices === undefined ? data.X : takeRows(data.X, indices);
-  const X = selectColumns(rowsToScore, data.features, model.artifact.features);
-  const { predictions } = scoreRows(scoringModel(model), X);
+  const X = selectColumns(rowsToScore, data.features, model.features);
+  const { predictions } = model.scoreRows(X);
   return { labels: takeLabels(data.labels, indices), predictions };
 }
 
@@ -93,16 +96,16 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   if (s.maxDrop !== undefined && s.baseline === undefined && flags.source('maxDrop') === 'cli') {
     throw new UsageError('--max-drop needs --baseline <model>');
   }
-  const modelPath = s.model ?? config.top.model ?? 'model.json';
-  const model = await loadModel(modelPath);
-  const baseline = s.baseline === undefined ? undefined : await loadModel(s.baseline);
-  const target = model.artifact.target;
-  if (baseline !== undefined && baseline.artifact.target !== target) {
-    throw new ModelError(`${s.baseline}: the baseline predicts "${baseline.artifact.target}", the model "${target}"`, {
+  const modelPath = modelPathOf(s, config);
+  const model = await ctx.model(modelPath);
+  const baseline = s.baseline === undefined ? undefined : await ctx.model(s.baseline);
+  const target = model.target;
+  if (baseline !== undefined && baseline.target !== target) {
+    throw new ModelError(`${s.baseline}: the baseline predicts "${baseline.target}", the model "${target}"`, {
       hint: 'compare models trained for the same target',
     });
   }
-  const features = [...new Set([...model.artifact.features, ...(baseline?.artifact.features ?? [])])];
+  const features = [...new Set([...model.features, ...(baseline?.features ?? [])])];
 
   const spinner = await ctx.spinner('scoring');
   let rows: Rows;
@@ -119,7 +122,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
     spinner.stop();
   }
   const scored = scoreOn(model, rows);
-  const evaluation = evaluateLabels(scored.labels, scored.predictions, model.artifact.classes);
+  const evaluation = evaluateLabels(scored.labels, scored.predictions, model.classes);
   const { report } = evaluation;
   if (evaluation.unseen.length > 0) {
     ctx.warn(`labels the model never saw, counted as errors: ${evaluation.unseen.join(', ')}`);
@@ -136,7 +139,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   let baselineAccuracy: number | undefined;
   if (baseline !== undefined) {
     const base = scoreOn(baseline, rows);
-    const baseAccuracy = evaluateLabels(base.labels, base.predictions, baseline.artifact.classes).report.accuracy;
+    const baseAccuracy = evaluateLabels(base.labels, base.predictions, baseline.classes).report.accuracy;
     baselineAccuracy = baseAccuracy;
     const maxDrop = s.maxDrop ?? 0;
     const drop = baseAccuracy - report.accuracy;
@@ -168,8 +171,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
           model: modelPath,
           data: rows.source,
           target,
-          features: model.artifact.features,
-          classes: model.artifact.classes,
+          features: model.features,
+          classes: model.classes,
           labels: evaluation.labels,
           unseenLabels: evaluation.unseen,
           ...metrics,

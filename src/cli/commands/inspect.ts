@@ -1,16 +1,17 @@
-import { loadModel } from '../../io/artifact.js';
 import { fixed, jsonLine, table } from '../format.js';
-import type { CommandInput, CommandResult } from '../main.js';
-import { resolveSettings } from '../settings.js';
+import type { CommandInput, CommandResult } from '../command.js';
+import { modelPathOf, resolveSettings } from '../settings.js';
 
 export async function run({ ctx, flags, config, args }: CommandInput): Promise<CommandResult> {
   const s = resolveSettings('inspect', flags, config);
   ctx.machineOutput = s.json === true;
   // Loading verifies the checksum: a model that reaches this point has passed every check.
-  const path = args[0] ?? s.model ?? config.top.model ?? 'model.json';
-  const { artifact } = await loadModel(path);
+  const path = args[0] ?? modelPathOf(s, config);
+  const model = await ctx.model(path);
+  const artifact = model.toJSON();
+  const migratedFrom = model.fileFormatVersion === artifact.formatVersion ? undefined : model.fileFormatVersion;
   if (s.json === true) {
-    ctx.write(jsonLine({ ...artifact, checksumVerified: true }));
+    ctx.write(jsonLine({ ...artifact, checksumVerified: true, ...(migratedFrom === undefined ? {} : { migratedFrom }) }));
     return 0;
   }
   const c = ctx.out;
@@ -20,10 +21,10 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   const params = Object.entries(perceptron.params)
     .map(([key, value]) => `${key}=${value === null ? 'none' : String(value)}`)
     .join(' ');
-  const split = training.split;
+  const { data, split } = training;
   const rows = [
     ['file', path],
-    ['format', `${artifact.format} version ${artifact.formatVersion}`],
+    ['format', `${artifact.format} version ${migratedFrom === undefined ? artifact.formatVersion : `${migratedFrom}, migrated to ${artifact.formatVersion}`}`],
     ['producer', `${artifact.producer.name} ${artifact.producer.version}`],
     ['created', artifact.createdAt],
     ['target', artifact.target],
@@ -33,14 +34,16 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     ['epochs', `${perceptron.nIter}${perceptron.converged ? ' (converged)' : ''}`],
     [
       'training data',
-      `${training.data.bundled ? `${training.data.path} (bundled)` : training.data.path}, ${training.data.rows} rows, sha256 ${training.data.sha256}`,
+      data === null ? 'not recorded (fitted in memory)' : `${data.bundled ? `${data.path} (bundled)` : data.path}, ${data.rows} rows, sha256 ${data.sha256}`,
     ],
-    [
+  ];
+  if (split !== undefined) {
+    rows.push([
       'split',
       `test size ${split.testSize}, seed ${split.seed}${split.stratify ? ', stratified' : ''}${split.shuffle ? '' : ', not shuffled'}: ` +
         `${split.train} train, ${split.test} test`,
-    ],
-  ];
+    ]);
+  }
   if (train?.accuracy !== undefined) rows.push(['train accuracy', fixed(train.accuracy)]);
   if (test?.accuracy !== undefined) {
     rows.push(['test accuracy', `${fixed(test.accuracy)} (${test.misclassified ?? '?'} of ${test.n ?? '?'} misclassified)`]);

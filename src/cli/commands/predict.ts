@@ -4,14 +4,13 @@ import type { Readable } from 'node:stream';
 import { DataError, UsageError } from '../../core/errors.js';
 import { isNumericLabel } from '../../core/labels.js';
 import { matrix } from '../../core/matrix.js';
-import { scoreRows } from '../../core/scoring.js';
-import { loadModel, scoringModel } from '../../io/artifact.js';
+import type { CliEnvironment } from '../context.js';
+import type { CommandInput, CommandResult } from '../command.js';
+import { EMPTY_CONFIG, modelPathOf, resolveSettings, type Config } from '../settings.js';
+import { loadSettingsConfig } from '../load-config.js';
+import { openFailure } from '../../io/errno.js';
 import { openAtomicStream } from '../../io/atomic-write.js';
 import { RecordWriter, type Format } from '../../io/prediction-records.js';
-import type { CliEnvironment } from '../context.js';
-import type { CommandInput, CommandResult } from '../main.js';
-import { resolveSettings, type Settings } from '../settings.js';
-import { loadSettingsConfig } from '../load-config.js';
 
 /** Option names of `predict` (and the global ones) that a feature flag must not shadow. */
 const RESERVED = new Set(['model', 'm', 'feature', 'F', 'input', 'i', 'format', 'json', 'scores', 'with-input', 'help', 'h', 'color', 'no-color', 'config', 'debug', 'version', 'V', 'output', 'o', 'queue', 'chunk-rows']);
@@ -42,10 +41,6 @@ function expectedFlags(features: readonly string[]): string {
   return features.map((f) => (byFeature.has(f) ? `--${byFeature.get(f)} <number>` : `-F ${JSON.stringify(`${f}=<number>`)}`)).join(' ');
 }
 
-function modelPathFrom(s: Settings<'predict'>, top: { model?: string }): string {
-  return s.model ?? top.model ?? 'model.json';
-}
-
 /** `iris predict --model m.json --help`: the model's own flags, read before commander prints the help. */
 export async function modelHelpText(args: readonly string[], io: CliEnvironment): Promise<string> {
   let path: string | undefined;
@@ -57,18 +52,19 @@ export async function modelHelpText(args: readonly string[], io: CliEnvironment)
     else if (arg === '--config') configPath = args[i + 1];
   }
   if (path === undefined) {
-    const config = await loadSettingsConfig(configPath, io.cwd).catch(() => undefined);
-    path = config?.groups.predict?.model as string | undefined ?? config?.top.model ?? 'model.json';
+    const config: Config = await loadSettingsConfig(configPath, io.cwd).catch(() => EMPTY_CONFIG);
+    path = modelPathOf({ model: config.groups.predict?.model as string | undefined }, config);
   }
   try {
+    const { loadModel } = await import('../../lib/model.js');
     const model = await loadModel(path);
-    const flags = featureFlags(model.artifact.features);
+    const flags = featureFlags(model.features);
     const byFeature = new Map([...flags].map(([flag, feature]) => [feature, flag]));
-    const lines = model.artifact.features.map((feature) => {
+    const lines = model.features.map((feature) => {
       const flag = byFeature.get(feature);
       return flag === undefined ? `  -F "${feature}=<number>"` : `  --${flag} <number>`.padEnd(32) + feature;
     });
-    return `\nFeature flags of ${path} (give all of them to predict one row; classes: ${model.artifact.classes.join(', ')}):\n${lines.join('\n')}\n`;
+    return `\nFeature flags of ${path} (give all of them to predict one row; classes: ${model.classes.join(', ')}):\n${lines.join('\n')}\n`;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return `\nFeature flags: one --<feature> <number> per model feature; pass --model to list them (${reason}).\n`;
@@ -133,9 +129,7 @@ async function openInput(path: string, stdin: Readable): Promise<{ stream: Reada
   try {
     await once(stream, 'open');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
-    throw new DataError(`${path}: ${reason}`, { cause: error });
+    throw new DataError(`${path}: ${openFailure(error) ?? String((error as Error).message)}`, { cause: error });
   }
   return { stream, source: path };
 }
@@ -148,9 +142,9 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   if (usesFlags && s.input !== undefined && flags.source('input') === 'cli') {
     throw new UsageError('give feature flags or --input, not both');
   }
-  const loaded = await loadModel(modelPathFrom(s, { ...config.top, ...(config.groups.predict as { model?: string }) }));
-  const { features, classes } = loaded.artifact;
-  const model = scoringModel(loaded);
+  const modelPath = modelPathOf(s, config);
+  const model = await ctx.model(modelPath);
+  const { features, classes } = model;
   const withScores = s.scores === true;
   const withInput = s.withInput === true;
 
@@ -159,12 +153,12 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     if (single !== undefined) throw new UsageError('--queue scores a CSV file (--input), not feature flags');
     // Distributed scoring: workers format their own chunks with the same RecordWriter and scoreRows.
     const { predictOnQueue } = await import('../../serve/queue/distributed-predict.js');
-    return predictOnQueue({ ctx, url: s.queue, model: loaded, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, format, withScores, withInput });
+    return predictOnQueue({ ctx, url: s.queue, model, modelPath, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, format, withScores, withInput });
   }
   if (s.chunkRows !== undefined) throw new UsageError('--chunk-rows needs --queue');
   if (single !== undefined) {
     const output = s.output === undefined ? undefined : await openAtomicStream(s.output);
-    const { predictions, scores } = scoreRows(model, matrix(single, 1, features.length));
+    const { predictions, scores } = model.scoreRows(matrix(single, 1, features.length));
     const writer = new RecordWriter(format, classes, withScores, withInput ? features : null, features);
     const record = writer.record(withInput ? Array.from(single, String) : null, classes[predictions[0] as number] as string, scores, 0);
     const text = writer.header() + (format === 'json' ? `[${record}]\n` : format === 'jsonl' ? `${record}\n` : record);
@@ -221,7 +215,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
           if (format !== 'json') byClassBytes = byClass.map((record) => Buffer.from(format === 'jsonl' ? `${record}\n` : record));
         }
       }
-      const { predictions, scores } = scoreRows(model, matrix(batch.X, batch.n, features.length));
+      const { predictions, scores } = model.scoreRows(matrix(batch.X, batch.n, features.length));
       if (byClassBytes !== undefined) {
         // Without scores or input columns a record depends on the class alone: its bytes are made
         // once per class and copied into one buffer per batch, so that no object is made per row
@@ -250,7 +244,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     if (failure !== undefined) throw failure;
     if (closed) return 0;
     if (writer === undefined && format === 'csv') {
-      stdout.write(new RecordWriter(format, classes, withScores, withInput ? await rows.inputColumns().catch(() => features as string[]) : null, features).header());
+      stdout.write(new RecordWriter(format, classes, withScores, withInput ? await rows.inputColumns().catch(() => [...features]) : null, features).header());
     }
     if (format === 'json') stdout.write(buffered.length === 0 ? '[]\n' : `[\n${buffered.join(',\n')}\n]\n`);
     await output?.commit();

@@ -2,15 +2,16 @@ import { access, constants, stat } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { DataError } from '../../core/errors.js';
 import { trainPipeline } from '../../core/pipeline.js';
-import { coefRows, DEFAULT_PERCEPTRON_PARAMS } from '../../core/perceptron.js';
-import { saveArtifact, sealArtifact, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifactV1 } from '../../io/artifact.js';
+import { DEFAULT_PERCEPTRON_PARAMS } from '../../core/perceptron.js';
 import { readLabelledCsv } from '../../io/csv.js';
-import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH, packageInfo } from '../../io/package-info.js';
+import { digestIndices, type TrainingJson } from '../../io/model/index.js';
+import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH } from '../../io/package-info.js';
+import { Model } from '../../lib/model.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
-import type { CommandInput, CommandResult } from '../main.js';
-import { resolveSettings } from '../settings.js';
+import type { CommandInput, CommandResult } from '../command.js';
+import { modelPathOf, resolveSettings } from '../settings.js';
 
-export const TRAIN_DEFAULTS = { testSize: 0.3, seed: 0, out: 'model.json' } as const;
+export const TRAIN_DEFAULTS = { testSize: 0.3, seed: 0 } as const;
 
 /** Fails before any work when the artifact could not be written anyway. */
 async function checkOutputFolder(out: string): Promise<void> {
@@ -39,15 +40,11 @@ function portableRelative(from: string, to: string): string {
   return relative(from, to).split(sep).join('/');
 }
 
-function flatten(values: Float64Array, rows: number, cols: number): number[][] {
-  return Array.from({ length: rows }, (_, r) => Array.from(values.subarray(r * cols, (r + 1) * cols)));
-}
-
 export async function run({ ctx, flags, config }: CommandInput): Promise<CommandResult> {
   const s = resolveSettings('train', flags, config);
   ctx.quiet = s.quiet === true;
   ctx.machineOutput = s.json === true;
-  const out = s.out ?? config.top.model ?? TRAIN_DEFAULTS.out;
+  const out = modelPathOf({ model: s.out }, config);
   const dataPath = s.data ?? BUNDLED_DATA_PATH;
   const bundled = s.data === undefined;
   const params = {
@@ -71,43 +68,42 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
     data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, stdin: ctx.io.stdin });
     spinner.update(`training on ${data.X.rows} rows`);
     // The parsed rows are not needed afterwards: the pipeline may reorder and scale them in place.
-    outcome = trainPipeline(data.X, data.labels, { testSize, seed, stratify, splitShuffle, perceptron: params, consumeInput: true });
+    outcome = trainPipeline(data.X, data.labels, {
+      target: data.target,
+      features: data.features,
+      testSize,
+      seed,
+      stratify,
+      splitShuffle,
+      perceptron: params,
+      consumeInput: true,
+    });
   } finally {
     spinner.stop();
   }
-  const { classes, split, scaler, model, test } = outcome;
+  const { model, split, test } = outcome;
+  const { classes } = model;
   const testMetrics = metricsJson(test);
   const metrics = { train: { accuracy: outcome.trainAccuracy }, test: testMetrics };
-  const splitJson = { testSize, seed, shuffle: splitShuffle, stratify, train: split.train.length, test: split.test.length, testIndices: split.test };
-
-  const body: Omit<ModelArtifactV1, 'checksum'> = {
-    format: MODEL_FORMAT,
-    formatVersion: MODEL_FORMAT_VERSION,
-    producer: packageInfo(),
-    createdAt: new Date().toISOString(),
-    target: data.target,
-    features: data.features,
-    classes,
-    scaler: { mean: Array.from(scaler.mean), scale: Array.from(scaler.scale) },
-    perceptron: {
-      coef: flatten(model.coef, coefRows(classes.length), model.nFeatures),
-      intercept: Array.from(model.intercept),
-      nIter: model.nIter,
-      converged: model.converged,
-      params: { ...params, randomState: seed },
+  const training: TrainingJson = {
+    data: {
+      path: bundled ? BUNDLED_DATA_NAME : dataPath === '-' ? '-' : portableRelative(dirname(resolve(out)), resolve(dataPath)),
+      bundled,
+      sha256: data.sha256,
+      rows: data.X.rows,
     },
-    training: {
-      data: {
-        path: bundled ? BUNDLED_DATA_NAME : dataPath === '-' ? '-' : portableRelative(dirname(resolve(out)), resolve(dataPath)),
-        bundled,
-        sha256: data.sha256,
-        rows: data.X.rows,
-      },
-      split: splitJson,
-      metrics,
+    split: {
+      testSize,
+      seed,
+      shuffle: splitShuffle,
+      stratify,
+      train: split.train.length,
+      test: split.test.length,
+      testIndicesSha256: digestIndices(split.test),
     },
+    metrics,
   };
-  await saveArtifact(out, sealArtifact(body));
+  await Model.fromFitted(model, training).save(out);
 
   if (params.tol !== null && !model.converged) {
     ctx.warn(
@@ -123,13 +119,13 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
     ctx.write(
       jsonLine({
         model: out,
-        data: body.training.data,
+        data: training.data,
         target: data.target,
         features: data.features,
         classes,
         nIter: model.nIter,
         converged: model.converged,
-        params: body.perceptron.params,
+        params: model.params,
         split: { train: split.train.length, test: split.test.length, testIndices: split.test },
         metrics,
       }),

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.js';
-import type { CommandInput, CommandResult } from '../main.js';
+import type { CommandInput, CommandResult } from '../command.js';
 import { resolveSettings } from '../settings.js';
 
 export async function run({ ctx, flags, config }: CommandInput): Promise<CommandResult> {

@@ -16,8 +16,8 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DataError } from '../../core/errors.js';
-import type { LoadedModel } from '../../io/artifact.js';
+import { DataError, ModelError, UsageError } from '../../core/errors.js';
+import type { Model } from '../../lib/model.js';
 import { openAtomicStream, type AtomicOutput } from '../../io/atomic-write.js';
 import { openFeatureRows, parseNumber } from '../../io/csv.js';
 import { RecordWriter, csvField, type Format } from '../../io/prediction-records.js';
@@ -42,7 +42,9 @@ export interface PredictIo {
 export interface QueuePredictOptions {
   ctx: PredictIo;
   url: string;
-  model: LoadedModel;
+  model: Model;
+  /** The model file as the user named it (for messages). */
+  modelPath: string;
   input: string;
   output: string | undefined;
   chunkRows: number;
@@ -156,7 +158,7 @@ function progressBar(done: number, total: number | undefined, rows: number): str
 
 export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
   const { ctx, url, format, withScores, withInput } = options;
-  const model: QueueModel = queueModelFrom(options.model);
+  const model: QueueModel = queueModelFrom(options.model, options.modelPath);
   const { features, classes } = model;
   const source = options.input === '-' ? '<stdin>' : options.input;
 
@@ -250,7 +252,10 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
       if (!result.ok) {
         const detail = await redis!.get(failureKey(next.resultKey)).catch(() => null);
         const failure = detail === null ? undefined : (JSON.parse(detail) as ChunkFailure).error;
-        throw new DataError(failure?.message ?? `a chunk of ${source} failed in the worker: ${result.reason}`, failure?.hint === undefined ? {} : { hint: failure.hint });
+        const message = failure?.message ?? `a chunk of ${source} failed in the worker: ${result.reason}`;
+        const hint = failure?.hint === undefined ? {} : { hint: failure.hint };
+        // The worker's error, of its own kind (bad data: exit 3, as a local run would end).
+        throw failure?.kind === 'model' ? new ModelError(message, hint) : failure?.kind === 'usage' ? new UsageError(message, hint) : new DataError(message, hint);
       }
       const body = await redis!.getBuffer(next.resultKey);
       if (body === null) throw new DataError(`the result of chunk ${next.job.id} is missing from Redis (expired or deleted)`);

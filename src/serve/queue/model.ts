@@ -1,10 +1,9 @@
 /**
- * The one place where the queue mode touches the artifact loader: what a worker and a coordinator
+ * The one place where the queue mode touches the model library: what a worker and a coordinator
  * need of a model, loaded and verified once.
  */
-import type { ScoringModel } from '../../core/scoring.js';
-import { loadModel, scoringModel, type LoadedModel } from '../../io/artifact.js';
-import { modelVersion } from './protocol.js';
+import type { Matrix } from '../../core/types.js';
+import { loadModel, type Model } from '../../lib/model.js';
 
 export interface QueueModel {
   path: string;
@@ -14,15 +13,21 @@ export interface QueueModel {
   version: string;
   features: readonly string[];
   classes: readonly string[];
-  scoring: ScoringModel;
-}
-
-export async function loadQueueModel(path: string): Promise<QueueModel> {
-  return queueModelFrom(await loadModel(path));
+  scoreRows(X: Matrix): { predictions: Int32Array; scores: Float64Array };
 }
 
 /** The same, from a model the caller has already loaded (predict loads it before it knows the mode). */
-export function queueModelFrom(loaded: LoadedModel): QueueModel {
-  const { checksum, features, classes } = loaded.artifact;
-  return { path: loaded.path, checksum, version: modelVersion(checksum), features, classes, scoring: scoringModel(loaded) };
+export function queueModelFrom(model: Model, path: string): QueueModel {
+  return {
+    path,
+    checksum: model.checksum,
+    version: model.version,
+    features: model.features,
+    classes: model.classes,
+    scoreRows: (X) => model.scoreRows(X),
+  };
+}
+
+export async function loadQueueModel(path: string): Promise<QueueModel> {
+  return queueModelFrom(await loadModel(path), path);
 }

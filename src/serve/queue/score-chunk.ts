@@ -7,7 +7,6 @@
 import { Readable } from 'node:stream';
 import { DataError, isIrisError } from '../../core/errors.js';
 import { matrix } from '../../core/matrix.js';
-import { scoreRows } from '../../core/scoring.js';
 import { openFeatureRows } from '../../io/csv.js';
 import { RecordWriter } from '../../io/prediction-records.js';
 import type { QueueModel } from './model.js';
@@ -43,7 +42,7 @@ export function relocateError(error: unknown, source: string, headLines: number,
 
 /** Scores one chunk; the body is what predict writes for its rows (json: the records joined by ",\n"). */
 export async function scoreCsvChunk(job: CsvChunkJob, model: QueueModel): Promise<{ body: string; rows: number }> {
-  const { features, classes, scoring } = model;
+  const { features, classes } = model;
   const headLines = countLf(job.head);
   const input = Readable.from([Buffer.from(job.head + job.text)]);
   const rows = openFeatureRows(input, { features, source: job.source, keepRaw: job.withInput });
@@ -56,7 +55,7 @@ export async function scoreCsvChunk(job: CsvChunkJob, model: QueueModel): Promis
     // Without scores or input columns a record depends on the class alone: made once per class.
     const byClass = !job.scores && !job.withInput ? classes.map((label) => writer.record(null, label, NO_SCORES, 0) + sep) : undefined;
     for await (const batch of rows.batches()) {
-      const { predictions, scores } = scoreRows(scoring, matrix(batch.X, batch.n, features.length));
+      const { predictions, scores } = model.scoreRows(matrix(batch.X, batch.n, features.length));
       for (let i = 0; i < batch.n; i++) {
         const code = predictions[i] as number;
         parts.push(byClass?.[code] ?? writer.record(batch.raw?.[i] ?? null, classes[code] as string, scores, i * nScores) + sep);

@@ -4,9 +4,8 @@
  * code, refuses jobs for another model, and on SIGTERM finishes the jobs in hand before it returns.
  */
 import type { Job } from 'bullmq';
-import { DataError, isIrisError } from '../../core/errors.js';
+import { isIrisError, type ErrorKind } from '../../core/errors.js';
 import { matrix } from '../../core/matrix.js';
-import { scoreRows } from '../../core/scoring.js';
 import { connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
 import { jsonLogger, type LogLevel } from './log.js';
 import { loadQueueModel } from './model.js';
@@ -26,7 +25,7 @@ export interface WorkerOptions {
 
 /** What a failed chunk leaves for the coordinator beside BullMQ's one-line failedReason. */
 export interface ChunkFailure {
-  error: { message: string; hint?: string; exitCode: number };
+  error: { message: string; hint?: string; kind: ErrorKind };
 }
 
 export function failureKey(resultKey: string): string {
@@ -68,7 +67,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     log.debug('job started', { job: job.id, kind: data.kind, attempt: job.attemptsStarted });
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     if (data.kind === 'rows') {
-      const { predictions, scores } = scoreRows(model.scoring, matrix(Float64Array.from(data.X), data.n, model.features.length));
+      const { predictions, scores } = model.scoreRows(matrix(Float64Array.from(data.X), data.n, model.features.length));
       const result: RowsResult = { predictions: Array.from(predictions), scores: Array.from(scores) };
       return result;
     }
@@ -81,7 +80,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     } catch (error) {
       if (!isIrisError(error)) throw error;
       const failure: ChunkFailure = {
-        error: { message: error.message, exitCode: error.exitCode, ...(error.hint === undefined ? {} : { hint: error.hint }) },
+        error: { message: error.message, kind: error.kind, ...(error.hint === undefined ? {} : { hint: error.hint }) },
       };
       await redis.set(failureKey(data.resultKey), JSON.stringify(failure), 'EX', RESULT_TTL_SECONDS);
       log.info('job failed', { job: job.id, error: error.message });
