@@ -26,11 +26,13 @@ WORKDIR /app
 COPY --from=build /tmp/iris.tgz /tmp/iris.tgz
 # The tarball holds no lock file (npm pack leaves it out): the repository's is copied beside it so
 # that `npm ci` installs exactly the tested versions. --ignore-scripts: `prepare` would build again
-# (TypeScript is a dev dependency), and no dependency needs an install script.
+# (TypeScript is a dev dependency), and no dependency needs an install script. --omit=optional:
+# leaves out msgpackr's native accelerator (iris runs on plain JavaScript) and TypeScript, which the
+# lock file marks dev-or-optional (an optional peer of cosmiconfig).
 COPY package-lock.json ./
 RUN tar -xzf /tmp/iris.tgz --strip-components=1 \
  && rm /tmp/iris.tgz \
- && npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force \
  && mkdir -p /models && chown node:node /models
 USER node
