@@ -23,7 +23,7 @@ import { openFeatureRows, parseNumber } from '../../io/csv.js';
 import { RecordWriter, csvField, type Format } from '../../io/prediction-records.js';
 import { connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
 import { queueModelFrom, type QueueModel } from './model.js';
-import { KEY_PREFIX, queueName, type CsvChunkJob, type CsvChunkResult } from './protocol.js';
+import { KEY_PREFIX, RESULT_TTL_SECONDS, queueName, type CsvChunkJob, type CsvChunkResult } from './protocol.js';
 import { failureKey, type ChunkFailure } from './worker.js';
 
 /** Chunks queued or being scored at once, per run. */
@@ -55,7 +55,7 @@ export interface QueuePredictOptions {
 
 interface Chunk {
   firstLine: number;
-  text: string;
+  bytes: Buffer;
 }
 
 function countLf(buf: Buffer, from = 0, to = buf.length): number {
@@ -95,7 +95,10 @@ async function readHead(input: AsyncIterator<Buffer>): Promise<{ buffered: Buffe
   }
 }
 
-/** Cuts the rest of the input into chunks of `rows` records (line ends outside quotes), keeping line numbers. */
+/**
+ * Cuts the rest of the input into chunks of `rows` records (line ends outside quotes), keeping line
+ * numbers. Native indexOf finds line ends and quotes; bytes are not visited one by one in JavaScript.
+ */
 async function* cutChunks(first: Buffer, rest: AsyncIterator<Buffer>, firstLine: number, rows: number): AsyncGenerator<Chunk> {
   let pieces: Buffer[] = [];
   let pendingBytes = 0;
@@ -106,21 +109,31 @@ async function* cutChunks(first: Buffer, rest: AsyncIterator<Buffer>, firstLine:
   let buf: Buffer | undefined = first;
   while (buf !== undefined) {
     let start = 0;
-    for (let i = 0; i < buf.length; i++) {
-      const b = buf[i] as number;
-      if (b === 0x22) inQuote = !inQuote;
-      else if (b === 0x0a) {
-        line++;
-        if (!inQuote && (++records >= rows || pendingBytes + i + 1 - start >= MAX_CHUNK_BYTES)) {
-          pieces.push(buf.subarray(start, i + 1));
-          yield { firstLine: chunkLine, text: Buffer.concat(pieces).toString('utf8') };
-          pieces = [];
-          pendingBytes = 0;
-          records = 0;
-          start = i + 1;
-          chunkLine = line;
-        }
+    let pos = 0;
+    let quote = buf.indexOf(0x22, 0);
+    for (;;) {
+      const lf = buf.indexOf(0x0a, pos);
+      if (lf === -1) break;
+      // Quotes before this line end toggle the state (a doubled quote toggles twice).
+      while (quote !== -1 && quote < lf) {
+        inQuote = !inQuote;
+        quote = buf.indexOf(0x22, quote + 1);
       }
+      pos = lf + 1;
+      line++;
+      if (!inQuote && (++records >= rows || pendingBytes + pos - start >= MAX_CHUNK_BYTES)) {
+        pieces.push(buf.subarray(start, pos));
+        yield { firstLine: chunkLine, bytes: pieces.length === 1 ? (pieces[0] as Buffer) : Buffer.concat(pieces) };
+        pieces = [];
+        pendingBytes = 0;
+        records = 0;
+        start = pos;
+        chunkLine = line;
+      }
+    }
+    while (quote !== -1) {
+      inQuote = !inQuote;
+      quote = buf.indexOf(0x22, quote + 1);
     }
     if (start < buf.length) {
       pieces.push(buf.subarray(start));
@@ -129,7 +142,7 @@ async function* cutChunks(first: Buffer, rest: AsyncIterator<Buffer>, firstLine:
     const next = await rest.next();
     buf = next.done === true ? undefined : next.value;
   }
-  if (pendingBytes > 0) yield { firstLine: chunkLine, text: Buffer.concat(pieces).toString('utf8') };
+  if (pendingBytes > 0) yield { firstLine: chunkLine, bytes: Buffer.concat(pieces) };
 }
 
 /** Writes with back-pressure; a write error (a closed pipe, a full disk) rejects. */
@@ -187,7 +200,7 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
   let queue: Queue | undefined;
   let events: QueueEvents | undefined;
   let spinner: { update(text: string): void; stop(): void } | undefined;
-  const inflight: { job: Job; resultKey: string; done: Promise<{ ok: true } | { ok: false; reason: string }> }[] = [];
+  const inflight: { job: Job; resultKey: string; inputKey: string; done: Promise<{ ok: true } | { ok: false; reason: string }> }[] = [];
   try {
     // The header decides the column layout of every chunk; it is checked here, once, as predict checks it.
     const { buffered, headEnd, done } = await readHead(input);
@@ -252,6 +265,8 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
       if (!result.ok) {
         const detail = await redis!.get(failureKey(next.resultKey)).catch(() => null);
         const failure = detail === null ? undefined : (JSON.parse(detail) as ChunkFailure).error;
+        await redis!.del(next.inputKey, next.resultKey, failureKey(next.resultKey)).catch(() => undefined);
+        await next.job.remove().catch(() => undefined);
         const message = failure?.message ?? `a chunk of ${source} failed in the worker: ${result.reason}`;
         const hint = failure?.hint === undefined ? {} : { hint: failure.hint };
         // The worker's error, of its own kind (bad data: exit 3, as a local run would end).
@@ -266,7 +281,7 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
       await writeAll(sink, body);
       rows += ((next.job.returnvalue as CsvChunkResult | undefined)?.rows ?? 0);
       written++;
-      await redis!.del(next.resultKey);
+      await redis!.del(next.resultKey, next.inputKey);
       await next.job.remove().catch(() => undefined);
       spinner?.update(progressBar(written, estimate(queuedBytes, queued), rows));
     };
@@ -276,8 +291,10 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
       for await (const chunk of chunks) {
         while (inflight.length >= WINDOW) await flushOne();
         const resultKey = `${KEY_PREFIX}:${name}:result:${runId}:${queued}`;
+        const inputKey = `${KEY_PREFIX}:${name}:input:${runId}:${queued}`;
+        await redis.set(inputKey, chunk.bytes, 'EX', RESULT_TTL_SECONDS);
         const data: CsvChunkJob = {
-          kind: 'csv', checksum: model.checksum, source, head, firstLine: chunk.firstLine, text: chunk.text,
+          kind: 'csv', checksum: model.checksum, source, head, firstLine: chunk.firstLine, inputKey,
           format, scores: withScores, withInput, resultKey,
         };
         const job = await queue.add('chunk', data, { jobId: `${runId}-${queued}`, attempts: 1, removeOnComplete: false, removeOnFail: false });
@@ -289,9 +306,9 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
           },
           (error: unknown) => ({ ok: false as const, reason: error instanceof Error ? error.message : String(error) }),
         );
-        inflight.push({ job, resultKey, done: doneP });
+        inflight.push({ job, resultKey, inputKey, done: doneP });
         queued++;
-        queuedBytes += Buffer.byteLength(chunk.text);
+        queuedBytes += chunk.bytes.length;
       }
     }
     while (inflight.length > 0) await flushOne();
@@ -303,7 +320,7 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
     // A failed run takes back its queued chunks (a chunk being scored finishes; its result expires).
     for (const item of inflight) {
       await item.job.remove().catch(() => undefined);
-      await redis?.del(item.resultKey, failureKey(item.resultKey)).catch(() => undefined);
+      await redis?.del(item.resultKey, item.inputKey, failureKey(item.resultKey)).catch(() => undefined);
     }
     await output?.abort();
     stream.destroy();

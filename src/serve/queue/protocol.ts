@@ -30,10 +30,14 @@ export interface CsvChunkJob {
   source: string;
   /** The file's bytes up to and including the header line's end (or a made-up header, see chunk cutting). */
   head: string;
-  /** Physical line (1-based) of the first line of `text` in the original file. */
+  /** Physical line (1-based) of the chunk's first line in the original file. */
   firstLine: number;
-  /** Complete records, cut at a line end outside quotes. */
-  text: string;
+  /**
+   * Where the chunk's bytes wait (complete records, cut at a line end outside quotes): a key of its
+   * own, as raw bytes, rather than inside the job, which BullMQ would JSON-encode and copy through
+   * its scripts.
+   */
+  inputKey: string;
   format: Format;
   scores: boolean;
   withInput: boolean;

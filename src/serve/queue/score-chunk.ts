@@ -41,29 +41,43 @@ export function relocateError(error: unknown, source: string, headLines: number,
 }
 
 /** Scores one chunk; the body is what predict writes for its rows (json: the records joined by ",\n"). */
-export async function scoreCsvChunk(job: CsvChunkJob, model: QueueModel): Promise<{ body: string; rows: number }> {
+export async function scoreCsvChunk(job: CsvChunkJob, chunk: Buffer, model: QueueModel): Promise<{ body: Buffer; rows: number }> {
   const { features, classes } = model;
   const headLines = countLf(job.head);
-  const input = Readable.from([Buffer.from(job.head + job.text)]);
+  const input = Readable.from([Buffer.concat([Buffer.from(job.head), chunk])]);
   const rows = openFeatureRows(input, { features, source: job.source, keepRaw: job.withInput });
   const nScores = classes.length === 2 ? 1 : classes.length;
   const parts: string[] = [];
+  const buffers: Buffer[] = [];
   let n = 0;
   try {
     const writer = new RecordWriter(job.format, classes, job.scores, job.withInput ? await rows.inputColumns() : null, features);
     const sep = job.format === 'jsonl' ? '\n' : '';
     // Without scores or input columns a record depends on the class alone: made once per class.
     const byClass = !job.scores && !job.withInput ? classes.map((label) => writer.record(null, label, NO_SCORES, 0) + sep) : undefined;
+    // The same record bytes, copied per row into one buffer (no string per row), when json's
+    // separators are not needed.
+    const byClassBytes = byClass !== undefined && job.format !== 'json' ? byClass.map((record) => Buffer.from(record)) : undefined;
     for await (const batch of rows.batches()) {
       const { predictions, scores } = model.scoreRows(matrix(batch.X, batch.n, features.length));
+      n += batch.n;
+      if (byClassBytes !== undefined) {
+        let size = 0;
+        for (let i = 0; i < batch.n; i++) size += (byClassBytes[predictions[i] as number] as Buffer).length;
+        const out = Buffer.allocUnsafe(size);
+        let o = 0;
+        for (let i = 0; i < batch.n; i++) o += (byClassBytes[predictions[i] as number] as Buffer).copy(out, o);
+        buffers.push(out);
+        continue;
+      }
       for (let i = 0; i < batch.n; i++) {
         const code = predictions[i] as number;
         parts.push(byClass?.[code] ?? writer.record(batch.raw?.[i] ?? null, classes[code] as string, scores, i * nScores) + sep);
       }
-      n += batch.n;
     }
   } catch (error) {
     throw relocateError(error, job.source, headLines, job.firstLine);
   }
-  return { body: job.format === 'json' ? parts.join(',\n') : parts.join(''), rows: n };
+  if (buffers.length > 0) return { body: Buffer.concat(buffers), rows: n };
+  return { body: Buffer.from(job.format === 'json' ? parts.join(',\n') : parts.join('')), rows: n };
 }

@@ -72,11 +72,13 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       return result;
     }
     try {
-      const { body, rows } = await scoreCsvChunk(data, model);
+      const chunk = await redis.getBuffer(data.inputKey);
+      if (chunk === null) throw new UnrecoverableError(`job ${job.id}: its input ${data.inputKey} is gone from Redis (expired, or the run was abandoned)`);
+      const { body, rows } = await scoreCsvChunk(data, chunk, model);
       // The output goes under its own key: BullMQ would copy a return value into its event stream.
       await redis.set(data.resultKey, body, 'EX', RESULT_TTL_SECONDS);
       log.debug('job done', { job: job.id, rows });
-      return { rows, bytes: Buffer.byteLength(body) };
+      return { rows, bytes: body.length };
     } catch (error) {
       if (!isIrisError(error)) throw error;
       const failure: ChunkFailure = {
