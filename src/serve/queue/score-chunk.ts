@@ -13,6 +13,7 @@ import type { QueueModel } from './model.js';
 import type { CsvChunkJob } from './protocol.js';
 
 const NO_SCORES = new Float64Array(0);
+const SLICE = 1 << 20;
 
 function countLf(text: string): number {
   let n = 0;
@@ -44,7 +45,11 @@ export function relocateError(error: unknown, source: string, headLines: number,
 export async function scoreCsvChunk(job: CsvChunkJob, chunk: Buffer, model: QueueModel): Promise<{ body: Buffer; rows: number }> {
   const { features, classes } = model;
   const headLines = countLf(job.head);
-  const input = Readable.from([Buffer.concat([Buffer.from(job.head), chunk])]);
+  // Fed in slices of 1 MiB, as predict reads a file: each slice is one batch, small enough to stay
+  // in the cache (one 50,000-row batch would be grown and copied several times over).
+  const slices: Buffer[] = [Buffer.from(job.head)];
+  for (let at = 0; at < chunk.length; at += SLICE) slices.push(chunk.subarray(at, at + SLICE));
+  const input = Readable.from(slices);
   const rows = openFeatureRows(input, { features, source: job.source, keepRaw: job.withInput });
   const nScores = classes.length === 2 ? 1 : classes.length;
   const parts: string[] = [];
