@@ -37,6 +37,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     stderr: environment.stderr ?? process.stderr,
     env: environment.env ?? process.env,
     cwd: environment.cwd ?? process.cwd(),
+    ...(environment.queue === undefined ? {} : { queue: environment.queue }),
   };
   const debug = argv.includes('--debug') || io.env.IRIS_DEBUG === '1';
   // chalk is loaded only when some output may be coloured: piped and NO_COLOR runs never load it.
@@ -47,8 +48,9 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
   let exitCode: number = 0;
 
   const run = (load: () => Promise<{ run: Handler }>) =>
-    async function (this: Command) {
-      const command = this;
+    async (...actionArgs: unknown[]) => {
+      // commander passes the command itself last.
+      const command = actionArgs.at(-1) as Command;
       const { loadSettingsConfig } = await import('./load-config.js');
       const config = await loadSettingsConfig(command.optsWithGlobals().config as string | undefined, io.cwd);
       if (colorChoice === undefined && config.top.color !== undefined) {

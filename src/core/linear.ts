@@ -35,7 +35,7 @@ function checkModel(model: LinearModel, X: Matrix): number {
 
 /**
  * X·coefᵀ + intercept with a sequential dot over features. sklearn goes through BLAS, whose
- * blocking can differ in the last bit; predictions agree (SKLEARN_PARITY.md §4.6).
+ * blocking can differ in the last bit; predictions agree (docs/SKLEARN_PARITY.md §4.6).
  */
 export function decisionFunction(model: LinearModel, X: Matrix, out?: Float64Array): Float64Array {
   const rows = checkModel(model, X);

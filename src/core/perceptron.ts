@@ -1,6 +1,6 @@
 /**
  * scikit-learn's `Perceptron` (= SGDClassifier with the perceptron loss, constant learning rate,
- * no penalty) on dense float64 data, following SKLEARN_PARITY.md §4 operation for operation.
+ * no penalty) on dense float64 data, following docs/SKLEARN_PARITY.md §4 operation for operation.
  */
 import { DataError, InvalidParameterError, NumericalError } from './errors.js';
 import { MAX_INT, MAX_SEED, RandomState, isValidSeed } from './random.js';

@@ -1,7 +1,7 @@
 /**
  * numpy's legacy `RandomState(seed)`: MT19937 seeded from one 32-bit integer, with the masked
  * rejection sampler that the legacy API always uses. Every draw must consume exactly the 32-bit
- * outputs numpy consumes, or every later split and shuffle drifts (SKLEARN_PARITY.md §1).
+ * outputs numpy consumes, or every later split and shuffle drifts (docs/SKLEARN_PARITY.md §1).
  */
 import { InvalidParameterError } from './errors.js';
 

@@ -1,5 +1,5 @@
 /**
- * scikit-learn's `StandardScaler` on dense float64 data (SKLEARN_PARITY.md §3). The statistics
+ * scikit-learn's `StandardScaler` on dense float64 data (docs/SKLEARN_PARITY.md §3). The statistics
  * come from `_incremental_mean_and_var`'s corrected two-pass formula, with numpy's summation
  * order: the order decides the last bits of mean_ and scale_, and so every weight after them.
  */

@@ -1,5 +1,5 @@
 /**
- * scikit-learn's `train_test_split` on row indices (SKLEARN_PARITY.md §2): `ShuffleSplit` or
+ * scikit-learn's `train_test_split` on row indices (docs/SKLEARN_PARITY.md §2): `ShuffleSplit` or
  * `StratifiedShuffleSplit` (first split), or the ordered split when shuffle is off.
  */
 import { DataError, InvalidParameterError } from './errors.js';

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import nodePath from 'node:path';
 import { DataError } from '../core/errors.js';
 import { errnoCode } from './errno.js';
+import { DEFAULT_MODEL_PATH } from './model/format.js';
 
 /** The temporary sibling used while writing `target`: `.<name>.<pid>.<random>.tmp`. */
 export function tempPathFor(target: string): string {
@@ -41,7 +42,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
       }
     }
     const real = dest === target ? st : await fs.stat(target); // follows the links, as realpath did
-    if (real.isDirectory()) throw new DataError(`${target}: is a folder, not a file`, { hint: 'choose a file name, e.g. ' + nodePath.join(target, 'model.json') });
+    if (real.isDirectory()) throw new DataError(`${target}: is a folder, not a file`, { hint: 'choose a file name, e.g. ' + nodePath.join(target, DEFAULT_MODEL_PATH) });
     if (real.isFile()) mode = real.mode & 0o7777;
     else if (!real.isSymbolicLink()) {
       // A device, FIFO or socket (`--out /dev/null`): renaming over it would replace the device itself.

@@ -4,6 +4,7 @@
  * anything else that promises "the same bytes as iris predict" cannot drift apart.
  */
 import { DataError } from '../core/errors.js';
+import { coefRows } from '../core/linear.js';
 
 export type Format = 'text' | 'csv' | 'jsonl' | 'json';
 
@@ -24,7 +25,7 @@ export class RecordWriter {
     private readonly inputColumns: readonly string[] | null,
     features: readonly string[],
   ) {
-    this.nScores = classes.length === 2 ? 1 : classes.length;
+    this.nScores = coefRows(classes.length);
     this.numeric = (inputColumns ?? []).map((column) => features.includes(column));
     if (inputColumns !== null && format !== 'text') {
       // A repeated input column must not shadow (json) or duplicate (csv) what the output adds.

@@ -3,10 +3,10 @@
  * Unicode names and labels, Windows line ends, no final line end, a single feature, 10+ classes,
  * labels that look like numbers, very long lines, empty input to predict, a 1M-row file.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IRIS_CSV, iris, tempDir } from '../helpers/cli.js';
+import { IRIS_CSV, ROOT, iris, tempDir } from '../helpers/cli.js';
 
 const dir = tempDir('iris-odd-');
 const IRIS_TEXT = readFileSync(IRIS_CSV, 'utf8');
@@ -192,6 +192,10 @@ describe('odd but valid inputs', () => {
       expect(report.split).toEqual({ train: 700_000, test: 300_000, testIndices: expect.any(Array) });
       expect(report.classes).toEqual(['a', 'b']);
       expect(report.metrics.test.accuracy).toBeGreaterThan(0.98);
+      // Format version 2: the file size depends on features and classes, not on the 1M rows.
+      const size = statSync(join(dir, 'million.json')).size;
+      expect(size).toBeLessThan(4096);
+      expect(size).toBeLessThan(statSync(join(ROOT, 'fixtures', 'models', 'valid-iris-v2.json')).size + 1024);
       const evaluation = JSON.parse(await ok(['evaluate', '-m', 'million.json', '--json', '--min-accuracy', '0.98']));
       expect(evaluation.n).toBe(300_000);
       expect(evaluation.accuracy).toBe(report.metrics.test.accuracy);

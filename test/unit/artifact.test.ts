@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { DataError, IrisError, ModelError } from '../../src/core/errors.js';
 import { loadReference } from '../helpers/iris.js';
 import {
@@ -76,7 +76,7 @@ function irisBody(): ModelArtifactBodyV1 {
 const sealed = (): ModelArtifactV1 => sealArtifact(irisBody());
 const goodText = (): string => serializeArtifact(sealed());
 
-type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Doc = Record<string, any>;
 
 /** The sealed iris artifact as a plain object, changed by `edit`, then re-sealed (so only the intended check can fail) unless `reseal` is false. */
 function variant(edit: (doc: Doc) => void, reseal = true): string {

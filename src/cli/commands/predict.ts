@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { DataError, UsageError } from '../../core/errors.js';
 import { isNumericLabel } from '../../core/labels.js';
+import { coefRows } from '../../core/linear.js';
 import { matrix } from '../../core/matrix.js';
 import type { CliEnvironment } from '../context.js';
 import type { CommandInput, CommandResult } from '../command.js';
@@ -10,6 +11,7 @@ import { EMPTY_CONFIG, modelPathOf, resolveSettings, type Config } from '../sett
 import { loadSettingsConfig } from '../load-config.js';
 import { openFailure } from '../../io/errno.js';
 import { openAtomicStream } from '../../io/atomic-write.js';
+import { queueServices } from '../queue-services.js';
 import { RecordWriter, type Format } from '../../io/prediction-records.js';
 
 /** Option names of `predict` (and the global ones) that a feature flag must not shadow. */
@@ -152,8 +154,9 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   if (s.queue !== undefined) {
     if (single !== undefined) throw new UsageError('--queue scores a CSV file (--input), not feature flags');
     // Distributed scoring: workers format their own chunks with the same RecordWriter and scoreRows.
-    const { predictOnQueue } = await import('../../serve/queue/distributed-predict.js');
-    return predictOnQueue({ ctx, url: s.queue, model, modelPath, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, format, withScores, withInput });
+    const queue = await queueServices(ctx.io.queue);
+    queue.checkQueueUrl(s.queue);
+    return queue.predictOnQueue({ ctx, url: s.queue, model, modelPath, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, format, withScores, withInput });
   }
   if (s.chunkRows !== undefined) throw new UsageError('--chunk-rows needs --queue');
   if (single !== undefined) {
@@ -202,7 +205,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     let byClass: string[] | undefined;
     let byClassBytes: Buffer[] | undefined;
     const buffered: string[] = [];
-    const nScores = classes.length === 2 ? 1 : classes.length;
+    const nScores = coefRows(classes.length);
     for await (const batch of rows.batches()) {
       if (failure !== undefined) throw failure;
       if (closed) break;

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.js';
 import type { CommandInput, CommandResult } from '../command.js';
+import { queueServices } from '../queue-services.js';
 import { resolveSettings } from '../settings.js';
 
 export async function run({ ctx, flags, config }: CommandInput): Promise<CommandResult> {
@@ -8,9 +9,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   if (s.queue === undefined) {
     throw new UsageError('iris worker needs --queue <redis-url>', { hint: 'for example: iris worker --queue redis://localhost:6379/0 --model model.json' });
   }
-  const { checkQueueUrl } = await import('../../serve/queue/connection.js');
-  checkQueueUrl(s.queue);
-  const { runWorker } = await import('../../serve/queue/worker.js');
+  const queue = await queueServices(ctx.io.queue);
+  queue.checkQueueUrl(s.queue);
   // The first SIGTERM/SIGINT asks for a graceful stop; the listeners stay so that a second one does
   // not kill the process while jobs are finishing (send SIGKILL for that).
   let stopWith: (signal: string) => void = () => undefined;
@@ -19,7 +19,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    await runWorker({
+    await queue.runWorker({
       model: s.model ?? config.top.model ?? 'model.json',
       queue: s.queue,
       concurrency: s.concurrency ?? availableParallelism(),

@@ -2,6 +2,7 @@
  * Steps 5 and 6 of loading: required fields and shapes, then finite numbers. Plain type checks on
  * the parsed document: nothing in a model file is ever executed.
  */
+import { coefRows } from '../../core/linear.js';
 import { MAX_CLASSES, MAX_COEF_NUMBERS, MAX_FEATURES } from './format.js';
 import { limitText, SHAPE_HINT } from './json.js';
 
@@ -130,7 +131,7 @@ export function checkShapes(doc: Obj, version: number, fail: Fail): Shapes {
   if (classesRaw.length > MAX_CLASSES) bad(`classes has ${classesRaw.length} entries; ${limitText('classes')}`);
   const nFeatures = featuresRaw.length;
   const nClasses = classesRaw.length;
-  const rows = nClasses === 2 ? 1 : nClasses;
+  const rows = coefRows(nClasses);
   if (rows * nFeatures > MAX_COEF_NUMBERS) {
     bad(`perceptron.coef would hold ${rows} x ${nFeatures} = ${rows * nFeatures} numbers; a model may have at most ${MAX_COEF_NUMBERS}`);
   }

@@ -6,6 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { DataError, isIrisError } from '../../core/errors.js';
+import { coefRows } from '../../core/linear.js';
 import { matrix } from '../../core/matrix.js';
 import { openFeatureRows } from '../../io/csv.js';
 import { RecordWriter } from '../../io/prediction-records.js';
@@ -51,7 +52,7 @@ export async function scoreCsvChunk(job: CsvChunkJob, chunk: Buffer, model: Queu
   for (let at = 0; at < chunk.length; at += SLICE) slices.push(chunk.subarray(at, at + SLICE));
   const input = Readable.from(slices);
   const rows = openFeatureRows(input, { features, source: job.source, keepRaw: job.withInput });
-  const nScores = classes.length === 2 ? 1 : classes.length;
+  const nScores = coefRows(classes.length);
   const parts: string[] = [];
   const buffers: Buffer[] = [];
   let n = 0;
