@@ -161,14 +161,18 @@ describe('iris predict --queue', () => {
     const events = new QueueEvents(name, { connection: new Redis(redis.url, { maxRetriesPerRequest: null }), prefix: 'iris' });
     try {
       await events.waitUntilReady();
-      const job = await queue.add('rows', { kind: 'rows', checksum: `sha256:${'0'.repeat(64)}`, n: 1, X: [5.1, 3.5, 1.4, 0.2] }, { attempts: 3 });
+      const rowsKey = `iris:${name}:test-rows`;
+      await connection.set(rowsKey, Buffer.from(new Float64Array([5.1, 3.5, 1.4, 0.2]).buffer));
+      const rowsJob = (checksumOf: string) => ({ kind: 'rows', checksum: checksumOf, n: 1, inputKey: rowsKey, resultKey: `iris:${name}:test-result` });
+      const job = await queue.add('rows', rowsJob(`sha256:${'0'.repeat(64)}`), { attempts: 3 });
       await expect(job.waitUntilFinished(events)).rejects.toThrow(/is for model sha256:000000000000.*this worker serves/);
       const failed = await queue.getJob(job.id as string);
       expect(failed?.attemptsMade).toBe(1);
       // And a job for its own model is scored.
-      const good = await queue.add('rows', { kind: 'rows', checksum, n: 1, X: [5.1, 3.5, 1.4, 0.2] });
-      const value = (await good.waitUntilFinished(events)) as { predictions: number[] };
-      expect(value.predictions).toEqual([0]);
+      const good = await queue.add('rows', rowsJob(checksum));
+      expect(await good.waitUntilFinished(events)).toEqual({ rows: 1 });
+      const answer = (await connection.getBuffer(`iris:${name}:test-result`)) as Buffer;
+      expect(answer.readInt32LE(0)).toBe(0); // setosa
     } finally {
       await events.close();
       await queue.close();

@@ -45,12 +45,19 @@ export interface CsvChunkJob {
   resultKey: string;
 }
 
-/** Rows already parsed (the server's micro-batches): row-major, the model's feature order. */
+/**
+ * Rows already parsed (the server's micro-batches and async jobs). The rows wait under `inputKey`
+ * as raw float64 values, row-major in the model's feature order; the worker stores the answer under
+ * `resultKey` (see encodeScored).
+ */
 export interface RowsJob {
   kind: 'rows';
   checksum: string;
   n: number;
-  X: number[];
+  inputKey: string;
+  resultKey: string;
+  /** Async jobs (/v1/jobs): the job's record, marked done by the worker, and how long it is kept after. */
+  record?: { key: string; ttlSeconds: number };
 }
 
 export type QueueJob = CsvChunkJob | RowsJob;
@@ -61,10 +68,39 @@ export interface CsvChunkResult {
 }
 
 export interface RowsResult {
-  /** Class index of each row. */
-  predictions: number[];
-  /** Decision function, row-major (one value a row for two classes). */
-  scores: number[];
+  rows: number;
+}
+
+/**
+ * A rows job's answer as stored in Redis: the class index of each row (int32), then the decision
+ * function, row-major (float64, one value a row for two classes), in the machine's byte order
+ * (little-endian on every platform Node supports).
+ */
+export function encodeScored(predictions: Int32Array, scores: Float64Array): Buffer {
+  const out = Buffer.allocUnsafe(predictions.byteLength + scores.byteLength);
+  Buffer.from(predictions.buffer, predictions.byteOffset, predictions.byteLength).copy(out, 0);
+  Buffer.from(scores.buffer, scores.byteOffset, scores.byteLength).copy(out, predictions.byteLength);
+  return out;
+}
+
+export function decodeScored(bytes: Buffer, n: number): { predictions: Int32Array; scores: Float64Array } {
+  // Copied into fresh, aligned arrays (a Buffer from Redis may sit at any offset of its pool).
+  const predictions = new Int32Array(n);
+  Buffer.from(predictions.buffer).set(bytes.subarray(0, n * 4));
+  const scores = new Float64Array((bytes.length - n * 4) / 8);
+  Buffer.from(scores.buffer).set(bytes.subarray(n * 4));
+  return { predictions, scores };
+}
+
+/** Rows as stored under a rows job's inputKey. */
+export function encodeRows(X: Float64Array): Buffer {
+  return Buffer.from(X.buffer, X.byteOffset, X.byteLength);
+}
+
+export function decodeRows(bytes: Buffer): Float64Array {
+  const X = new Float64Array(bytes.length / 8);
+  Buffer.from(X.buffer).set(bytes);
+  return X;
 }
 
 /** How long a chunk's output waits in Redis for its reader, in seconds. */

@@ -9,7 +9,7 @@ import { matrix } from '../../core/matrix.js';
 import { connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
 import { jsonLogger, type LogLevel } from './log.js';
 import { loadQueueModel } from './model.js';
-import { KEY_PREFIX, MAX_STALLED, RESULT_TTL_SECONDS, lockTimings, queueName, type QueueJob, type RowsResult } from './protocol.js';
+import { KEY_PREFIX, MAX_STALLED, RESULT_TTL_SECONDS, decodeRows, encodeScored, lockTimings, queueName, type QueueJob, type RowsResult } from './protocol.js';
 import { scoreCsvChunk } from './score-chunk.js';
 
 export interface WorkerOptions {
@@ -67,8 +67,28 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     log.debug('job started', { job: job.id, kind: data.kind, attempt: job.attemptsStarted });
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     if (data.kind === 'rows') {
-      const { predictions, scores } = model.scoreRows(matrix(Float64Array.from(data.X), data.n, model.features.length));
-      const result: RowsResult = { predictions: Array.from(predictions), scores: Array.from(scores) };
+      const input = await redis.getBuffer(data.inputKey);
+      if (input === null) throw new UnrecoverableError(`job ${job.id}: its rows ${data.inputKey} are gone from Redis`);
+      const X = decodeRows(input);
+      if (X.length !== data.n * model.features.length) {
+        throw new UnrecoverableError(`job ${job.id}: ${X.length} values for ${data.n} rows of ${model.features.length} features`);
+      }
+      const { predictions, scores } = model.scoreRows(matrix(X, data.n, model.features.length));
+      const answer = encodeScored(predictions, scores);
+      if (data.record === undefined) await redis.set(data.resultKey, answer, 'EX', RESULT_TTL_SECONDS);
+      else {
+        // An async job: its answer and its record change together, and both are kept --job-ttl.
+        const ttl = data.record.ttlSeconds;
+        await redis
+          .multi()
+          .set(data.resultKey, answer, 'EX', ttl)
+          .hset(data.record.key, 'status', 'done', 'finishedAt', String(Date.now()))
+          .expire(data.record.key, ttl)
+          .del(data.inputKey)
+          .exec();
+      }
+      log.debug('job done', { job: job.id, rows: data.n });
+      const result: RowsResult = { rows: data.n };
       return result;
     }
     try {
