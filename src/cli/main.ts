@@ -149,6 +149,26 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--log-level <level>', 'debug, info, warn, error or silent (default: info)')
     .action(run(() => import('./commands/worker.js')));
 
+  program
+    .command('serve')
+    .description('serve the model over HTTP (Open Inference Protocol v2, MLflow scoring, async jobs, metrics)')
+    .option('-m, --model <path>', 'the model artifact (default: model.json)')
+    .option('--name <name>', "the model name in /v2/models/{name} (default: the model file's base name)")
+    .option('--host <addr>', 'listen address; 0.0.0.0 must be asked for (default: 127.0.0.1)')
+    .option('-p, --port <n>', '0 picks a free port, printed on stderr (default: 8080)')
+    .option('--threads <n>', 'worker threads for large batches (default: cores - 1, at least 1)')
+    .option('--queue <url>', 'queue mode: score on `iris worker`s through this Redis URL (redis://host:6379/0)')
+    .option('--cache <n>', 'result-cache entries; 0 turns it off (default: 0, 100000 with --queue)')
+    .option('--max-body <size>', 'request body limit, e.g. 64mb (default: 64mb)')
+    .option('--max-rows <n>', 'rows in one request (default: 1000000)')
+    .option('--timeout <ms>', 'a request that takes longer gets 504 (default: 60000)')
+    .option('--token <secret>', 'require Authorization: Bearer <secret> (also IRIS_TOKEN)')
+    .option('--log-level <lvl>', 'fatal, error, warn, info, debug, trace or silent (default: info)')
+    .option('--grace <ms>', 'after SIGTERM, how long new requests are still served (default: 1000)')
+    .option('--job-ttl <ms>', 'how long finished async jobs are kept (default: 3600000)')
+    // eslint-disable-next-line iris/layers -- the serve branch's wiring, to be settled there (see src/serve/command.ts)
+    .action(run(() => import('../serve/command.js')));
+
   try {
     if (argv[0] === 'predict' && argv.some((arg) => arg === '--help' || arg === '-h')) {
       const { modelHelpText } = await import('./commands/predict.js');

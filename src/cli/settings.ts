@@ -98,6 +98,24 @@ function oneOf<T extends string>(...choices: T[]): Parse<T> {
   };
 }
 
+const wholeAtLeast = (min: number, max = Number.MAX_SAFE_INTEGER): Parse<number> => (value) => {
+  const n = wholeFrom(value);
+  if (n < min || n > max) throw new InvalidValue(`must be a whole number from ${min} to ${max}, got ${n}`);
+  return n;
+};
+
+/** A byte size: a whole number of bytes, or with a unit b, kb, mb, gb (powers of 1024), as `64mb`. */
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+const byteSize: Parse<number> = (value) => {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(String(value));
+  const n = match === null ? Number.NaN : Math.floor(Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toLowerCase()] as number));
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidValue(`must be a size such as 64mb, 512kb or 1048576, got ${JSON.stringify(value)}`);
+  return n;
+};
+
+export const SERVE_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 export const PREDICT_FORMATS = ['text', 'csv', 'jsonl', 'json'] as const;
 export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown'] as const;
 
@@ -116,6 +134,11 @@ const TABLES = {
   },
   inspect: { model: str, json: bool },
   worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent') },
+  serve: {
+    model: str, name: str, host: str, port: wholeAtLeast(0, 65535), threads: atLeastOne, cache: wholeAtLeast(0), maxBody: byteSize,
+    maxRows: atLeastOne, timeout: atLeastOne, token: str, logLevel: oneOf(...SERVE_LOG_LEVELS), grace: wholeAtLeast(0), jobTtl: atLeastOne,
+    queue: str,
+  },
 } as const;
 
 export type CommandName = keyof typeof TABLES;

@@ -1,0 +1,123 @@
+/**
+ * Where rows are scored. The routes call a `Scorer`; the embedded one below scores small requests
+ * inline and large ones in a worker-thread pool. A queue-backed scorer (Redis) implements the same
+ * interface.
+ *
+ * The inline/pool threshold is on the request body's size, not its row count, because parsing
+ * and formatting (JSON.parse, building the answer) cost several times what scoring costs, and the
+ * point of the pool is that the event loop never waits on a big body. docs/SERVE.md ("Inline or
+ * pool") has the measurement behind POOL_BODY_BYTES.
+ */
+import { HttpError, type HttpErrorData } from './errors.js';
+import { scoreFlat, type Scored } from './model.js';
+import type { PoolJob } from './pool-worker.js';
+import type { ResultCache } from './cache.js';
+import { parseTask, runTask, type Task, type TaskModel, type TaskResult } from './work.js';
+import type { Rows } from './codec.js';
+
+/**
+ * Bodies of at least this many bytes are parsed, scored and formatted in the pool. Measured with
+ * bench/pool-threshold.mjs on the 2-core machine (figures in docs/SERVE.md): a pool round trip
+ * costs about 0.1-0.15 ms more than the same work inline, whatever the size; inline work costs about
+ * 40 ns a byte of JSON rows (0.19 ms at 5 KB, 0.67 ms at 17 KB, 18 ms at 170 KB). At 16 KiB the
+ * event loop is held for at most ~0.7 ms, and the pool's fixed cost is under a quarter of the work
+ * it takes off the loop; small requests (the 1- and 100-row payloads) stay inline and pay nothing.
+ */
+export const POOL_BODY_BYTES = 16 * 1024;
+/** Rows scored (already parsed: jobs, NDJSON) go to the pool from this many. */
+export const POOL_ROWS = 20_000;
+
+export interface Scorer {
+  /** A whole request body: parse, score, format. Client errors come back as data. */
+  run(task: Task, signal?: AbortSignal): Promise<TaskResult>;
+  /** A whole body to rows only (jobs check their body at submission). */
+  parse(task: Task, signal?: AbortSignal): Promise<Rows>;
+  /** Rows already parsed (NDJSON stream chunks, jobs). */
+  score(model: TaskModel & { checksum: string }, X: Float64Array, n: number, signal?: AbortSignal): Promise<Scored>;
+  /** Tasks waiting for a pool thread. */
+  queueDepth(): number;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  threads: number;
+  /** null: everything inline (tests). */
+  workerUrl: URL | null;
+  cache: ResultCache | null;
+  /** Pool tasks waiting beyond this are refused with 503 OVERLOADED. */
+  maxQueue: number;
+  poolBodyBytes?: number;
+  poolRows?: number;
+}
+
+function owned(body: Uint8Array): ArrayBuffer | undefined {
+  return body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body.buffer : undefined;
+}
+
+type PiscinaPool = import('piscina').Piscina;
+
+export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Scorer> {
+  let pool: PiscinaPool | null = null;
+  if (options.workerUrl !== null) {
+    const { Piscina } = await import('piscina');
+    pool = new Piscina({
+      filename: options.workerUrl.href,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      idleTimeout: 2 ** 31 - 1,
+      // Our own limit (maxQueue below) answers 503; piscina's would only throw.
+      maxQueue: Number.MAX_SAFE_INTEGER,
+    });
+  }
+  const poolBytes = options.poolBodyBytes ?? POOL_BODY_BYTES;
+  const poolRows = options.poolRows ?? POOL_ROWS;
+  const cache = options.cache;
+
+  const onPool = async (job: PoolJob, transfer: ArrayBuffer[], signal?: AbortSignal): Promise<unknown> => {
+    const p = pool as PiscinaPool;
+    if (p.queueSize >= options.maxQueue) {
+      throw new HttpError(503, 'OVERLOADED', `the scoring pool has ${p.queueSize} requests waiting; try again shortly`, { 'retry-after': '1' });
+    }
+    const result = await p.run(job, { transferList: transfer, ...(signal === undefined ? {} : { signal }) });
+    if (typeof result === 'object' && result !== null && 'error' in result) throw HttpError.from((result as { error: HttpErrorData }).error);
+    return result;
+  };
+
+  const inlineScore = (task: Task, checksum: string | undefined) =>
+    cache === null || checksum === undefined ? undefined : (X: Float64Array, n: number) => cache.score(checksum, task.model.params, X, n);
+
+  return {
+    async run(task, signal) {
+      if (pool === null || task.body.byteLength < poolBytes) {
+        return runTask(task, inlineScore(task, (task.model as { checksum?: string }).checksum));
+      }
+      const buffer = owned(task.body);
+      try {
+        const packed = (await onPool({ op: 'run', task }, buffer === undefined ? [] : [buffer], signal)) as Uint8Array;
+        const bytes = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+        return { ok: true, rows: bytes.readDoubleLE(0), body: bytes.subarray(8) };
+      } catch (error) {
+        if (error instanceof HttpError) return { ok: false, error: error.toData() };
+        throw error;
+      }
+    },
+    async parse(task, signal) {
+      if (pool === null || task.body.byteLength < poolBytes) return parseTask(task);
+      const buffer = owned(task.body);
+      const packed = (await onPool({ op: 'parse', task }, buffer === undefined ? [] : [buffer], signal)) as Float64Array;
+      const n = packed[packed.length - 1] as number;
+      return { X: packed.subarray(0, packed.length - 1), n };
+    },
+    async score(model, X, n, signal) {
+      if (pool === null || n < poolRows) {
+        return cache === null ? scoreFlat(model.params, X, n) : cache.score(model.checksum, model.params, X, n);
+      }
+      const packed = (await onPool({ op: 'score', params: model.params, X, n }, [], signal)) as Float64Array;
+      return { predictions: Int32Array.from(packed.subarray(0, n)), scores: packed.subarray(n) };
+    },
+    queueDepth: () => pool?.queueSize ?? 0,
+    async close() {
+      if (pool !== null) await pool.destroy();
+    },
+  };
+}

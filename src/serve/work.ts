@@ -1,0 +1,130 @@
+/**
+ * One scoring task: a whole request body in, a whole response body out (parse, check, score,
+ * format). The same function runs inline on the event loop for small bodies and in a pool thread
+ * (pool-worker.ts) for large ones, so both paths give the same bytes.
+ */
+import { Readable } from 'node:stream';
+import { isIrisError } from '../core/errors.js';
+import {
+  csvBody,
+  formatter,
+  inferBody,
+  invocationBody,
+  parseJsonBody,
+  putNdjsonLine,
+  rowsOfInfer,
+  rowsOfInvocation,
+  type ModelShape,
+  type OutputName,
+  type Rows,
+} from './codec.js';
+import { HttpError, badRequest, tooLarge, type HttpErrorData } from './errors.js';
+import { csvRows, scoreFlat, type Scored, type ScoringParams } from './model.js';
+
+/** `json`/`csv`/`ndjson`: MLflow /invocations bodies; `infer`: an OIP v2 inference request. */
+export type TaskFormat = 'json' | 'csv' | 'ndjson' | 'infer';
+/** What the response body is: MLflow JSON, OIP JSON, NDJSON records or CSV (job results). */
+export type TaskOutput = 'mlflow' | 'infer' | 'ndjson' | 'csv';
+
+export interface TaskModel extends ModelShape {
+  name: string;
+  version: string;
+  params: ScoringParams;
+}
+
+export interface Task {
+  format: TaskFormat;
+  body: Uint8Array;
+  model: TaskModel;
+  withScores: boolean;
+  maxRows: number;
+}
+
+export type TaskResult = { ok: true; body: Uint8Array; rows: number } | { ok: false; error: HttpErrorData };
+
+/** How rows of a parsed request are scored: plain scoring, or through the result cache. */
+export type RowScorer = (X: Float64Array, n: number) => Scored;
+
+function text(body: Uint8Array): string {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+}
+
+/** Reads CSV rows exactly as `iris predict` does; a data error is a 400 naming the line and column. */
+export async function rowsOfCsv(body: Uint8Array, model: ModelShape, maxRows: number): Promise<Rows> {
+  if (body.byteLength === 0) throw badRequest('the body is empty; expected CSV with a header row naming the features');
+  const batches: Rows[] = [];
+  let n = 0;
+  try {
+    for await (const batch of csvRows(Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)]), model.features, 'body')) {
+      n += batch.n;
+      if (n > maxRows) throw tooLarge(`more than ${maxRows} rows in one request (--max-rows)`);
+      batches.push(batch);
+    }
+  } catch (error) {
+    if (isIrisError(error)) throw badRequest(error.message.replace(/^body:(\d+):/, 'line $1:'));
+    throw error;
+  }
+  if (batches.length === 1) return batches[0] as Rows;
+  const d = model.features.length;
+  const X = new Float64Array(n * d);
+  let offset = 0;
+  for (const batch of batches) {
+    X.set(batch.X.subarray(0, batch.n * d), offset);
+    offset += batch.n * d;
+  }
+  return { X, n };
+}
+
+/** A whole NDJSON body (async jobs; /invocations streams it instead). */
+export function rowsOfNdjson(body: string, model: ModelShape, maxRows: number): Rows {
+  const lines = body.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const d = model.features.length;
+  let X = new Float64Array(Math.min(lines.length, maxRows + 1) * d);
+  let n = 0;
+  for (let k = 0; k < lines.length; k++) {
+    if (n === maxRows && (lines[k] as string).trim() !== '') throw tooLarge(`more than ${maxRows} rows in one request (--max-rows)`);
+    if (putNdjsonLine((lines[k] as string).replace(/\r$/, ''), model, X, n, k + 1)) n++;
+  }
+  if (n === 0) throw badRequest('the body has no rows; expected one JSON record or array a line');
+  if (X.length !== n * d) X = X.slice(0, n * d);
+  return { X, n };
+}
+
+/** Body to rows, in the task's format. */
+export async function parseTask(task: Task): Promise<Rows & { id?: string | undefined; outputs?: OutputName[] }> {
+  if (task.format === 'csv') return rowsOfCsv(task.body, task.model, task.maxRows);
+  if (task.format === 'ndjson') return rowsOfNdjson(text(task.body), task.model, task.maxRows);
+  const doc = parseJsonBody(text(task.body));
+  return task.format === 'infer' ? rowsOfInfer(doc, task.model, task.maxRows) : rowsOfInvocation(doc, task.model, task.maxRows);
+}
+
+/** Rows and their scores to the response body of the task's format. */
+export function formatTask(task: Task, parsed: { id?: string | undefined; outputs?: OutputName[] }, scored: Scored, n: number): string {
+  if (task.format === 'infer') return inferBody(task.model, { id: parsed.id, outputs: parsed.outputs ?? ['label', 'decision_function'] }, scored, n);
+  return invocationBody(task.model, scored, n, task.withScores);
+}
+
+/** Formats already-scored rows as another output (job results). */
+export function formatAs(output: TaskOutput, model: ModelShape, scored: Scored, n: number, withScores: boolean): string {
+  if (output === 'csv') return csvBody(model, scored, n, withScores);
+  if (output === 'ndjson') return formatter(model).ndjson(scored, n, withScores);
+  return invocationBody(model, scored, n, withScores);
+}
+
+export function errorData(error: unknown): HttpErrorData {
+  if (error instanceof HttpError) return error.toData();
+  throw error;
+}
+
+/** Runs a whole task; errors the client caused come back as data, bugs are thrown. */
+export async function runTask(task: Task, score: RowScorer = (X, n) => scoreFlat(task.model.params, X, n)): Promise<TaskResult> {
+  try {
+    const parsed = await parseTask(task);
+    const scored = score(parsed.X, parsed.n);
+    const body = Buffer.from(formatTask(task, parsed, scored, parsed.n), 'utf8');
+    return { ok: true, body, rows: parsed.n };
+  } catch (error) {
+    return { ok: false, error: errorData(error) };
+  }
+}
