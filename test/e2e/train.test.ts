@@ -191,7 +191,7 @@ describe('configuration', () => {
   const bad: [string, string, RegExp][] = [
     ['unknown key', JSON.stringify({ train: { learningRate: 1 } }), /config .*\.irisrc\.json: train\.learningRate: unknown key/],
     ['bad value', JSON.stringify({ train: { maxIter: 'lots' } }), /config .*\.irisrc\.json: train\.maxIter: "lots" is not a whole number/],
-    ['unknown group', JSON.stringify({ serve: {} }), /config .*\.irisrc\.json: serve: unknown key/],
+    ['unknown group', JSON.stringify({ deploy: {} }), /config .*\.irisrc\.json: deploy: unknown key/],
     ['invalid syntax', '{"train": {', /config .*: cannot be read/],
   ];
   for (const [name, text, message] of bad) {

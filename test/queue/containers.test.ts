@@ -114,6 +114,26 @@ describe('Dockerfile', () => {
       expect(version).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
     });
 
+    it("runs the image's CMD (iris serve), and its HEALTHCHECK command passes against it", async () => {
+      const { spawn, execFile } = await import('node:child_process');
+      // Loopback and a free port here: the container's 0.0.0.0:8080 is the only change.
+      const args = instruction('CMD')
+        .slice(1)
+        .map((arg) => (arg === '/models/model.json' ? model : arg === '0.0.0.0' ? '127.0.0.1' : arg === '8080' ? '0' : arg));
+      const server = new Proc(spawn('node', args, { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] }));
+      try {
+        await server.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
+        const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(server.stderr)?.[1] as string;
+        const line = dockerfile.replace(/\\\n\s*/g, ' ').split('\n').find((l) => l.startsWith('HEALTHCHECK ')) as string;
+        const check = (JSON.parse(line.slice(line.indexOf(' CMD ') + 5)) as string[]).map((arg) => arg.replace(':8080/', `:${port}/`));
+        const code = await new Promise<number>((resolve) => execFile(check[0] as string, check.slice(1), (error) => resolve(error === null ? 0 : Number(error.code ?? 1))));
+        expect(code).toBe(0);
+      } finally {
+        server.kill('SIGKILL');
+        await server.exited;
+      }
+    }, 60_000);
+
     it("runs the worker service's command (BullMQ and ioredis are production dependencies)", async () => {
       const command = [...(compose.services.worker?.command as string[])];
       const args = command.slice(1).map((arg) => (arg === 'redis://redis:6379/0' ? redis.url : arg === '/models/model.json' ? model : arg));
