@@ -11,6 +11,7 @@
  * workers on other machines.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+const require = createRequire(import.meta.url);
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
 const BIN = join(ROOT, 'bin', 'iris.js');
@@ -116,11 +118,87 @@ try {
     log(`bench:queue: ${workers} worker(s) ${median(times).toFixed(2)} s`);
   }
 
+  // ---- HTTP: iris serve, embedded and --queue (1 and 2 workers), wrk at 16 connections
+  const irisModel = join(work, 'iris.json');
+  spawnSync(process.execPath, [BIN, 'train', '--out', irisModel, '-q'], { stdio: 'inherit' });
+  const stopServe = async (server) => {
+    server.kill('SIGTERM');
+    const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
+    await once(server, 'exit');
+    clearTimeout(timer);
+  };
+  const startServe = async (args) => {
+    const server = spawn(process.execPath, [BIN, 'serve', '--model', irisModel, '--port', '0', '--log-level', 'warn', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(server);
+    let text = '';
+    const url = await new Promise((resolve, reject) => {
+      server.stderr.on('data', (d) => {
+        text += d;
+        const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(text);
+        if (m) resolve(m[1]);
+      });
+      server.once('exit', () => reject(new Error(`serve exited: ${text}`)));
+    });
+    return { server, url };
+  };
+  const one = JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] });
+  const hundredRows = [];
+  for (let i = 0; i < 100; i++) hundredRows.push([4.5 + (i % 30) / 10, 2 + (i % 20) / 10, 1 + (i % 50) / 10, 0.1 + (i % 25) / 10]);
+  const hundred = JSON.stringify({ instances: hundredRows });
+  const wrk = (url, body, seconds) => {
+    const script = join(work, 'post.lua');
+    const { writeFileSync } = require('node:fs');
+    writeFileSync(script, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n` +
+      'done = function(summary, latency, requests)\n  io.write(string.format("RESULT %d %f %f\\n", summary.requests, summary.duration, latency:percentile(99)))\nend\n');
+    const r = spawnSync('wrk', ['-t2', '-c16', `-d${seconds}s`, '--latency', '-s', script, `${url}/invocations`], { encoding: 'utf8' });
+    const m = /RESULT (\d+) ([\d.]+) ([\d.]+)/.exec(r.stdout);
+    if (!m) throw new Error(`wrk: ${r.stdout}${r.stderr}`);
+    const errors = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
+    if (errors) throw new Error(`wrk saw ${errors[1]} error responses`);
+    return { rps: Number(m[1]) / (Number(m[2]) / 1e6), p99: Number(m[3]) / 1000 };
+  };
+  const SECONDS = Number(process.env.BENCH_QUEUE_WRK_SECONDS ?? 10);
+  const http = [];
+  const measure = (label, url) => {
+    wrk(url, one, 2); // warm-up
+    const a = wrk(url, one, SECONDS);
+    const b = wrk(url, hundred, SECONDS);
+    http.push({ label, one: a, hundred: b });
+    log(`bench:queue: ${label}: 1 row ${Math.round(a.rps)} req/s p99 ${a.p99.toFixed(2)} ms; 100 rows ${Math.round(b.rps)} req/s p99 ${b.p99.toFixed(2)} ms`);
+  };
+  {
+    const { server, url } = await startServe([]);
+    measure('embedded (`iris serve`)', url);
+    await stopServe(server);
+  }
+  for (const child of children.splice(1)) child.kill('SIGTERM'); // the predict workers go; Redis (the first child) stays
+  await new Promise((r) => setTimeout(r, 500));
+  const serveWorkers = [];
+  for (const workers of [1, 2]) {
+    const worker = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--model', irisModel], { stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(worker);
+    serveWorkers.push(worker);
+    await new Promise((resolve) => worker.stderr.on('data', (d) => String(d).includes('"worker ready"') && resolve()));
+    // The result cache is off here: with the same row over and over it would answer without the queue.
+    const { server, url: base } = await startServe(['--queue', url, '--cache', '0']);
+    measure(`queue (\`iris serve --queue\`, cache off), ${workers} worker${workers > 1 ? 's' : ''}`, base);
+    await stopServe(server);
+  }
+  {
+    const { server, url: base } = await startServe(['--queue', url]);
+    measure('queue, result cache on (the default), 2 workers', base);
+    await stopServe(server);
+  }
+
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`Distributed predict, ${ROWS.toLocaleString('en-US')} rows x 20 features, median of ${RUNS} runs, ${availableParallelism()} cores (${cpu}), Node ${process.version}; outputs identical to the local run:\n`);
   console.log('| mode | workers | wall | rows/s |');
   console.log('|---|---|---|---|');
   for (const r of results) console.log(`| ${r.mode} | ${r.workers} | ${r.seconds.toFixed(2)} s | ${Math.round(ROWS / r.seconds).toLocaleString('en-US')} |`);
+  console.log(`\nHTTP, wrk -t2 -c16 -d${SECONDS}s, POST /invocations (JSON instances), the bundled Iris model; server, workers, Redis and wrk on the same ${availableParallelism()} cores:\n`);
+  console.log('| server | 1-row req/s | 1-row p99 | 100-row req/s | 100-row p99 |');
+  console.log('|---|---|---|---|---|');
+  for (const h of http) console.log(`| ${h.label} | ${Math.round(h.one.rps).toLocaleString('en-US')} | ${h.one.p99.toFixed(2)} ms | ${Math.round(h.hundred.rps).toLocaleString('en-US')} | ${h.hundred.p99.toFixed(2)} ms |`);
 } finally {
   for (const child of children.reverse()) child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 300));

@@ -56,6 +56,12 @@ export interface RowsJob {
   n: number;
   inputKey: string;
   resultKey: string;
+  /**
+   * Micro-batches: a list the server waits on (BLMPOP); the worker pushes the answer there, framed by
+   * encodeReply, instead of storing it under resultKey. One list per server process: no event stream
+   * to read, no second round trip for the answer.
+   */
+  replyTo?: string;
   /** Async jobs (/v1/jobs): the job's record, marked done by the worker, and how long it is kept after. */
   record?: { key: string; ttlSeconds: number };
 }
@@ -123,3 +129,20 @@ export function lockTimings(env: NodeJS.ProcessEnv = process.env): { lockDuratio
 
 /** How many times a job may come back from a stalled (dead) worker before it fails. */
 export const MAX_STALLED = 3;
+
+/** A reply on a replyTo list: [u16 id length][id][u8 1 = answer, 0 = failure][answer bytes | utf-8 reason]. */
+export function encodeReply(jobId: string, ok: boolean, payload: Buffer): Buffer {
+  const id = Buffer.from(jobId);
+  const head = Buffer.allocUnsafe(3);
+  head.writeUInt16LE(id.length, 0);
+  head[2] = ok ? 1 : 0;
+  return Buffer.concat([head.subarray(0, 2), id, head.subarray(2), payload]);
+}
+
+export function decodeReply(frame: Buffer): { jobId: string; ok: boolean; payload: Buffer } {
+  const length = frame.readUInt16LE(0);
+  return { jobId: frame.toString('utf8', 2, 2 + length), ok: frame[2 + length] === 1, payload: frame.subarray(3 + length) };
+}
+
+/** How long an unread reply list is kept (a server that went away leaves one behind). */
+export const REPLY_TTL_SECONDS = 3600;

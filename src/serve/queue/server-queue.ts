@@ -11,10 +11,10 @@
  * unreachable, 502 WORKER_FAILED when a worker failed the job); the routes send them as they are.
  */
 import { randomBytes } from 'node:crypto';
-import type { Queue, QueueEvents } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
-import { KEY_PREFIX, RESULT_TTL_SECONDS, decodeScored, encodeRows, queueName, type RowsJob } from './protocol.js';
+import { KEY_PREFIX, RESULT_TTL_SECONDS, decodeReply, decodeScored, encodeRows, queueName, type RowsJob } from './protocol.js';
 
 export type QueueErrorCode = 'QUEUE_DOWN' | 'WORKER_FAILED' | 'TIMEOUT' | 'NOT_FOUND' | 'CONFLICT';
 
@@ -48,7 +48,7 @@ export interface QueueModelShape {
 const MAX_IN_FLIGHT = 4;
 /** A pending batch leaves when it holds this many rows, even if no slot is free. */
 const MAX_BATCH_ROWS = 50_000;
-/** A batch whose completion event has not come after this long is checked directly (events can be missed across a reconnection). */
+/** A batch whose answer has not come after this long is checked directly (a worker may have failed it without a word). */
 const CHECK_AFTER_MS = 2000;
 
 interface Waiting {
@@ -105,14 +105,15 @@ export class ServerQueue {
   private closed = false;
   /** Batches sent and rows in them, since start (how well requests are gathered). */
   readonly sent = { batches: 0, rows: 0 };
-  private readonly eventsConnections: Redis[] = [];
+  /** Model versions this server has sent work for (a reload adds one): where its jobs may be. */
+  private readonly seen = new Set<string>();
+  private readonly replyKey = `${KEY_PREFIX}:replies:${randomBytes(8).toString('hex')}`;
 
   private constructor(
     private readonly options: ServerQueueOptions,
     private readonly redis: Redis,
     private readonly QueueClass: typeof Queue,
-    private readonly events: Map<string, Promise<QueueEvents>>,
-    private readonly QueueEventsClass: typeof QueueEvents,
+    private readonly reader: Redis,
   ) {}
 
   /** Connects (waiting up to `connectMs` for Redis) and checks maxmemory-policy (exit 3 otherwise). */
@@ -128,9 +129,13 @@ export class ServerQueue {
       redis.disconnect();
       throw error;
     }
-    const { Queue: QueueClass, QueueEvents: QueueEventsClass } = await import('bullmq');
-    const queue = new ServerQueue(options, redis, QueueClass, new Map(), QueueEventsClass);
-    await queue.eventsFor(options.checksum);
+    const { Queue: QueueClass } = await import('bullmq');
+    // Answers come back on a list of this server's own, read with a blocking BLMPOP.
+    const reader = await openRedis(options.url, { waitForever: true, name: 'iris-serve-replies' });
+    await connectRedis(reader, options.url, connectMs);
+    const queue = new ServerQueue(options, redis, QueueClass, reader);
+    queue.seen.add(options.checksum);
+    void queue.readReplies();
     queue.healthy = true;
     queue.pinger = setInterval(() => void queue.ping(), 1000);
     queue.pinger.unref();
@@ -176,24 +181,26 @@ export class ServerQueue {
     return queue;
   }
 
-  /** The completion events of one model version's queue (a SIGHUP reload brings a new one). */
-  private eventsFor(checksum: string): Promise<QueueEvents> {
-    let events = this.events.get(checksum);
-    if (events === undefined) {
-      events = (async () => {
-        const connection = await openRedis(this.options.url, { waitForever: true, name: 'iris-serve-events' });
-        this.eventsConnections.push(connection);
-        await connectRedis(connection, this.options.url, 0);
-        const reader = new this.QueueEventsClass(queueName(checksum), { connection, prefix: KEY_PREFIX });
-        reader.on('error', () => undefined);
-        reader.on('completed', ({ jobId }) => void this.finished(jobId, undefined));
-        reader.on('failed', ({ jobId, failedReason }) => void this.finished(jobId, failedReason));
-        await reader.waitUntilReady();
-        return reader;
-      })();
-      this.events.set(checksum, events);
+  /** Reads the answers the workers push on this server's list, many at a time, until close(). */
+  private async readReplies(): Promise<void> {
+    while (!this.closed) {
+      let reply: unknown;
+      try {
+        reply = await this.reader.callBuffer('BLMPOP', '1', '1', this.replyKey, 'LEFT', 'COUNT', '512');
+      } catch {
+        if (this.closed) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      if (!Array.isArray(reply)) continue;
+      for (const frame of reply[1] as Buffer[]) {
+        const { jobId, ok, payload } = decodeReply(frame);
+        const batch = this.inFlight.get(jobId);
+        if (batch === undefined) continue;
+        if (ok) this.settle(batch, decodeScored(payload, batch.n), undefined);
+        else this.settle(batch, undefined, new QueueError(502, 'WORKER_FAILED', `the worker failed the job: ${payload.toString('utf8')}`));
+      }
     }
-    return events;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -240,44 +247,26 @@ export class ServerQueue {
         offset += request.n * model.nFeatures;
       }
     }
-    const data: RowsJob = { kind: 'rows', checksum: model.checksum, n, inputKey: batch.inputKey, resultKey: batch.resultKey };
+    const data: RowsJob = { kind: 'rows', checksum: model.checksum, n, inputKey: batch.inputKey, resultKey: batch.resultKey, replyTo: this.replyKey };
+    this.seen.add(model.checksum);
     // One connection, commands in order: the rows are stored before the job that names them.
     const stored = this.redis.set(batch.inputKey, encodeRows(X), 'EX', RESULT_TTL_SECONDS);
-    const added = this.eventsFor(model.checksum).then(() =>
-      this.queueFor(model.checksum).add('rows', data, { jobId: id, removeOnComplete: true, removeOnFail: { age: 3600 } }),
-    );
+    const added = this.queueFor(model.checksum).add('rows', data, { jobId: id, removeOnComplete: true, removeOnFail: { age: 3600 } });
     Promise.all([stored, added]).catch((error: unknown) => {
       this.settle(batch, undefined, this.up ? (error instanceof Error ? error : new Error(String(error))) : this.down());
     });
   }
 
-  private async finished(jobId: string, failedReason: string | undefined): Promise<void> {
-    const batch = this.inFlight.get(jobId);
-    if (batch === undefined || batch.settled) return;
-    if (failedReason !== undefined) {
-      this.settle(batch, undefined, new QueueError(502, 'WORKER_FAILED', `the worker failed the job: ${failedReason}`));
-      return;
-    }
-    try {
-      const bytes = await this.redis.getBuffer(batch.resultKey);
-      if (bytes === null) return; // not there yet (an event replayed early); the late check retries
-      this.settle(batch, decodeScored(bytes, batch.n), undefined);
-    } catch (error) {
-      this.settle(batch, undefined, this.up ? (error as Error) : this.down());
-    }
-  }
-
-  /** Batches whose events may have been missed (a reconnection): asked for directly. */
+  /** Batches with no answer after a while: a worker may have failed them before it could reply (a stall limit, a foreign model). */
   private async checkLate(): Promise<void> {
     if (!this.up) return;
     const now = Date.now();
     for (const batch of this.inFlight.values()) {
       if (batch.settled || now - batch.sentAt < CHECK_AFTER_MS) continue;
       try {
-        if ((await this.redis.exists(batch.resultKey)) === 1) await this.finished(batch.id, undefined);
-        else {
-          const job = await this.queueFor(batch.model.checksum).getJob(batch.id);
-          if (job?.failedReason !== undefined && (await job.isFailed())) await this.finished(batch.id, job.failedReason);
+        const job = await this.queueFor(batch.model.checksum).getJob(batch.id);
+        if (job !== undefined && job.failedReason !== undefined && (await job.isFailed())) {
+          this.settle(batch, undefined, new QueueError(502, 'WORKER_FAILED', `the worker failed the job: ${job.failedReason}`));
         }
       } catch {
         // Redis went away again; the next check retries.
@@ -289,7 +278,7 @@ export class ServerQueue {
     if (batch.settled) return;
     batch.settled = true;
     this.inFlight.delete(batch.id);
-    void this.redis.del(batch.inputKey, batch.resultKey).catch(() => undefined);
+    void this.redis.del(batch.inputKey).catch(() => undefined);
     if (scored === undefined) for (const request of batch.requests) request.reject(error as Error);
     else {
       const m = batch.model.nScores;
@@ -344,7 +333,7 @@ export class ServerQueue {
   }
 
   private knownChecksums(): string[] {
-    return [this.options.checksum, ...[...this.events.keys()].filter((c) => c !== this.options.checksum)];
+    return [this.options.checksum, ...[...this.seen].filter((c) => c !== this.options.checksum)];
   }
 
   /**
@@ -380,7 +369,7 @@ export class ServerQueue {
       .hset(key, 'status', 'queued', 'rows', String(n), 'withScores', job.withScores ? '1' : '0', 'checksum', model.checksum, 'mediaType', job.mediaType, 'createdAt', String(Date.now()))
       .set(data.inputKey, encodeRows(X.subarray(0, n * model.nFeatures)))
       .exec();
-    await this.eventsFor(model.checksum);
+    this.seen.add(model.checksum);
     await queue.add('job', data, { jobId: `job-${job.id}`, removeOnComplete: { age: ttlSeconds }, removeOnFail: { age: ttlSeconds } });
     return { id: job.id, status: 'queued', rows: n, progress: 0, withScores: job.withScores, checksum: model.checksum, mediaType: job.mediaType };
   }
@@ -427,8 +416,8 @@ export class ServerQueue {
     for (const batch of this.inFlight.values()) this.settle(batch, undefined, this.down());
     clearInterval(this.pinger);
     clearInterval(this.checker);
-    for (const events of this.events.values()) await events.then((reader) => reader.close()).catch(() => undefined);
+    this.reader.disconnect();
     for (const queue of this.queues.values()) await queue.close().catch(() => undefined);
-    for (const client of [...this.eventsConnections, this.redis]) await client.quit().catch(() => client.disconnect());
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

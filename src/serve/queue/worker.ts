@@ -9,7 +9,7 @@ import { matrix } from '../../core/matrix.js';
 import { connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
 import { jsonLogger, type LogLevel } from './log.js';
 import { loadQueueModel } from './model.js';
-import { KEY_PREFIX, MAX_STALLED, RESULT_TTL_SECONDS, decodeRows, encodeScored, lockTimings, queueName, type QueueJob, type RowsResult } from './protocol.js';
+import { KEY_PREFIX, MAX_STALLED, REPLY_TTL_SECONDS, RESULT_TTL_SECONDS, decodeRows, encodeReply, encodeScored, lockTimings, queueName, type QueueJob, type RowsResult } from './protocol.js';
 import { scoreCsvChunk } from './score-chunk.js';
 
 export interface WorkerOptions {
@@ -66,6 +66,27 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     }
     log.debug('job started', { job: job.id, kind: data.kind, attempt: job.attemptsStarted });
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (data.kind === 'rows' && data.replyTo !== undefined) {
+      const replyTo = data.replyTo;
+      const reply = (frame: Buffer) => redis.multi().rpush(replyTo, frame).expire(replyTo, REPLY_TTL_SECONDS).exec();
+      try {
+        const input = await redis.getBuffer(data.inputKey);
+        if (input === null) throw new UnrecoverableError(`job ${job.id}: its rows ${data.inputKey} are gone from Redis`);
+        const X = decodeRows(input);
+        if (X.length !== data.n * model.features.length) {
+          throw new UnrecoverableError(`job ${job.id}: ${X.length} values for ${data.n} rows of ${model.features.length} features`);
+        }
+        const { predictions, scores } = model.scoreRows(matrix(X, data.n, model.features.length));
+        await reply(encodeReply(String(job.id), true, encodeScored(predictions, scores)));
+      } catch (error) {
+        // The server waits on its list, not on BullMQ's events: it hears of the failure there.
+        await reply(encodeReply(String(job.id), false, Buffer.from(error instanceof Error ? error.message : String(error)))).catch(() => undefined);
+        throw error instanceof UnrecoverableError ? error : new UnrecoverableError(error instanceof Error ? error.message : String(error));
+      }
+      log.debug('job done', { job: job.id, rows: data.n });
+      const result: RowsResult = { rows: data.n };
+      return result;
+    }
     if (data.kind === 'rows') {
       const input = await redis.getBuffer(data.inputKey);
       if (input === null) throw new UnrecoverableError(`job ${job.id}: its rows ${data.inputKey} are gone from Redis`);
