@@ -8,6 +8,4 @@ import module from 'node:module';
 module.enableCompileCache?.();
 
 const { main } = await import('../dist/cli/main.js');
-// The queue mode (src/serve/queue) is handed to the CLI here, since cli may not import serve; it is
-// loaded only by the commands that use it.
-process.exitCode = await main(process.argv.slice(2), { queue: () => import('../dist/serve/queue/index.js') });
+process.exitCode = await main(process.argv.slice(2));

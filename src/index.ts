@@ -14,4 +14,4 @@ export { DEFAULT_PERCEPTRON_PARAMS, type PerceptronParams } from './core/percept
 export type { FittedModel } from './core/model.js';
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifact, type TrainingJson } from './io/model/index.js';
 export { BUNDLED_DATA_PATH } from './io/package-info.js';
-export { readLabelledCsv, type LabelledData, type ReadLabelledOptions } from './io/csv.js';
+export { readLabelledCsv, type LabelledData, type ReadLabelledOptions } from './io/csv/index.js';

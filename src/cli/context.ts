@@ -2,7 +2,6 @@ import type { ChalkInstance } from 'chalk';
 import type { Readable, Writable } from 'node:stream';
 import { resolve as resolvePath } from 'node:path';
 import type { Model } from '../lib/model.js';
-import type { QueueServicesLoader } from './queue-services.js';
 
 /** The process surroundings a command runs in; tests can pass their own. */
 export interface CliEnvironment {
@@ -11,8 +10,6 @@ export interface CliEnvironment {
   stderr: Writable & { isTTY?: boolean };
   env: Record<string, string | undefined>;
   cwd: string;
-  /** Loads the queue mode (src/serve/queue), which cli may not import itself; bin/iris.js passes it. */
-  queue?: QueueServicesLoader;
 }
 
 export type ColorChoice = boolean | undefined;

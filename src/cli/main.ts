@@ -30,6 +30,16 @@ function flagsOf(command: Command): ParsedFlags {
   return { values, source: (key) => command.getOptionValueSourceWithGlobals(key) };
 }
 
+/** The CSV dialect options (docs/CLI.md "CSV"), the same for every command that reads CSV. */
+function addCsvOptions(command: Command, { exclude }: { exclude: boolean }): void {
+  command
+    .option('--delimiter <c>', 'field delimiter: , ; | tab, or auto to sniff it from the first line (default: ,)')
+    .option('--decimal <mark>', 'decimal mark of the numbers: . or , (default: .)')
+    .option('--skip-rows <n>', 'lines to skip before the header (default: 0)')
+    .option('--names <a,b,...>', 'the column names; the file then has no header row');
+  if (exclude) command.option('--exclude <a,b,...>', 'columns to leave out of the default features');
+}
+
 export async function main(argv: readonly string[], environment: Partial<CliEnvironment> = {}): Promise<number> {
   const io: CliEnvironment = {
     stdin: environment.stdin ?? process.stdin,
@@ -37,7 +47,6 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     stderr: environment.stderr ?? process.stderr,
     env: environment.env ?? process.env,
     cwd: environment.cwd ?? process.cwd(),
-    ...(environment.queue === undefined ? {} : { queue: environment.queue }),
   };
   const debug = argv.includes('--debug') || io.env.IRIS_DEBUG === '1';
   // chalk is loaded only when some output may be coloured: piped and NO_COLOR runs never load it.
@@ -76,7 +85,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
       outputError: () => {},
     });
 
-  program
+  const train = program
     .command('train')
     .description('train a Perceptron (split, scale, fit) and write the model artifact')
     .option('-d, --data <path>', 'labelled CSV with a header row; - reads stdin (default: the bundled Iris CSV)')
@@ -93,8 +102,9 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--no-shuffle', 'do not shuffle the training rows between epochs')
     .option('-o, --out <path>', 'where to write the model artifact (default: model.json)')
     .option('--json', 'print the training report as one JSON document')
-    .option('-q, --quiet', 'print nothing but errors')
-    .action(run(() => import('./commands/train.js')));
+    .option('-q, --quiet', 'print nothing but errors');
+  addCsvOptions(train, { exclude: true });
+  train.action(run(() => import('./commands/train.js')));
 
   const predict = program
     .command('predict')
@@ -115,10 +125,11 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--queue <url>', 'score --input on `iris worker`s through this Redis URL, in chunks')
     .option('--chunk-rows <n>', 'with --queue: rows per chunk job (default: 50000)')
     .allowUnknownOption()
-    .allowExcessArguments()
-    .action(run(() => import('./commands/predict.js')));
+    .allowExcessArguments();
+  addCsvOptions(predict, { exclude: false });
+  predict.action(run(() => import('./commands/predict.js')));
 
-  program
+  const evaluate = program
     .command('evaluate')
     .description('score a model on labelled rows and apply quality gates (exit 1 when one fails)')
     .option('-m, --model <path>', 'the model artifact (default: model.json)')
@@ -129,8 +140,9 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--max-drop <x>', "with --baseline: fail when accuracy falls more than x below the baseline's (default: 0)")
     .option('--format <fmt>', 'text, json, junit or markdown (default: text)')
     .option('--json', 'same as --format json')
-    .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code')
-    .action(run(() => import('./commands/evaluate.js')));
+    .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code');
+  addCsvOptions(evaluate, { exclude: true });
+  evaluate.action(run(() => import('./commands/evaluate.js')));
 
   program
     .command('inspect')
@@ -166,8 +178,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--log-level <lvl>', 'fatal, error, warn, info, debug, trace or silent (default: info)')
     .option('--grace <ms>', 'after SIGTERM, how long new requests are still served (default: 1000)')
     .option('--job-ttl <ms>', 'how long finished async jobs are kept (default: 3600000)')
-    // eslint-disable-next-line iris/layers -- the serve branch's wiring, to be settled there (see src/serve/command.ts)
-    .action(run(() => import('../serve/command.js')));
+    .action(run(() => import('./commands/serve.js')));
 
   try {
     if (argv[0] === 'predict' && argv.some((arg) => arg === '--help' || arg === '-h')) {

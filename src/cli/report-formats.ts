@@ -36,8 +36,55 @@ function xml(text: string): string {
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '\uFFFD');
 }
 
+/**
+ * A gate's threshold and value with enough digits to tell them apart (at least 4): a failed
+ * `accuracy >= 0.9556` must not show the value as 0.9556.
+ */
+export function gateNumbers(gate: Pick<Gate, 'threshold' | 'value'>): { threshold: string; value: string } {
+  let digits = 4;
+  while (digits < 17 && gate.value !== gate.threshold && fixed(gate.value, digits) === fixed(gate.threshold, digits)) digits++;
+  return { threshold: fixed(gate.threshold, digits), value: fixed(gate.value, digits) };
+}
+
+/** A gate in words, with its numbers in full (shortest round-trip form). */
 export function gateLine(gate: Gate): string {
   return `${gate.description}: ${gate.passed ? 'passed' : 'FAILED'} (value ${gate.value}, threshold ${gate.threshold})`;
+}
+
+/** What went wrong when an evaluation ended before it had a report. */
+export interface EvaluationFailure {
+  model: string;
+  /** The error's class name (DataError, ModelError, ...). */
+  kind: string;
+  message: string;
+  hint: string | undefined;
+}
+
+/** A JUnit document for a run that failed before scoring: one test case with an <error>. */
+export function renderJUnitError(failure: EvaluationFailure, seconds: number): string {
+  const text = failure.hint === undefined ? failure.message : `${failure.message}\nhint: ${failure.hint}`;
+  const time = seconds.toFixed(3);
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<testsuites name="iris" tests="1" failures="0" errors="1">\n` +
+    `  <testsuite name="${xml(`iris evaluate ${failure.model}`)}" tests="1" failures="0" errors="1" skipped="0" time="${time}">\n` +
+    `    <testcase classname="iris.evaluate" name="${xml(`evaluate ${failure.model}`)}" time="${time}">\n` +
+    `      <error message="${xml(failure.message)}" type="${xml(failure.kind)}">${xml(text)}</error>\n` +
+    '    </testcase>\n  </testsuite>\n</testsuites>\n'
+  );
+}
+
+/** Text inside a fenced block cannot end the block. */
+function fence(text: string): string {
+  return text.replace(/`{3,}/g, (run) => run.split('').join('\u200b'));
+}
+
+/** The Markdown section for a run that failed before scoring. */
+export function renderMarkdownError(failure: EvaluationFailure): string {
+  const lines = [`### iris evaluate: ❌ error`, '', `Model \`${failure.model}\` could not be evaluated:`, '', '```text', fence(failure.message)];
+  if (failure.hint !== undefined) lines.push(`hint: ${fence(failure.hint)}`);
+  lines.push('```', '');
+  return `${lines.join('\n')}\n`;
 }
 
 export function renderJUnit(summary: EvaluationSummary, seconds: number): string {
@@ -80,7 +127,8 @@ export function renderMarkdown(summary: EvaluationSummary): string {
   if (summary.gates.length > 0) {
     lines.push('| gate | threshold | value | result |', '|---|---:|---:|---|');
     for (const g of summary.gates) {
-      lines.push(`| ${md(g.description)} | ${fixed(g.threshold)} | ${fixed(g.value)} | ${g.passed ? '✅ pass' : '❌ fail'} |`);
+      const shown = gateNumbers(g);
+      lines.push(`| ${md(g.description)} | ${shown.threshold} | ${shown.value} | ${g.passed ? '✅ pass' : '❌ fail'} |`);
     }
     lines.push('');
   }

@@ -6,6 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { isNumericLabel } from '../core/labels.js';
 import { MAX_SEED } from '../core/random.js';
 import { DEFAULT_MODEL_PATH } from '../io/model/format.js';
+import { parseDelimiter, type DelimiterChoice } from '../io/csv/dialect.js';
 
 /** Thrown by a value parser; the caller adds where the value came from. */
 class InvalidValue extends Error {}
@@ -91,6 +92,18 @@ const featureList: Parse<string[]> = (value) => {
   return items as string[];
 };
 
+const nonNegativeWhole: Parse<number> = (value) => {
+  const n = wholeFrom(value);
+  if (n < 0) throw new InvalidValue(`must be a whole number of at least 0, got ${n}`);
+  return n;
+};
+
+const delimiter: Parse<DelimiterChoice> = (value) => {
+  const choice = typeof value === 'string' ? parseDelimiter(value) : undefined;
+  if (choice === undefined) throw new InvalidValue(`must be one of , ; | tab auto, got ${JSON.stringify(value)}`);
+  return choice;
+};
+
 function oneOf<T extends string>(...choices: T[]): Parse<T> {
   return (value) => {
     if (typeof value === 'string' && (choices as string[]).includes(value)) return value as T;
@@ -119,26 +132,32 @@ export const SERVE_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'tra
 export const PREDICT_FORMATS = ['text', 'csv', 'jsonl', 'json'] as const;
 export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown'] as const;
 
+/** The CSV dialect options of every command that reads CSV (docs/CLI.md "CSV"). */
+const DIALECT = { delimiter, decimal: oneOf('.', ','), skipRows: nonNegativeWhole, names: featureList } as const;
+
 const TABLES = {
   train: {
     data: str, target: str, features: featureList, testSize, seed, stratify: bool, splitShuffle: bool,
     maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, out: str, json: bool, quiet: bool,
+    ...DIALECT, exclude: featureList,
   },
   predict: {
     model: str, input: str, format: oneOf(...PREDICT_FORMATS), scores: bool, withInput: bool, json: bool,
+    ...DIALECT,
     output: str, queue: str, chunkRows: atLeastOne,
   },
   evaluate: {
     model: str, data: str, minAccuracy: unitInterval, minF1: unitInterval, baseline: str, maxDrop: nonNegative,
     format: oneOf(...EVALUATE_FORMATS), json: bool, quiet: bool,
+    ...DIALECT, exclude: featureList,
   },
   inspect: { model: str, json: bool },
-  worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent') },
   serve: {
     model: str, name: str, host: str, port: wholeAtLeast(0, 65535), threads: atLeastOne, cache: wholeAtLeast(0), maxBody: byteSize,
     maxRows: atLeastOne, timeout: atLeastOne, token: str, logLevel: oneOf(...SERVE_LOG_LEVELS), grace: wholeAtLeast(0), jobTtl: atLeastOne,
     queue: str,
   },
+  worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent') },
 } as const;
 
 export type CommandName = keyof typeof TABLES;

@@ -1,14 +1,63 @@
 /**
  * Class labels. scikit-learn's `classes_` is `np.unique(y)`: pandas reads an all-numeric label
  * column as numbers (sorted numerically) and anything else as strings (sorted by code point).
- * Labels keep their exact text so that predictions print back what the data said.
+ * Text labels keep their exact text so that predictions print back what the data said; numeric
+ * labels are named by their whole-number value (`classLabels`, docs/CLI.md "Labels").
  */
-
-const NUMERIC = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+import { DECIMAL_LITERAL } from './decimal.js';
+import { DataError } from './errors.js';
 
 /** A decimal literal that pandas would read as a number. */
 export function isNumericLabel(text: string): boolean {
-  return NUMERIC.test(text);
+  return DECIMAL_LITERAL.test(text);
+}
+
+const WHOLE_LITERAL = /^[ \t]*([+-]?)0*([0-9]*)(?:\.0*)?[ \t]*$/;
+
+/**
+ * The name of a numeric label's class: its whole-number value in plain digits (`1` for `1`, `1.0`,
+ * `01`, `+1`, `1e0`; `0` for `-0`), or undefined when the value is not a whole number (`1.5`).
+ * Digit strings are rewritten as text, so integers beyond 2^53 keep every digit.
+ */
+export function wholeNumberName(text: string): string | undefined {
+  const plain = WHOLE_LITERAL.exec(text);
+  if (plain !== null && /[0-9]/.test(text)) {
+    const digits = plain[2] === '' ? '0' : plain[2]!;
+    return plain[1] === '-' && digits !== '0' ? `-${digits}` : digits;
+  }
+  const value = Number(text);
+  if (!Number.isInteger(value)) return undefined;
+  return Number.isSafeInteger(value) ? String(value === 0 ? 0 : value) : BigInt(value).toString();
+}
+
+/**
+ * The labels of a target column as scikit-learn's classifiers see them after pandas read the
+ * column. When every label is a number, numerically equal labels are one class, named by
+ * `wholeNumberName` (`1` and `1.0` are the class `1`), and a label that is not a whole number
+ * makes the target continuous: refused as scikit-learn's `check_classification_targets` refuses it
+ * ("Unknown label type: continuous"). Otherwise labels are text and stay as they are. Returns
+ * `labels` itself when nothing changes. `where` prefixes the error message (file and column).
+ */
+export function classLabels(labels: readonly string[], where = 'the target'): readonly string[] {
+  const names = new Map<string, string>();
+  for (const label of labels) {
+    if (names.has(label)) continue;
+    if (!isNumericLabel(label)) return labels;
+    names.set(label, '');
+  }
+  let changed = false;
+  for (const label of names.keys()) {
+    const name = wholeNumberName(label);
+    if (name === undefined) {
+      const shown = label.length > 40 ? `${label.slice(0, 39)}…` : label;
+      throw new DataError(`${where}: Unknown label type: continuous (the label ${JSON.stringify(shown)} is not a whole number)`, {
+        hint: 'a classifier needs class labels: choose the label column with --target (numbers that are whole, such as 0, 1, 2.0, are fine)',
+      });
+    }
+    names.set(label, name);
+    if (name !== label) changed = true;
+  }
+  return changed ? labels.map((label) => names.get(label)!) : labels;
 }
 
 /**

@@ -17,3 +17,11 @@ export function packageInfo(): { name: string; version: string } {
   }
   return cached;
 }
+
+/**
+ * The command that installs the newest release, for "upgrade" hints. The package's name comes from
+ * package.json only (it is `iris-perceptron`: `iris` on the npm registry is another project).
+ */
+export function upgradeCommand(): string {
+  return `npm install ${packageInfo().name}@latest`;
+}

@@ -5,6 +5,7 @@
  * Bad input throws the DataError the CLI would report for the same problem.
  */
 import { DataError } from '../core/errors.js';
+import { classLabels } from '../core/labels.js';
 import { matrix } from '../core/matrix.js';
 import type { Matrix } from '../core/types.js';
 
@@ -106,8 +107,13 @@ export function toMatrix(X: MatrixInput, options: { width?: number; features?: r
   return matrix(out, rows, cols);
 }
 
-/** Labels as the text the model keeps (numbers as JavaScript prints them); `rows` is X's row count. */
-export function toLabels(y: readonly Label[], rows: number): string[] {
+/**
+ * Labels as the text the model keeps, with the CLI's label rule (core/labels.ts classLabels): when
+ * every label is a number, equal values are one class named in plain digits (1, 1.0 and '1.0' are
+ * the class '1'), and a label that is not a whole number is a continuous target, refused.
+ * `rows` is X's row count.
+ */
+export function toLabels(y: readonly Label[], rows: number): readonly string[] {
   if (!Array.isArray(y)) throw new DataError(`y is ${show(y)}: expected an array of labels (strings or numbers)`);
   if (y.length !== rows) throw new DataError(`y has ${y.length} labels for ${rows} rows of X`);
   const labels = new Array<string>(rows);
@@ -117,5 +123,5 @@ export function toLabels(y: readonly Label[], rows: number): string[] {
     else if (typeof v === 'string' && v !== '') labels[i] = v;
     else throw new DataError(`y[${i}]: ${v === '' ? 'empty label' : `${show(v)} is not a label (a string or a finite number)`}`);
   }
-  return labels;
+  return classLabels(labels, 'y');
 }

@@ -9,7 +9,7 @@
  */
 import { basename, extname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { coefRows, scoreRows, type ScoringModel } from '../core/linear.js';
+import { coefRows, scoreRows } from '../core/linear.js';
 import { loadModel } from '../lib/model.js';
 
 /** What scoring needs, as plain typed arrays: cheap to copy to a worker thread with a task. */
@@ -54,9 +54,8 @@ export function defaultModelName(path: string): string {
 
 /** Reads, parses and verifies (checksum included) the model file; a ModelError says what is wrong. */
 export async function loadServedModel(path: string): Promise<ServedModel> {
-  // The library's loader: every check of a model file (size, format, version, shapes, checksum).
   const model = await loadModel(path);
-  const fitted = model.fitted;
+  const { fitted } = model;
   return {
     path,
     checksum: model.checksum,
@@ -65,12 +64,12 @@ export async function loadServedModel(path: string): Promise<ServedModel> {
     features: model.features,
     classes: model.classes,
     nScores: coefRows(model.classes.length),
-    metrics: model.training.metrics as Record<string, unknown>,
+    metrics: model.training.metrics,
     params: {
       classes: [...fitted.classes],
       nFeatures: fitted.features.length,
-      mean: Float64Array.from(fitted.mean),
-      scale: Float64Array.from(fitted.scale),
+      mean: fitted.mean,
+      scale: fitted.scale,
       coef: fitted.coef,
       intercept: fitted.intercept,
     },
@@ -79,8 +78,7 @@ export async function loadServedModel(path: string): Promise<ServedModel> {
 
 /** Scores n rows held row-major in X (n x nFeatures, in the model's feature order). */
 export function scoreFlat(params: ScoringParams, X: Float64Array, n: number): Scored {
-  const model: ScoringModel = params;
-  return scoreRows(model, { data: X, rows: n, cols: params.nFeatures });
+  return scoreRows(params, { data: X, rows: n, cols: params.nFeatures });
 }
 
 export interface CsvBatch {
@@ -94,7 +92,7 @@ export interface CsvBatch {
  * DataErrors naming the line and column.
  */
 export async function* csvRows(input: Readable, features: readonly string[], source: string): AsyncGenerator<CsvBatch> {
-  const { openFeatureRows } = await import('../io/csv.js');
+  const { openFeatureRows } = await import('../io/csv/index.js');
   const rows = openFeatureRows(input, { features, source });
   for await (const batch of rows.batches()) yield { X: batch.X, n: batch.n };
 }

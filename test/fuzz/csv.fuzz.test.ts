@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { IrisError } from '../../src/core/errors.js';
-import { openFeatureRows, parseLabelledBuffer, readLabelledCsv, type ReadLabelledOptions } from '../../src/io/csv.js';
+import { openFeatureRows, parseLabelledBuffer, readLabelledCsv, type ReadLabelledOptions } from '../../src/io/csv/index.js';
 import { IRIS_CSV } from '../helpers/cli.js';
 import { FUZZ_TIMEOUT, fuzzParams, mutateAll, mutationArb } from './fuzz-settings.js';
 

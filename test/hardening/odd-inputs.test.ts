@@ -124,7 +124,7 @@ describe('odd but valid inputs', () => {
     expect(evaluation.confusionMatrix).toHaveLength(k);
   });
 
-  it('labels that look like numbers stay text and sort numerically', async () => {
+  it('numeric labels are classes named by their whole-number value, sorted numerically', async () => {
     const names: Record<string, string> = { setosa: '10', versicolor: '2.0', virginica: '1' };
     const rows = IRIS_LINES.slice(1).map((line) => {
       const f = line.split(',');
@@ -132,13 +132,13 @@ describe('odd but valid inputs', () => {
     });
     writeFileSync(join(dir, 'numeric.csv'), `${IRIS_LINES[0]}\n${rows.join('\n')}\n`);
     const report = await trainJson(['--data', 'numeric.csv', '--out', 'numeric.json']);
-    expect(report.classes).toEqual(['1', '2.0', '10']); // numerically, not '1' < '10' < '2.0'
-    expect(await ok(['predict', '-m', 'numeric.json', '--sepal-length', '5.9', '--sepal-width', '3.0', '--petal-length', '4.2', '--petal-width', '1.5'])).toBe('2.0\n');
+    expect(report.classes).toEqual(['1', '2', '10']); // numerically, not '1' < '10' < '2'; 2.0 is the class 2
+    expect(await ok(['predict', '-m', 'numeric.json', '--sepal-length', '5.9', '--sepal-width', '3.0', '--petal-length', '4.2', '--petal-width', '1.5'])).toBe('2\n');
     const jsonl = await ok(['predict', '-m', 'numeric.json', '--format', 'jsonl', '--scores'], { input: '5.1,3.5,1.4,0.2\n' });
     const record = JSON.parse(jsonl);
-    expect(record.prediction).toBe('10'); // a string, exactly as written
-    // JSON objects are unordered: compare the members, not their order (JS puts "1" and "10" before "2.0").
-    expect(Object.keys(record.scores).sort()).toEqual(['1', '10', '2.0']);
+    expect(record.prediction).toBe('10'); // a string
+    // JSON objects are unordered: compare the members, not their order.
+    expect(Object.keys(record.scores).sort()).toEqual(['1', '10', '2']);
     expect(Object.values(record.scores).every((v) => typeof v === 'number' && Number.isFinite(v))).toBe(true);
   });
 

@@ -597,10 +597,8 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
   it('5. absurd sizes are refused quickly, before JSON.parse allocates them', () => {
     const classes = Array.from({ length: 1_000_000 }, (_, i) => `class number ${i}`);
     const text = variant((d) => (d['classes'] = classes), false); // ~22 MB
-    const started = performance.now();
     expectModelError(() => parse(text), 'model.json', 'classes has more than 10000 entries; a model may have at most 10000 classes');
-    const elapsed = performance.now() - started;
-    expect(elapsed).toBeLessThan(100); // a JSON.parse of this text alone takes about a second
+    // Refused by the scan, before JSON.parse would allocate a million strings (about a second).
     const parseSpy = vi.spyOn(JSON, 'parse');
     expectModelError(() => parse(text), 'model.json', 'a model may have at most 10000 classes');
     expect(parseSpy).not.toHaveBeenCalled();
@@ -689,6 +687,7 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
       'valid-iris-v2.json': null,
       'valid-binary-v2.json': null,
       'in-memory-v2.json': null,
+      'float-classes-before-label-rule.json': null,
       'v1-short-test-indices.json': 'training.split.testIndices has 44 indices, expected 45 (training.split.test)',
       'empty.json': 'not valid JSON (the file is empty)',
       'not-json.json': 'not valid JSON (line 1, column 1: unexpected "f")',

@@ -16,7 +16,7 @@ import {
   type FeatureRowsOptions,
   type LabelledData,
   type RowBatch,
-} from '../../src/io/csv.js';
+} from '../../src/io/csv/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/csv/', import.meta.url));
 const golden = (name: string): string => join(FIXTURES, 'golden', name);
@@ -165,9 +165,9 @@ describe('readLabelledCsv: golden files', () => {
     expect(data.labels).toEqual(['setosa🌸', 'versicolor — ü']);
   });
 
-  it('keeps labels that look like numbers as their exact text', async () => {
+  it('names the classes of an all-numeric label column by their whole-number value', async () => {
     const data = await readLabelledCsv(golden('numeric-labels.csv'));
-    expect(data.labels).toEqual(['1', '2.0', '1']);
+    expect(data.labels).toEqual(['1', '2', '1']);
   });
 
   it('reads a single feature', async () => {
@@ -180,18 +180,26 @@ describe('readLabelledCsv: golden files', () => {
 
   it('honours --target and the order of --features; other columns are not read', async () => {
     const data = await readLabelledCsv(golden('quoted.csv'), {
-      target: 'sepal length',
+      target: 'species',
       features: ['note "x"', 'width, cm'],
     });
-    expect(data.target).toBe('sepal length');
+    expect(data.target).toBe('species');
     expect(data.features).toEqual(['note "x"', 'width, cm']);
     expect(rowsOf(data)).toEqual([
       [1.4, 3.5],
       [1.4, 3.0],
       [1.3, 3.2],
     ]);
-    expect(data.labels).toEqual(['5.1', '4.9', '4.7']);
+    expect(data.labels).toEqual(['Iris "setosa", wild', 'two\nlines', 'plain']);
+  });
 
+  it('refuses a continuous target, as scikit-learn does', async () => {
+    await expect(readLabelledCsv(golden('quoted.csv'), { target: 'sepal length', features: ['width, cm'] })).rejects.toThrow(
+      /quoted\.csv: column sepal length: Unknown label type: continuous \(the label "5\.1" is not a whole number\)/,
+    );
+  });
+
+  it('reads a column that is neither target nor feature whatever it holds', async () => {
     // A column that is neither target nor feature may hold anything.
     const text = await readLabelledCsv(golden('reordered.csv'), { target: 'id', features: ['sepal_length'] });
     expect(Array.from(text.X.data)).toEqual([5.1, 6.2]);

@@ -80,6 +80,8 @@ describe('X in every accepted shape gives the same model', () => {
     expect(Array.from(model.fitted.coef)).toEqual(Array.from(fromArrays.fitted.coef));
     expect(JSON.stringify([split.XTrain, codes])).toBe(before);
     expect(fit([[0], [1]], ['a', 'b']).features).toEqual(['x0']);
+    // The CLI's label rule: numerically equal labels are one class, named in plain digits.
+    expect(fit([[0], [1], [2], [3]], [1, '1.0', 2, '2.0']).classes).toEqual(['1', '2']);
     expect(fit([[0], [1]], ['a', 'b']).target).toBe('y');
   });
 });
@@ -156,6 +158,7 @@ describe('bad input throws the typed errors the CLI reports', () => {
     ['one class', () => fit([[1], [2]], ['a', 'a']), /^the training rows contain only the class "a"; a classifier needs at least two$/],
     ['labels for other rows', () => fit([[1], [2]], ['a']), /^y has 1 labels for 2 rows of X$/],
     ['an empty label', () => fit([[1], [2]], ['a', '']), /^y\[1\]: empty label$/],
+    ['a continuous target', () => fit([[1], [2], [3]], [0.5, 1, 2]), /^y: Unknown label type: continuous \(the label "0\.5" is not a whole number\)$/],
     ['not a matrix', () => model.predict('1,2,3,4' as never), /^X is "1,2,3,4": expected rows as arrays of numbers/],
   ];
   for (const [what, call, message] of cases) {

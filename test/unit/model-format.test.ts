@@ -77,3 +77,30 @@ describe('model format version 2', () => {
     }
   });
 });
+
+describe('training.data.csv, the dialect of the training file', () => {
+  it('is checked by the loader and by the schema alike', () => {
+    const base = JSON.parse(read('valid-iris-v2.json')) as Record<string, any>;
+    const withDialect = (csv: unknown) => {
+      const doc = structuredClone(base);
+      doc.training.data.csv = csv;
+      delete doc.checksum;
+      doc.checksum = computeChecksum(doc);
+      return doc;
+    };
+    const good = withDialect({ delimiter: ';', decimal: ',', skipRows: 1, names: ['a', 'b'] });
+    expect(schemas.get(2)!(good)).toBe(true);
+    expect(decodeArtifact(good, 'good').artifact.training.data?.csv).toEqual({ delimiter: ';', decimal: ',', skipRows: 1, names: ['a', 'b'] });
+    for (const [csv, message] of [
+      [{ delimiter: ':' }, 'training.data.csv.delimiter should be one of'],
+      [{ decimal: ';' }, 'training.data.csv.decimal should be one of'],
+      [{ skipRows: -1 }, 'training.data.csv.skipRows should be a whole number from 0, found -1'],
+      [{ names: [1] }, 'training.data.csv.names should be an array of strings'],
+      ['tab', 'training.data.csv should be an object'],
+    ] as const) {
+      const doc = withDialect(csv);
+      expect(schemas.get(2)!(doc), JSON.stringify(csv)).toBe(false);
+      expect(() => decodeArtifact(doc, 'bad')).toThrow(message);
+    }
+  });
+});

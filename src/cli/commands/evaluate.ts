@@ -1,17 +1,19 @@
 import { appendFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { DataError, ModelError, UsageError } from '../../core/errors.js';
+import { DataError, isIrisError, ModelError, UsageError } from '../../core/errors.js';
+import { isNumericLabel, wholeNumberName } from '../../core/labels.js';
 import { matrix, takeRows } from '../../core/matrix.js';
 import { evaluateLabels, splitRows } from '../../core/pipeline.js';
 import type { Matrix } from '../../core/types.js';
-import { readLabelledCsv, sha256File, type LabelledData } from '../../io/csv.js';
+import { readLabelledCsv, sha256File, type DialectOptions, type LabelledData } from '../../io/csv/index.js';
 import { digestIndices } from '../../io/model/index.js';
 import type { Model } from '../../lib/model.js';
 import { BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
 import type { CommandInput, CommandResult } from '../command.js';
-import { gateLine, renderJUnit, renderMarkdown, type EvaluationSummary, type Gate } from '../report-formats.js';
-import { modelPathOf, resolveSettings } from '../settings.js';
+import { csvDialect, dialectOfModel } from '../csv-options.js';
+import { gateLine, renderJUnit, renderJUnitError, renderMarkdown, renderMarkdownError, type EvaluationSummary, type Gate } from '../report-formats.js';
+import { modelPathOf, resolveSettings, type Settings } from '../settings.js';
 
 /** Columns `columns` of X, in that order, as a new matrix. */
 function selectColumns(X: Matrix, from: readonly string[], columns: readonly string[]): Matrix {
@@ -32,7 +34,14 @@ interface Rows {
 }
 
 /** The model's own held-out rows: its training file read again, verified, and split as it was at training time. */
-async function heldOutRows(modelPath: string, model: Model, features: string[], stdin: NodeJS.ReadableStream): Promise<Rows> {
+async function heldOutRows(
+  modelPath: string,
+  model: Model,
+  features: string[],
+  stdin: NodeJS.ReadableStream,
+  dialect: DialectOptions,
+  onHeader: (columns: readonly string[]) => void,
+): Promise<Rows> {
   const { data: recorded, split } = model.training;
   const needData = 'pass the labelled rows to score with --data <file>';
   if (recorded === null || split === undefined) {
@@ -48,7 +57,8 @@ async function heldOutRows(modelPath: string, model: Model, features: string[], 
     });
   let data: LabelledData;
   try {
-    data = await readLabelledCsv(path, { target: model.target, features, stdin: stdin as never });
+    // The file is read as it was at training time (its recorded dialect), unless flags say otherwise.
+    data = await readLabelledCsv(path, { target: model.target, features, ...dialectOfModel(recorded), ...dialect, onHeader, stdin: stdin as never });
   } catch (error) {
     // A file that changed so much that it no longer parses is first of all a changed file.
     if (error instanceof DataError) {
@@ -83,20 +93,79 @@ function scoreOn(model: Model, rows: Rows): { labels: string[]; predictions: Int
   const rowsToScore = indices === undefined ? data.X : takeRows(data.X, indices);
   const X = selectColumns(rowsToScore, data.features, model.features);
   const { predictions } = model.scoreRows(X);
-  return { labels: takeLabels(data.labels, indices), predictions };
+  return { labels: inModelNames(takeLabels(data.labels, indices), model.classes), predictions };
+}
+
+/**
+ * Numeric labels are read as class names in plain digits (`2.0` as `2`); a model written before
+ * that rule may name its classes as its data spelled them (`2.0`). Such labels are matched to the
+ * model's own names, so an older model still scores its own data.
+ */
+function inModelNames(labels: string[], classes: readonly string[]): string[] {
+  const rename = new Map<string, string>();
+  for (const name of classes) {
+    const plain = isNumericLabel(name) ? wholeNumberName(name) : undefined;
+    if (plain !== undefined && plain !== name && !classes.includes(plain)) rename.set(plain, name);
+  }
+  return rename.size === 0 ? labels : labels.map((label) => rename.get(label) ?? label);
+}
+
+/**
+ * How many of the scored rows were training rows of `model`: the same file (by SHA-256 and row
+ * count) split as the model recorded it.
+ */
+function ownTrainingRows(model: Model, rows: Rows): number {
+  const { data: recorded, split } = model.training;
+  if (recorded === null || split === undefined || recorded.sha256 !== rows.data.sha256 || recorded.rows !== rows.data.X.rows) return 0;
+  const { train } = splitRows(rows.data.labels, { testSize: split.testSize, seed: split.seed, stratify: split.stratify, splitShuffle: split.shuffle });
+  const inTrain = new Uint8Array(rows.data.X.rows);
+  for (const i of train) inTrain[i] = 1;
+  const scored = rows.indices ?? Array.from({ length: rows.data.X.rows }, (_, i) => i);
+  return scored.reduce((count, i) => count + (inTrain[i] ?? 0), 0);
+}
+
+type Format = 'text' | 'json' | 'junit' | 'markdown';
+
+/**
+ * A run that fails before it has a report still leaves CI a document: a JUnit file with one
+ * <error> test case, a short Markdown failure section (stdout and GITHUB_STEP_SUMMARY). The error
+ * itself is then reported as usual, with its exit code.
+ */
+async function reportFailure(ctx: CommandInput['ctx'], error: unknown, modelPath: string, format: Format, seconds: number): Promise<void> {
+  const failure = {
+    model: modelPath,
+    kind: isIrisError(error) ? error.name : 'InternalError',
+    message: error instanceof Error ? error.message : String(error),
+    hint: isIrisError(error) ? error.hint : undefined,
+  };
+  if (ctx.io.env.GITHUB_STEP_SUMMARY) {
+    await appendFile(ctx.io.env.GITHUB_STEP_SUMMARY, renderMarkdownError(failure)).catch(() => undefined);
+  }
+  if (ctx.quiet) return;
+  if (format === 'junit') ctx.write(renderJUnitError(failure, seconds));
+  else if (format === 'markdown') ctx.write(renderMarkdownError(failure));
 }
 
 export async function run({ ctx, flags, config }: CommandInput): Promise<CommandResult> {
   const started = performance.now();
   const s = resolveSettings('evaluate', flags, config);
-  const format = s.json === true ? 'json' : s.format ?? 'text';
+  const format: Format = s.json === true ? 'json' : s.format ?? 'text';
   ctx.quiet = s.quiet === true;
   ctx.machineOutput = format !== 'text';
+  const modelPath = modelPathOf(s, config);
+  try {
+    return await evaluate({ ctx, flags, config, args: [] }, s, format, modelPath, started);
+  } catch (error) {
+    await reportFailure(ctx, error, modelPath, format, (performance.now() - started) / 1000);
+    throw error;
+  }
+}
+
+async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, format: Format, modelPath: string, started: number): Promise<CommandResult> {
   // A config file may set evaluate.maxDrop for the runs that compare; only the flag itself needs --baseline.
   if (s.maxDrop !== undefined && s.baseline === undefined && flags.source('maxDrop') === 'cli') {
     throw new UsageError('--max-drop needs --baseline <model>');
   }
-  const modelPath = modelPathOf(s, config);
   const model = await ctx.model(modelPath);
   const baseline = s.baseline === undefined ? undefined : await ctx.model(s.baseline);
   const target = model.target;
@@ -106,18 +175,35 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
     });
   }
   const features = [...new Set([...model.features, ...(baseline?.features ?? [])])];
+  const dialect = csvDialect(s);
+  let header: readonly string[] | undefined;
+  const onHeader = (columns: readonly string[]) => (header = columns);
 
   const spinner = await ctx.spinner('scoring');
   let rows: Rows;
   try {
     rows =
       s.data === undefined
-        ? await heldOutRows(modelPath, model, features, ctx.io.stdin)
+        ? await heldOutRows(modelPath, model, features, ctx.io.stdin, dialect, onHeader)
         : {
-            data: await readLabelledCsv(s.data, { target, features, stdin: ctx.io.stdin }),
+            data: await readLabelledCsv(s.data, { target, features, exclude: s.exclude, ...dialect, onHeader, stdin: ctx.io.stdin }),
             indices: undefined,
             source: s.data === '-' ? 'stdin' : s.data,
           };
+  } catch (error) {
+    // Columns that only the baseline needs: the baseline does not fit these rows, not the model.
+    const columns = header;
+    if (error instanceof DataError && baseline !== undefined && columns !== undefined && model.features.every((f) => columns.includes(f))) {
+      const missing = baseline.features.filter((f) => !columns.includes(f));
+      if (missing.length > 0) {
+        throw new ModelError(
+          `${s.baseline}: the baseline needs ${missing.length === 1 ? 'the column' : 'the columns'} ${missing.map((m) => JSON.stringify(m)).join(', ')}, ` +
+            `which ${s.data ?? 'the data of the model'} lacks`,
+          { hint: 'compare with a baseline trained on the same columns, or pass --data with every column both models need', cause: error },
+        );
+      }
+    }
+    throw error;
   } finally {
     spinner.stop();
   }
@@ -138,6 +224,14 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   }
   let baselineAccuracy: number | undefined;
   if (baseline !== undefined) {
+    const own = ownTrainingRows(baseline, rows);
+    if (own > 0) {
+      const n = rows.indices?.length ?? rows.data.X.rows;
+      ctx.warn(
+        `the baseline ${s.baseline} was trained on ${own} of the ${n} rows scored here (its split of the same data differs): ` +
+          'its accuracy on them is optimistic; compare on rows neither model was trained on (--data)',
+      );
+    }
     const base = scoreOn(baseline, rows);
     const baseAccuracy = evaluateLabels(base.labels, base.predictions, baseline.classes).report.accuracy;
     baselineAccuracy = baseAccuracy;

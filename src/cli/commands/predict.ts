@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { DataError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { isNumericLabel } from '../../core/labels.js';
 import { coefRows } from '../../core/linear.js';
 import { matrix } from '../../core/matrix.js';
@@ -9,13 +9,42 @@ import type { CliEnvironment } from '../context.js';
 import type { CommandInput, CommandResult } from '../command.js';
 import { EMPTY_CONFIG, modelPathOf, resolveSettings, type Config } from '../settings.js';
 import { loadSettingsConfig } from '../load-config.js';
-import { openFailure } from '../../io/errno.js';
+import { csvDialect } from '../csv-options.js';
 import { openAtomicStream } from '../../io/atomic-write.js';
-import { queueServices } from '../queue-services.js';
 import { RecordWriter, type Format } from '../../io/prediction-records.js';
 
 /** Option names of `predict` (and the global ones) that a feature flag must not shadow. */
-const RESERVED = new Set(['model', 'm', 'feature', 'F', 'input', 'i', 'format', 'json', 'scores', 'with-input', 'help', 'h', 'color', 'no-color', 'config', 'debug', 'version', 'V', 'output', 'o', 'queue', 'chunk-rows']);
+const OPTIONS = ['model', 'feature', 'input', 'format', 'json', 'scores', 'with-input', 'delimiter', 'decimal', 'skip-rows', 'names', 'help', 'color', 'no-color', 'config', 'debug', 'version'];
+const RESERVED = new Set([...OPTIONS, 'm', 'F', 'i', 'h', 'V']);
+
+/** Edit distance (insertions, deletions, substitutions, swaps of neighbours). */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** An unknown `--name` that is a typo of one of predict's own options (`--formt`), as commander suggests for the other commands. */
+function optionTypo(name: string, flags: ReadonlyMap<string, string>): string | undefined {
+  if (flags.has(name)) return undefined;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const option of [...OPTIONS, ...flags.keys()]) {
+    const dist = distance(name, option);
+    if (dist < bestDistance) {
+      best = option;
+      bestDistance = dist;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3)) && OPTIONS.includes(best) ? best : undefined;
+}
 
 /** The contract's flag name of a column: lower-cased, each run of other than letters and digits one '-', no '-' at the ends. */
 export function featureFlagName(column: string): string {
@@ -91,7 +120,13 @@ function featureValuesFromFlags(tokens: readonly string[], byName: readonly stri
     const eq = token.indexOf('=');
     const name = token.slice(2, eq === -1 ? undefined : eq);
     const feature = flags.get(name);
-    if (feature === undefined) throw usage(`unknown option '--${name}'`);
+    if (feature === undefined) {
+      const typo = optionTypo(name, flags);
+      if (typo !== undefined) {
+        throw new UsageError(`unknown option '--${name}'`, { hint: `did you mean --${typo}? run \`iris predict --help\` for the options` });
+      }
+      throw usage(`unknown option '--${name}'`);
+    }
     let value: string | undefined;
     if (eq !== -1) value = token.slice(eq + 1);
     else {
@@ -131,7 +166,8 @@ async function openInput(path: string, stdin: Readable): Promise<{ stream: Reada
   try {
     await once(stream, 'open');
   } catch (error) {
-    throw new DataError(`${path}: ${openFailure(error) ?? String((error as Error).message)}`, { cause: error });
+    const { readError } = await import('../../io/csv/errors.js');
+    throw readError(path, error);
   }
   return { stream, source: path };
 }
@@ -153,10 +189,16 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   const single = featureValuesFromFlags(args, byName, features);
   if (s.queue !== undefined) {
     if (single !== undefined) throw new UsageError('--queue scores a CSV file (--input), not feature flags');
+    const dialect = Object.keys(csvDialect(s));
+    if (dialect.length > 0) {
+      throw new UsageError(`--queue does not take --${dialect.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')} yet`, {
+        hint: 'convert the file to comma-separated CSV first, or score it without --queue',
+      });
+    }
     // Distributed scoring: workers format their own chunks with the same RecordWriter and scoreRows.
-    const queue = await queueServices(ctx.io.queue);
-    queue.checkQueueUrl(s.queue);
-    return queue.predictOnQueue({ ctx, url: s.queue, model, modelPath, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, format, withScores, withInput });
+    const { checkQueueUrl, predictOnQueue } = await import('../../serve/queue/index.js');
+    checkQueueUrl(s.queue);
+    return predictOnQueue({ ctx, url: s.queue, model, modelPath, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, format, withScores, withInput });
   }
   if (s.chunkRows !== undefined) throw new UsageError('--chunk-rows needs --queue');
   if (single !== undefined) {
@@ -182,8 +224,8 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     ctx.note('iris: reading CSV rows from the terminal; end with Ctrl-D (or pass feature flags, see iris predict --help)');
   }
   // The CSV reader (and csv-parse behind it) is loaded only here: a one-off prediction from flags never needs it.
-  const { openFeatureRows } = await import('../../io/csv.js');
-  const rows = openFeatureRows(stream, { features, source, keepRaw: withInput });
+  const { openFeatureRows } = await import('../../io/csv/index.js');
+  const rows = openFeatureRows(stream, { features, source, keepRaw: withInput, ...csvDialect(s) });
   const stdout = output?.stream ?? ctx.io.stdout;
   let closed = false;
   let failure: Error | undefined;

@@ -3,12 +3,13 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { DataError } from '../../core/errors.js';
 import { trainPipeline } from '../../core/pipeline.js';
 import { DEFAULT_PERCEPTRON_PARAMS } from '../../core/perceptron.js';
-import { readLabelledCsv } from '../../io/csv.js';
+import { readLabelledCsv } from '../../io/csv/index.js';
 import { digestIndices, type TrainingJson } from '../../io/model/index.js';
 import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { Model } from '../../lib/model.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
 import type { CommandInput, CommandResult } from '../command.js';
+import { csvDialect, recordedDialect } from '../csv-options.js';
 import { modelPathOf, resolveSettings } from '../settings.js';
 
 export const TRAIN_DEFAULTS = { testSize: 0.3, seed: 0 } as const;
@@ -65,7 +66,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   let data;
   let outcome;
   try {
-    data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, stdin: ctx.io.stdin });
+    data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, exclude: s.exclude, ...csvDialect(s), stdin: ctx.io.stdin });
     spinner.update(`training on ${data.X.rows} rows`);
     // The parsed rows are not needed afterwards: the pipeline may reorder and scale them in place.
     outcome = trainPipeline(data.X, data.labels, {
@@ -81,6 +82,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   } finally {
     spinner.stop();
   }
+  for (const warning of data.warnings) ctx.warn(warning);
   const { model, split, test } = outcome;
   const { classes } = model;
   const testMetrics = metricsJson(test);
@@ -91,6 +93,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
       bundled,
       sha256: data.sha256,
       rows: data.X.rows,
+      // How to read the file again (evaluate's held-out rows); only when it is not plain CSV.
+      ...recordedDialect(s),
     },
     split: {
       testSize,

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.js';
 import type { CommandInput, CommandResult } from '../command.js';
-import { queueServices } from '../queue-services.js';
 import { resolveSettings } from '../settings.js';
 
 export async function run({ ctx, flags, config }: CommandInput): Promise<CommandResult> {
@@ -9,7 +8,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   if (s.queue === undefined) {
     throw new UsageError('iris worker needs --queue <redis-url>', { hint: 'for example: iris worker --queue redis://localhost:6379/0 --model model.json' });
   }
-  const queue = await queueServices(ctx.io.queue);
+  // BullMQ and ioredis load only now: other commands never pay for them.
+  const queue = await import('../../serve/queue/index.js');
   queue.checkQueueUrl(s.queue);
   // The first SIGTERM/SIGINT asks for a graceful stop; the listeners stay so that a second one does
   // not kill the process while jobs are finishing (send SIGKILL for that).

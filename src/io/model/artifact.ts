@@ -11,7 +11,7 @@
 import { ModelError } from '../../core/errors.js';
 import type { FittedModel } from '../../core/model.js';
 import { writeFileAtomic } from '../atomic-write.js';
-import { packageInfo } from '../package-info.js';
+import { packageInfo, upgradeCommand } from '../package-info.js';
 import { CanonicalJsonError, formatPath } from './canonical-json.js';
 import { computeChecksum, sealArtifact, serializeArtifact } from './checksum.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifact, type ModelArtifactBody, type TrainingJson } from './format.js';
@@ -67,10 +67,9 @@ export function decodeArtifact(doc: unknown, source: string): LoadedArtifact {
   }
   const fileFormatVersion = version as number;
   if (fileFormatVersion > MODEL_FORMAT_VERSION) {
-    const { name } = packageInfo();
     fail(
       `model format version ${fileFormatVersion} is newer than this iris supports (${MODEL_FORMAT_VERSION}); upgrade iris`,
-      `upgrade iris (npm install ${name}@latest), or retrain the model with this version`,
+      `upgrade iris (${upgradeCommand()}), or retrain the model with this version`,
     );
   }
 

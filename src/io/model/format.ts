@@ -31,6 +31,18 @@ export interface TrainingDataJson {
   bundled: boolean;
   sha256: string;
   rows: number;
+  /** How the file was read when it is not plain CSV (docs/CLI.md "CSV"), so evaluate reads it the same way. */
+  csv?: RecordedDialectJson;
+}
+
+export const RECORDED_DELIMITERS = [',', ';', '\t', '|', 'auto'] as const;
+export const RECORDED_DECIMALS = ['.', ','] as const;
+
+export interface RecordedDialectJson {
+  delimiter?: (typeof RECORDED_DELIMITERS)[number];
+  decimal?: (typeof RECORDED_DECIMALS)[number];
+  skipRows?: number;
+  names?: readonly string[];
 }
 
 interface SplitParamsJson {

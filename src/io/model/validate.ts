@@ -3,7 +3,7 @@
  * the parsed document: nothing in a model file is ever executed.
  */
 import { coefRows } from '../../core/linear.js';
-import { MAX_CLASSES, MAX_COEF_NUMBERS, MAX_FEATURES } from './format.js';
+import { MAX_CLASSES, MAX_COEF_NUMBERS, MAX_FEATURES, RECORDED_DECIMALS, RECORDED_DELIMITERS } from './format.js';
 import { limitText, SHAPE_HINT } from './json.js';
 
 export const CHECKSUM_PATTERN = /^sha256:[0-9a-f]{64}$/;
@@ -183,6 +183,7 @@ export function checkShapes(doc: Obj, version: number, fail: Fail): Shapes {
       const sha = str(data, 'sha256', 'training.data.sha256');
       if (!SHA256_HEX_PATTERN.test(sha)) bad(`training.data.sha256 should be 64 lower-case hex digits, found ${describe(sha)}`);
       int(data, 'rows', 'training.data.rows', 0);
+      if (Object.hasOwn(data, 'csv')) checkDialect(obj(data, 'csv', 'training.data.csv'), bad);
     }
     if (version === 1 || Object.hasOwn(training, 'split')) {
       const split = obj(training, 'split', 'training.split');
@@ -254,3 +255,22 @@ export function findNonFinite(v: unknown, stack: (string | number)[]): boolean {
   return false;
 }
 
+
+/** training.data.csv: the dialect the training file was read with. */
+function checkDialect(csv: Obj, bad: (message: string) => never): void {
+  const oneOf = (key: string, allowed: readonly string[]) => {
+    if (Object.hasOwn(csv, key) && !allowed.includes(csv[key] as string)) {
+      bad(`training.data.csv.${key} should be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, found ${describe(csv[key])}`);
+    }
+  };
+  oneOf('delimiter', RECORDED_DELIMITERS);
+  oneOf('decimal', RECORDED_DECIMALS);
+  const skip = csv['skipRows'];
+  if (skip !== undefined && !(typeof skip === 'number' && Number.isInteger(skip) && skip >= 0)) {
+    bad(`training.data.csv.skipRows should be a whole number from 0, found ${describe(skip)}`);
+  }
+  const names = csv['names'];
+  if (names !== undefined && !(Array.isArray(names) && names.every((n) => typeof n === 'string'))) {
+    bad(`training.data.csv.names should be an array of strings, found ${describe(names)}`);
+  }
+}

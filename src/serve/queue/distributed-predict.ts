@@ -19,7 +19,7 @@ import type { Redis } from 'ioredis';
 import { DataError, ModelError, UsageError } from '../../core/errors.js';
 import type { Model } from '../../lib/model.js';
 import { openAtomicStream, type AtomicOutput } from '../../io/atomic-write.js';
-import { openFeatureRows, parseNumber } from '../../io/csv.js';
+import { openFeatureRows, parseNumber } from '../../io/csv/index.js';
 import { RecordWriter, csvField, type Format } from '../../io/prediction-records.js';
 import { connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
 import { queueModelFrom, type QueueModel } from './model.js';

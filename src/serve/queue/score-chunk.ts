@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { DataError, isIrisError } from '../../core/errors.js';
 import { coefRows } from '../../core/linear.js';
 import { matrix } from '../../core/matrix.js';
-import { openFeatureRows } from '../../io/csv.js';
+import { openFeatureRows } from '../../io/csv/index.js';
 import { RecordWriter } from '../../io/prediction-records.js';
 import type { QueueModel } from './model.js';
 import type { CsvChunkJob } from './protocol.js';

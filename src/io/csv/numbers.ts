@@ -1,23 +1,29 @@
 /**
- * Decimal number literals as pandas' CSV reader accepts them: `5`, `-0.5`, `.5`, `5.`, `1e3`, `+1`,
- * optionally surrounded by spaces or tabs. Hexadecimal, `Infinity`, `nan`, `1_000` and the empty
- * string are not numbers. Values are correctly rounded (as `Number()` rounds them).
+ * CSV field values as numbers, in the grammar of core/decimal.ts, with the decimal mark of the
+ * dialect (`.` or `,`). Values are correctly rounded (as `Number()` rounds them).
  *
  * Two implementations that must agree bit for bit (test/unit/csv-differential.test.ts checks it):
- * `parseNumber` for strings (the csv-parse path, headers, option values) and `scanDecimal`, which
- * reads a CSV field straight from the bytes of a Buffer (the fast path).
+ * `parseNumber` for strings (the csv-parse path, headers) and `scanDecimal`, which reads a CSV
+ * field straight from the bytes of a Buffer (the fast path).
  */
+import { parseDecimal } from '../../core/decimal.js';
 
-const DECIMAL = /^[ \t]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$/;
+/** Byte values the scanners compare with. */
+export const LF = 10;
+export const CR = 13;
+export const COMMA = 44;
+export const DOT = 46;
+export const QUOTE = 34;
 
 /**
- * The value of a strict decimal float literal, or `undefined` when `text` is not one. Surrounding
- * spaces and tabs are allowed. Overflow gives ±Infinity (`1e400`); the caller rejects non-finite
- * values.
+ * The value of a decimal literal written with `decimal` as its mark, or `undefined` when `text` is
+ * not one. Surrounding spaces and tabs are allowed. Overflow gives ±Infinity (`1e400`); the caller
+ * rejects non-finite values. With a decimal comma, a dot is not a decimal mark (`5.1` is not a number).
  */
-export function parseNumber(text: string): number | undefined {
-  if (!DECIMAL.test(text)) return undefined;
-  return Number(text);
+export function parseNumber(text: string, decimal: '.' | ',' = '.'): number | undefined {
+  if (decimal === '.') return parseDecimal(text);
+  if (text.includes('.')) return undefined;
+  return parseDecimal(text.replace(',', '.'));
 }
 
 /** `NaN`, `inf`, `-Infinity`, … : words that spell a non-finite number (case-insensitive). */
@@ -26,11 +32,11 @@ const NON_FINITE_WORD = /^[+-]?(?:nan|inf|infinity)$/i;
 /** How a field that is not an acceptable feature value is described in error messages. */
 export type BadValueKind = 'empty' | 'not-finite' | 'not-a-number';
 
-export function classifyBadValue(text: string): BadValueKind {
+export function classifyBadValue(text: string, decimal: '.' | ',' = '.'): BadValueKind {
   const trimmed = text.replace(/^[ \t]+|[ \t]+$/g, '');
   if (trimmed === '') return 'empty';
   if (NON_FINITE_WORD.test(trimmed)) return 'not-finite';
-  const value = parseNumber(text);
+  const value = parseNumber(text, decimal);
   if (value !== undefined && !Number.isFinite(value)) return 'not-finite';
   return 'not-a-number';
 }
@@ -44,7 +50,8 @@ export const scan = { end: 0 };
 
 /**
  * Parse the CSV field that starts at `i` in `buf` (scanning no further than `n`) as a decimal
- * number. The field ends at a comma, a LF, a CR that is followed by a LF, or at `n`. Sets
+ * number with the decimal mark `dec` (a byte). The field ends at the delimiter byte `delim`, a
+ * LF, a CR that is followed by a LF, or at `n`. Sets
  * `scan.end` to the index of that terminator and returns the value, or NaN when the field is not
  * a number (±Infinity on overflow, like `parseNumber`).
  *
@@ -52,9 +59,9 @@ export const scan = { end: 0 };
  * one exact multiplication or division (Clinger's fast path, which rounds correctly); anything
  * else is handed to `Number()`.
  */
-export function scanDecimal(buf: Buffer, i: number, n: number): number {
+export function scanDecimal(buf: Buffer, i: number, n: number, delim = COMMA, dec = DOT): number {
   let c = i < n ? buf[i]! : -1;
-  while (c === 32 || c === 9) c = ++i < n ? buf[i]! : -1;
+  while ((c === 32 || c === 9) && c !== delim) c = ++i < n ? buf[i]! : -1; // spaces and tabs, unless the tab is the delimiter
   const literalStart = i;
   let negative = false;
   if (c === 45 || c === 43) {
@@ -78,7 +85,7 @@ export function scanDecimal(buf: Buffer, i: number, n: number): number {
     }
     c = ++i < n ? buf[i]! : -1;
   }
-  if (c === 46) {
+  if (c === dec) {
     c = ++i < n ? buf[i]! : -1;
     while (c >= 48 && c <= 57) {
       digits++;
@@ -114,26 +121,32 @@ export function scanDecimal(buf: Buffer, i: number, n: number): number {
     }
   }
   const literalEnd = i;
-  while (c === 32 || c === 9) c = ++i < n ? buf[i]! : -1;
-  if (valid && (c === -1 || c === 44 || c === 10 || (c === 13 && buf[i + 1] === 10))) {
+  while ((c === 32 || c === 9) && c !== delim) c = ++i < n ? buf[i]! : -1; // spaces and tabs, unless the tab is the delimiter
+  if (valid && (c === -1 || c === delim || c === LF || (c === CR && buf[i + 1] === LF))) {
     scan.end = i;
-    if (slow) return Number(buf.toString('latin1', literalStart, literalEnd));
+    if (slow) return Number(literalText(buf, literalStart, literalEnd, dec));
     if (mantissa === 0) return negative ? -0 : 0;
     let value: number;
     if (exponent >= 0 && exponent <= 22) value = mantissa * POW10[exponent]!;
     else if (exponent < 0 && exponent >= -22) value = mantissa / POW10[-exponent]!;
-    else return Number(buf.toString('latin1', literalStart, literalEnd));
+    else return Number(literalText(buf, literalStart, literalEnd, dec));
     return negative ? -value : value;
   }
-  scan.end = skipField(buf, i, n);
+  scan.end = skipField(buf, i, n, delim);
   return NaN;
 }
 
-/** The index of the terminator (comma, LF, CR of a CRLF, or `n`) of the unquoted field at `i`. */
-export function skipField(buf: Buffer, i: number, n: number): number {
+/** A literal's text for `Number()`, its decimal mark made a dot. */
+function literalText(buf: Buffer, start: number, end: number, dec: number): string {
+  const text = buf.toString('latin1', start, end);
+  return dec === DOT ? text : text.replace(',', '.');
+}
+
+/** The index of the terminator (the delimiter, LF, CR of a CRLF, or `n`) of the unquoted field at `i`. */
+export function skipField(buf: Buffer, i: number, n: number, delim = COMMA): number {
   while (i < n) {
     const c = buf[i]!;
-    if (c === 44 || c === 10 || (c === 13 && buf[i + 1] === 10)) break;
+    if (c === delim || c === LF || (c === CR && buf[i + 1] === LF)) break;
     i++;
   }
   return i;

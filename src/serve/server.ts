@@ -1,22 +1,14 @@
 /**
- * `iris serve`: options, start-up (the model is loaded and verified before the server listens),
- * SIGHUP reload and graceful shutdown. Loaded only when the command runs, so other commands never
- * load Fastify, piscina or prom-client.
+ * The server's life: start-up (the model is loaded and verified before the server listens), SIGHUP
+ * reload and graceful shutdown (docs/SERVE.md). Loaded only when `iris serve` runs, so other
+ * commands never load Fastify, piscina or prom-client.
  */
-import { availableParallelism } from 'node:os';
-import { DataError, UsageError } from '../core/errors.js';
-import { packageInfo } from '../io/package-info.js';
-// The serve branch's wiring predates the layer rule (serve may not import cli); kept as it is in
-// this merge so that the serve branch can settle it (e.g. as the queue mode did: a loader from bin/).
-// eslint-disable-next-line iris/layers
-import type { CommandInput, CommandResult } from '../cli/command.js';
-// eslint-disable-next-line iris/layers
-import { resolveSettings } from '../cli/settings.js';
+import { DataError } from '../core/errors.js';
 import { buildApp, served, type AppOptions, type ServerState } from './app.js';
 import { createResultCache } from './cache.js';
 import { JobStore } from './jobs.js';
 import { createMetrics } from './metrics.js';
-import { defaultModelName, loadServedModel } from './model.js';
+import { loadServedModel } from './model.js';
 import { createEmbeddedScorer, type Scorer } from './scorer.js';
 
 export interface ServeSettings extends AppOptions {
@@ -27,47 +19,20 @@ export interface ServeSettings extends AppOptions {
   cache: number;
   grace: number;
   jobTtl: number;
-  /** Queue mode: the Redis URL. */
-  queue: string | undefined;
+  /** Queue mode: the Redis URL (docs/QUEUE.md). */
+  queue?: string | undefined;
 }
 
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-export function serveSettings({ flags, config, ctx }: Pick<CommandInput, 'flags' | 'config' | 'ctx'>): ServeSettings {
-  const s = resolveSettings('serve', flags, config);
-  const model = s.model ?? config.top.model ?? 'model.json';
-  const name = s.name ?? defaultModelName(model);
-  if (!NAME_PATTERN.test(name)) {
-    throw new UsageError(`--name ${JSON.stringify(name)}: a model name is letters, digits, '.', '_' and '-' (at most 128), starting with a letter or digit`);
-  }
-  const envToken = ctx.io.env.IRIS_TOKEN;
-  return {
-    model,
-    name,
-    host: s.host ?? '127.0.0.1',
-    port: s.port ?? 8080,
-    threads: s.threads ?? Math.max(availableParallelism() - 1, 1),
-    // Queue mode: a cache hit saves a Redis round trip, worth far more than the lookup.
-    cache: s.cache ?? (s.queue === undefined ? 0 : 100_000),
-    queue: s.queue,
-    maxBody: s.maxBody ?? 64 * 1024 * 1024,
-    maxRows: s.maxRows ?? 1_000_000,
-    timeout: s.timeout ?? 60_000,
-    token: s.token ?? (envToken === undefined || envToken === '' ? undefined : envToken),
-    logLevel: s.logLevel ?? 'info',
-    grace: s.grace ?? 1000,
-    jobTtl: s.jobTtl ?? 3_600_000,
-    packageVersion: packageInfo().version,
-  };
-}
-
-export async function run(input: CommandInput): Promise<CommandResult> {
-  const settings = serveSettings(input);
-  const stderr = input.ctx.io.stderr;
+/**
+ * Serves until SIGTERM or SIGINT has drained the server; resolves then (exit 0). Start-up failures
+ * (the model, the address) reject with typed errors before anything listens.
+ */
+export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStream): Promise<0> {
   const first = await loadServedModel(settings.model);
   const state: ServerState = { model: served(first, settings.name), draining: false };
 
   const jobs = new JobStore(settings.jobTtl);
+  // Declared before the metrics that read it, assigned once the cache (which reports to them) exists.
   let scorer: Scorer | undefined;
   // Queue mode: Redis is checked (reachable, maxmemory-policy noeviction: exit 3 otherwise) before the server listens.
   let queue: import('./queue/server-queue.js').ServerQueue | undefined;
@@ -143,7 +108,7 @@ export async function run(input: CommandInput): Promise<CommandResult> {
     });
   };
 
-  return new Promise<CommandResult>((resolve) => {
+  return new Promise<0>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
