@@ -121,6 +121,9 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--json', 'same as --format json')
     .option('--scores', 'add the decision function')
     .option('--with-input', 'repeat the input columns before the prediction')
+    .option('-o, --output <path>', 'write the predictions to this file (atomically) instead of stdout')
+    .option('--queue <url>', 'score --input on `iris worker`s through this Redis URL, in chunks')
+    .option('--chunk-rows <n>', 'with --queue: rows per chunk job (default: 50000)')
     .allowUnknownOption()
     .allowExcessArguments();
   addCsvOptions(predict, { exclude: false });
@@ -150,6 +153,15 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .action(run(() => import('./commands/inspect.js')));
 
   program
+    .command('worker')
+    .description('score batches from a Redis queue (BullMQ) for `iris serve --queue` and `iris predict --queue`')
+    .option('-m, --model <path>', 'the model artifact; the worker takes only jobs of this model version (default: model.json)')
+    .option('--queue <url>', 'the Redis URL, e.g. redis://localhost:6379/0 (required)')
+    .option('--concurrency <n>', 'jobs processed at once (default: the number of cores)')
+    .option('--log-level <level>', 'debug, info, warn, error or silent (default: info)')
+    .action(run(() => import('./commands/worker.js')));
+
+  program
     .command('serve')
     .description('serve the model over HTTP (Open Inference Protocol v2, MLflow scoring, async jobs, metrics)')
     .option('-m, --model <path>', 'the model artifact (default: model.json)')
@@ -157,7 +169,8 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--host <addr>', 'listen address; 0.0.0.0 must be asked for (default: 127.0.0.1)')
     .option('-p, --port <n>', '0 picks a free port, printed on stderr (default: 8080)')
     .option('--threads <n>', 'worker threads for large batches (default: cores - 1, at least 1)')
-    .option('--cache <n>', 'result-cache entries; 0 turns it off (default: 0)')
+    .option('--queue <url>', 'queue mode: score on `iris worker`s through this Redis URL (redis://host:6379/0)')
+    .option('--cache <n>', 'result-cache entries; 0 turns it off (default: 0, 100000 with --queue)')
     .option('--max-body <size>', 'request body limit, e.g. 64mb (default: 64mb)')
     .option('--max-rows <n>', 'rows in one request (default: 1000000)')
     .option('--timeout <ms>', 'a request that takes longer gets 504 (default: 60000)')

@@ -139,3 +139,69 @@ function writeError(target: string, error: unknown): Error {
   const detail = error instanceof Error ? error.message : code;
   return new DataError(`${target}: could not write the file (${detail})`, { cause: error });
 }
+
+/** A file written as a stream, that appears at its path complete or not at all. */
+export interface AtomicOutput {
+  /** Writes go to the temporary sibling. */
+  stream: NodeJS.WritableStream & import('node:stream').Writable;
+  /** Flushes, syncs and renames the temporary file over the target. */
+  commit(): Promise<void>;
+  /** Removes the temporary file; the target is untouched. Safe to call after commit (does nothing). */
+  abort(): Promise<void>;
+}
+
+/**
+ * Like writeFileAtomic, for output made piece by piece (`iris predict --output`): a command that fails
+ * half-way leaves no partial file, and an existing file is replaced only by a complete one.
+ */
+export async function openAtomicStream(target: string): Promise<AtomicOutput> {
+  const shown = nodePath.dirname(target);
+  const st = await fs.stat(target).catch(() => undefined);
+  if (st?.isDirectory() === true) throw new DataError(`${target}: is a folder, not a file`);
+  const tmp = tempPathFor(target);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(tmp, 'wx', st?.isFile() === true ? st.mode & 0o7777 : 0o666);
+  } catch (error) {
+    throw folderError(target, shown, error);
+  }
+  // The stream owns the handle and closes it (FileHandle.close() would wait for the stream forever);
+  // the data is synced through a second descriptor once the stream has closed.
+  const stream = handle.createWriteStream({ highWaterMark: 1 << 20 });
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  let state: 'open' | 'committed' | 'aborted' = 'open';
+  let failure: unknown;
+  stream.on('error', (error) => (failure ??= error));
+  const output: AtomicOutput = {
+    stream,
+    async commit() {
+      if (state !== 'open') return;
+      try {
+        if (failure !== undefined) throw failure;
+        stream.end();
+        await closed;
+        if (failure !== undefined) throw failure;
+        const synced = await fs.open(tmp, 'r+');
+        try {
+          await synced.sync();
+        } finally {
+          await synced.close();
+        }
+        await fs.rename(tmp, target);
+        state = 'committed';
+      } catch (error) {
+        await output.abort();
+        throw writeError(target, error);
+      }
+      await syncFolder(shown);
+    },
+    async abort() {
+      if (state !== 'open') return;
+      state = 'aborted';
+      stream.destroy();
+      await closed;
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+    },
+  };
+  return output;
+}

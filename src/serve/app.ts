@@ -21,6 +21,13 @@ import type { ServedModel } from './model.js';
 import { buildOpenApi, type JsonSchema, type RouteDoc, type RouteSchema } from './openapi.js';
 import { pageHtml } from './page.js';
 import type { Scorer } from './scorer.js';
+import { httpErrorOf } from './queue/scorer.js';
+import type { QueueJobView, ServerQueue } from './queue/server-queue.js';
+
+/** A queue-mode job as the routes show it. */
+function queueJobView(view: QueueJobView) {
+  return { id: view.id, status: view.status, rows: view.rows, progress: view.progress, ...(view.error === undefined ? {} : { error: view.error }) };
+}
 import { formatAs, type Task, type TaskFormat, type TaskModel } from './work.js';
 
 export interface AppOptions {
@@ -327,9 +334,11 @@ export interface AppParts {
   scorer: Scorer;
   metrics: Metrics;
   jobs: JobStore;
+  /** Queue mode (`--queue`): readiness follows Redis, and async jobs live in Redis (src/serve/queue). */
+  queue?: { server: ServerQueue; jobTtl: number };
 }
 
-export async function buildApp({ options, state, scorer, metrics, jobs }: AppParts): Promise<FastifyInstance> {
+export async function buildApp({ options, state, scorer, metrics, jobs, queue }: AppParts): Promise<FastifyInstance> {
   const timeout = options.timeout;
   const app = Fastify({
     logger: options.logLevel === 'silent' ? false : { level: options.logLevel, stream: options.logStream ?? process.stderr },
@@ -477,7 +486,7 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
     }
     return model;
   };
-  const ready = () => !state.draining;
+  const ready = () => !state.draining && (queue === undefined || queue.server.up);
   const taskOf = (format: TaskFormat, body: Uint8Array, model: Served, withScores: boolean): Task => ({
     format,
     body,
@@ -778,6 +787,18 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
       const body = await readBody(request, options.maxBody);
       if (reply.sent) return reply;
       const id = jobId(model.checksum, mediaType, withScores, body);
+      if (queue !== undefined) {
+        const sent = (view: QueueJobView) => reply.code(202).header('location', `/v1/jobs/${id}`).send(queueJobView(view));
+        const known = await queue.server.getJob(id).catch((error: unknown) => Promise.reject(httpErrorOf(error)));
+        if (known !== undefined && known.status !== 'failed') return sent(known);
+        const parsed = await scorer.parse(taskOf(format as TaskFormat, body, model, withScores), signalOf(request));
+        if (reply.sent) return reply;
+        const shape = { checksum: model.checksum, nFeatures: model.features.length, nScores: model.nScores };
+        const view = await queue.server
+          .submitJob(shape, { id, mediaType, withScores, ttlMs: queue.jobTtl }, parsed.X, parsed.n)
+          .catch((error: unknown) => Promise.reject(httpErrorOf(error)));
+        return sent(view);
+      }
       const accepted = (job: Job) => reply.code(202).header('location', `/v1/jobs/${id}`).send(jobView(job));
       const existing = jobs.get(id);
       if (existing !== undefined && existing.status !== 'failed') return accepted(existing);
@@ -809,6 +830,12 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
       },
     },
     async (request) => {
+      if (queue !== undefined) {
+        const wait = Math.min(positiveInt(request.query.wait, 'wait', 0), Math.max(timeout - 100, 0));
+        const view = await queue.server.waitJob(request.params.id, wait, signalOf(request)()).catch((error: unknown) => Promise.reject(httpErrorOf(error)));
+        if (view === undefined) throw notFound(`no job ${quote(request.params.id)} (unknown, or removed after --job-ttl)`);
+        return queueJobView(view);
+      }
       jobOf(request.params.id);
       const wait = Math.min(positiveInt(request.query.wait, 'wait', 0), Math.max(timeout - 100, 0));
       await jobs.wait(request.params.id, wait, signalOf(request)());
@@ -829,6 +856,14 @@ export async function buildApp({ options, state, scorer, metrics, jobs }: AppPar
       },
     },
     async (request, reply) => {
+      if (queue !== undefined) {
+        const { view, scored } = await queue.server.jobResult(request.params.id).catch((error: unknown) => Promise.reject(httpErrorOf(error)));
+        const accept = request.headers.accept ?? '';
+        const output = accept.includes('application/x-ndjson') ? 'ndjson' : accept.includes('text/csv') ? 'csv' : 'mlflow';
+        const type = output === 'ndjson' ? 'application/x-ndjson' : output === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8';
+        // The labels of the model the job was computed with (the one served now, unless a reload came between).
+        return reply.header('x-model-checksum', view.checksum).type(type).send(formatAs(output, current(), scored, view.rows, view.withScores));
+      }
       const job = jobOf(request.params.id);
       if (job.status !== 'done' || job.result === undefined) {
         throw new HttpError(409, 'CONFLICT', job.status === 'failed' ? `the job failed: ${job.error ?? 'unknown reason'}` : `the job is ${job.status}; its result is not ready`);

@@ -19,6 +19,8 @@ export interface ServeSettings extends AppOptions {
   cache: number;
   grace: number;
   jobTtl: number;
+  /** Queue mode: the Redis URL (docs/QUEUE.md). */
+  queue?: string | undefined;
 }
 
 /**
@@ -31,9 +33,19 @@ export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStre
 
   const jobs = new JobStore(settings.jobTtl);
   // Declared before the metrics that read it, assigned once the cache (which reports to them) exists.
-  // eslint-disable-next-line prefer-const
   let scorer: Scorer | undefined;
-  const metrics = createMetrics({ queueDepth: () => scorer?.queueDepth() ?? 0, jobCounts: () => jobs.counts() });
+  // Queue mode: Redis is checked (reachable, maxmemory-policy noeviction: exit 3 otherwise) before the server listens.
+  let queue: import('./queue/server-queue.js').ServerQueue | undefined;
+  let queueJobs = { queued: 0, running: 0, done: 0, failed: 0 };
+  if (settings.queue !== undefined) {
+    const { checkQueueUrl } = await import('./queue/connection.js');
+    checkQueueUrl(settings.queue);
+    const { ServerQueue } = await import('./queue/server-queue.js');
+    queue = await ServerQueue.open({ url: settings.queue, checksum: first.checksum });
+  }
+  const metrics = createMetrics({ queueDepth: () => scorer?.queueDepth() ?? 0, jobCounts: () => (queue === undefined ? jobs.counts() : queueJobs) });
+  const jobCounter = queue === undefined ? undefined : setInterval(() => void queue?.jobCounts().then((counts) => (queueJobs = counts)), 5000);
+  jobCounter?.unref();
   metrics.setModel(settings.name, first.version, first.checksum);
   const cache =
     settings.cache > 0
@@ -43,13 +55,23 @@ export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStre
           (n) => metrics.cacheMisses.inc(n),
         )
       : null;
-  scorer = await createEmbeddedScorer({
-    threads: settings.threads,
-    workerUrl: new URL('./pool-worker.js', import.meta.url),
-    cache,
-    maxQueue: Math.max(64, settings.threads * 32),
-  });
-  const app = await buildApp({ options: settings, state, scorer, metrics, jobs });
+  if (queue === undefined) {
+    scorer = await createEmbeddedScorer({
+      threads: settings.threads,
+      workerUrl: new URL('./pool-worker.js', import.meta.url),
+      cache,
+      maxQueue: Math.max(64, settings.threads * 32),
+    });
+  } else {
+    const { createQueueScorer } = await import('./queue/scorer.js');
+    scorer = createQueueScorer({
+      queue,
+      cacheEntries: settings.cache,
+      onHits: (n) => metrics.cacheHits.inc(n),
+      onMisses: (n) => metrics.cacheMisses.inc(n),
+    });
+  }
+  const app = await buildApp({ options: settings, state, scorer, metrics, jobs, ...(queue === undefined ? {} : { queue: { server: queue, jobTtl: settings.jobTtl } }) });
 
   let address: string;
   try {
@@ -57,6 +79,7 @@ export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStre
   } catch (error) {
     await scorer.close();
     jobs.close();
+    clearInterval(jobCounter);
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : String((error as Error).message);
     throw new DataError(`cannot listen on ${settings.host}:${settings.port}: ${reason}`, {
@@ -105,6 +128,7 @@ export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStre
             await reloading;
             await scorer?.close();
             jobs.close();
+            clearInterval(jobCounter);
             process.off('SIGTERM', onTerm);
             process.off('SIGINT', onInt);
             process.off('SIGHUP', reload);

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { DataError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { isNumericLabel } from '../../core/labels.js';
 import { coefRows } from '../../core/linear.js';
 import { matrix } from '../../core/matrix.js';
@@ -10,6 +10,8 @@ import type { CommandInput, CommandResult } from '../command.js';
 import { EMPTY_CONFIG, modelPathOf, resolveSettings, type Config } from '../settings.js';
 import { loadSettingsConfig } from '../load-config.js';
 import { csvDialect } from '../csv-options.js';
+import { openAtomicStream } from '../../io/atomic-write.js';
+import { RecordWriter, type Format } from '../../io/prediction-records.js';
 
 /** Option names of `predict` (and the global ones) that a feature flag must not shadow. */
 const OPTIONS = ['model', 'feature', 'input', 'format', 'json', 'scores', 'with-input', 'delimiter', 'decimal', 'skip-rows', 'names', 'help', 'color', 'no-color', 'config', 'debug', 'version'];
@@ -153,85 +155,6 @@ function featureValuesFromFlags(tokens: readonly string[], byName: readonly stri
   return row;
 }
 
-type Format = 'text' | 'csv' | 'jsonl' | 'json';
-
-function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** Turns scored rows into output records of one format. */
-class RecordWriter {
-  private readonly nScores: number;
-  /** Per input column: whether it is a model feature (a number in JSON records; other columns keep their text). */
-  private readonly numeric: boolean[];
-
-  constructor(
-    private readonly format: Format,
-    private readonly classes: readonly string[],
-    private readonly withScores: boolean,
-    private readonly inputColumns: readonly string[] | null,
-    features: readonly string[],
-  ) {
-    this.nScores = coefRows(classes.length);
-    this.numeric = (inputColumns ?? []).map((column) => features.includes(column));
-    if (inputColumns !== null && format !== 'text') {
-      // A repeated input column must not shadow (json) or duplicate (csv) what the output adds.
-      const added = format === 'csv' ? this.outputColumns() : ['prediction', ...(withScores ? ['scores'] : [])];
-      const clash = inputColumns.find((column) => added.includes(column));
-      if (clash !== undefined) {
-        throw new DataError(`the input column ${JSON.stringify(clash)} has the name of an output field of --with-input`, {
-          hint: 'rename that column, or leave out --with-input',
-        });
-      }
-    }
-  }
-
-  private outputColumns(): string[] {
-    const scoreColumns = !this.withScores ? [] : this.nScores === 1 ? ['score'] : this.classes.map((c) => `score_${c}`);
-    return ['prediction', ...scoreColumns];
-  }
-
-  header(): string {
-    if (this.format !== 'csv') return '';
-    return `${[...(this.inputColumns ?? []), ...this.outputColumns()].map(csvField).join(',')}\n`;
-  }
-
-  record(input: readonly string[] | null, label: string, scores: Float64Array, offset: number): string {
-    const n = this.nScores;
-    switch (this.format) {
-      case 'text': {
-        const parts = [...(input ?? []), label];
-        if (this.withScores) for (let k = 0; k < n; k++) parts.push(String(scores[offset + k]));
-        return `${parts.join('\t')}\n`;
-      }
-      case 'csv': {
-        const parts = [...(input ?? []).map(csvField), csvField(label)];
-        if (this.withScores) for (let k = 0; k < n; k++) parts.push(String(scores[offset + k]));
-        return `${parts.join(',')}\n`;
-      }
-      default: {
-        const object: Record<string, unknown> = {};
-        if (input !== null && this.inputColumns !== null) {
-          this.inputColumns.forEach((column, j) => {
-            const text = input[j] ?? '';
-            object[column] = this.numeric[j] === true ? Number(text) : text;
-          });
-        }
-        object.prediction = label;
-        if (this.withScores) {
-          if (n === 1) object.scores = scores[offset];
-          else {
-            const byClass: Record<string, number> = {};
-            this.classes.forEach((c, k) => (byClass[c] = scores[offset + k] as number));
-            object.scores = byClass;
-          }
-        }
-        return JSON.stringify(object);
-      }
-    }
-  }
-}
-
 const NO_SCORES = new Float64Array(0);
 
 
@@ -257,28 +180,53 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   if (usesFlags && s.input !== undefined && flags.source('input') === 'cli') {
     throw new UsageError('give feature flags or --input, not both');
   }
-  const model = await ctx.model(modelPathOf(s, config));
+  const modelPath = modelPathOf(s, config);
+  const model = await ctx.model(modelPath);
   const { features, classes } = model;
   const withScores = s.scores === true;
   const withInput = s.withInput === true;
 
   const single = featureValuesFromFlags(args, byName, features);
+  if (s.queue !== undefined) {
+    if (single !== undefined) throw new UsageError('--queue scores a CSV file (--input), not feature flags');
+    const dialect = Object.keys(csvDialect(s));
+    if (dialect.length > 0) {
+      throw new UsageError(`--queue does not take --${dialect.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')} yet`, {
+        hint: 'convert the file to comma-separated CSV first, or score it without --queue',
+      });
+    }
+    // Distributed scoring: workers format their own chunks with the same RecordWriter and scoreRows.
+    const { checkQueueUrl, predictOnQueue } = await import('../../serve/queue/index.js');
+    checkQueueUrl(s.queue);
+    return predictOnQueue({ ctx, url: s.queue, model, modelPath, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, format, withScores, withInput });
+  }
+  if (s.chunkRows !== undefined) throw new UsageError('--chunk-rows needs --queue');
   if (single !== undefined) {
+    const output = s.output === undefined ? undefined : await openAtomicStream(s.output);
     const { predictions, scores } = model.scoreRows(matrix(single, 1, features.length));
     const writer = new RecordWriter(format, classes, withScores, withInput ? features : null, features);
     const record = writer.record(withInput ? Array.from(single, String) : null, classes[predictions[0] as number] as string, scores, 0);
-    ctx.write(writer.header() + (format === 'json' ? `[${record}]\n` : format === 'jsonl' ? `${record}\n` : record));
+    const text = writer.header() + (format === 'json' ? `[${record}]\n` : format === 'jsonl' ? `${record}\n` : record);
+    if (output === undefined) ctx.write(text);
+    else {
+      output.stream.write(text);
+      await output.commit();
+    }
     return 0;
   }
 
   const { stream, source } = await openInput(s.input ?? '-', ctx.io.stdin);
+  const output = s.output === undefined ? undefined : await openAtomicStream(s.output).catch((error: unknown) => {
+    stream.destroy();
+    throw error;
+  });
   if (source === '<stdin>' && (ctx.io.stdin as { isTTY?: boolean }).isTTY === true) {
     ctx.note('iris: reading CSV rows from the terminal; end with Ctrl-D (or pass feature flags, see iris predict --help)');
   }
   // The CSV reader (and csv-parse behind it) is loaded only here: a one-off prediction from flags never needs it.
   const { openFeatureRows } = await import('../../io/csv/index.js');
   const rows = openFeatureRows(stream, { features, source, keepRaw: withInput, ...csvDialect(s) });
-  const stdout = ctx.io.stdout;
+  const stdout = output?.stream ?? ctx.io.stdout;
   let closed = false;
   let failure: Error | undefined;
   const onError = (error: NodeJS.ErrnoException) => {
@@ -344,9 +292,12 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
       stdout.write(new RecordWriter(format, classes, withScores, withInput ? await rows.inputColumns().catch(() => [...features]) : null, features).header());
     }
     if (format === 'json') stdout.write(buffered.length === 0 ? '[]\n' : `[\n${buffered.join(',\n')}\n]\n`);
+    await output?.commit();
     return 0;
   } finally {
     stdout.off('error', onError);
     stream.destroy();
+    // A failed run leaves no partial file under --output (a committed one is not touched).
+    await output?.abort();
   }
 }

@@ -26,7 +26,9 @@ export function serveSettings({ flags, config, ctx }: Pick<CommandInput, 'flags'
     host: s.host ?? '127.0.0.1',
     port: s.port ?? 8080,
     threads: s.threads ?? Math.max(availableParallelism() - 1, 1),
-    cache: s.cache ?? 0,
+    // Queue mode: a cache hit saves a Redis round trip, worth far more than the lookup.
+    cache: s.cache ?? (s.queue === undefined ? 0 : 100_000),
+    queue: s.queue,
     maxBody: s.maxBody ?? 64 * 1024 * 1024,
     maxRows: s.maxRows ?? 1_000_000,
     timeout: s.timeout ?? 60_000,

@@ -1,0 +1,117 @@
+/**
+ * The server's side of the queue mode (micro-batches, async jobs in Redis, readiness) against a real
+ * Redis and a real `iris worker` process: answers equal local scoring, 503 QUEUE_DOWN while Redis is
+ * stopped and recovery by itself, an accepted job that survives both a Redis restart (AOF) and a
+ * restart of the server side.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coefRows } from '../../src/core/linear.js';
+import { matrix } from '../../src/core/matrix.js';
+import { loadModel, type Model } from '../../src/lib/model.js';
+import { ServerQueue, type QueueError } from '../../src/serve/queue/server-queue.js';
+import { IRIS_CSV, iris, tempDir } from '../helpers/cli.js';
+import { killAll, startWorker } from '../helpers/queue.js';
+import { startRedis, type RedisServer } from '../helpers/redis.js';
+
+const dir = tempDir('iris-server-queue-');
+const modelPath = join(dir, 'm.json');
+let redis: RedisServer;
+let model: Model;
+let rows: Float64Array;
+let nRows: number;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  const trained = await iris(['train', '--data', IRIS_CSV, '--out', modelPath, '-q']);
+  expect(trained.exitCode, trained.stderr).toBe(0);
+  model = await loadModel(modelPath);
+  const lines = readFileSync(IRIS_CSV, 'utf8').trim().split('\n').slice(1);
+  nRows = lines.length;
+  rows = Float64Array.from(lines.flatMap((line) => line.split(',').slice(0, 4).map(Number)));
+}, 60_000);
+
+afterAll(async () => {
+  await killAll();
+  await redis?.destroy();
+});
+
+const shape = () => ({ checksum: model.checksum, nFeatures: model.features.length, nScores: coefRows(model.classes.length) });
+
+async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('ServerQueue', () => {
+  it('gathers concurrent requests into few jobs and answers each with its own rows, as local scoring does', async () => {
+    await startWorker(redis.url, modelPath);
+    const queue = await ServerQueue.open({ url: redis.url, checksum: model.checksum });
+    try {
+      const expected = model.scoreRows(matrix(rows, nRows, 4));
+      const d = 4;
+      const m = coefRows(model.classes.length);
+      const requests = Array.from({ length: 200 }, (_, k) => {
+        const start = k % nRows;
+        const n = 1 + (k % 7);
+        const end = Math.min(start + n, nRows);
+        return { start, n: end - start };
+      });
+      const answers = await Promise.all(requests.map(({ start, n }) => queue.score(shape(), rows.slice(start * d, (start + n) * d), n)));
+      // 200 requests at once: gathered (at most 4 batches out at a time, the rest wait together).
+      expect(queue.sent.batches).toBeLessThan(50);
+      requests.forEach(({ start, n }, k) => {
+        expect(Array.from(answers[k]!.predictions)).toEqual(Array.from(expected.predictions.subarray(start, start + n)));
+        expect(Array.from(answers[k]!.scores)).toEqual(Array.from(expected.scores.subarray(start * m, (start + n) * m)));
+      });
+    } finally {
+      await queue.close();
+    }
+  }, 120_000);
+
+  it('answers 503 QUEUE_DOWN while Redis is stopped, recovers by itself, and loses no accepted job', async () => {
+    const queue = await ServerQueue.open({ url: redis.url, checksum: model.checksum });
+    let second: ServerQueue | undefined;
+    try {
+      // No worker for a while: the job waits in Redis across the restart.
+      await killAll();
+      const job = await queue.submitJob(shape(), { id: 'job-across-restarts', mediaType: 'text/csv', withScores: true, ttlMs: 3_600_000 }, rows, nRows);
+      expect(job.status).toBe('queued');
+      await redis.stop();
+      await eventually(() => !queue.up, 'readiness turns false');
+      const refused = await queue.score(shape(), rows.slice(0, 4), 1).then(
+        () => undefined,
+        (error: QueueError) => error,
+      );
+      expect(refused?.status).toBe(503);
+      expect(refused?.code).toBe('QUEUE_DOWN');
+      expect(refused?.headers['retry-after']).toBe('1');
+      await redis.start();
+      await eventually(() => queue.up, 'readiness comes back');
+      // The server side restarts too: the job is found in Redis by the new one.
+      await queue.close();
+      second = await ServerQueue.open({ url: redis.url, checksum: model.checksum });
+      expect((await second.getJob('job-across-restarts'))?.status).toBe('queued');
+      await startWorker(redis.url, modelPath);
+      const done = await second.waitJob('job-across-restarts', 60_000);
+      expect(done?.status).toBe('done');
+      const { scored } = await second.jobResult('job-across-restarts');
+      const expected = model.scoreRows(matrix(rows, nRows, 4));
+      expect(Array.from(scored.predictions)).toEqual(Array.from(expected.predictions));
+      expect(Array.from(scored.scores)).toEqual(Array.from(expected.scores));
+      // A resubmission is not computed again.
+      const again = await second.submitJob(shape(), { id: 'job-across-restarts', mediaType: 'text/csv', withScores: true, ttlMs: 3_600_000 }, rows, nRows);
+      expect(again.status).toBe('done');
+      // And micro-batches work again.
+      const answer = await second.score(shape(), rows.slice(0, 8), 2);
+      expect(Array.from(answer.predictions)).toEqual(Array.from(expected.predictions.subarray(0, 2)));
+    } finally {
+      await queue.close().catch(() => undefined);
+      await second?.close();
+    }
+  }, 180_000);
+});
