@@ -76,7 +76,9 @@ export interface ServerQueueOptions {
   log?: (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 }
 
-export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
+import type { JobStatus } from '../jobs.js';
+
+export type { JobStatus };
 
 export interface QueueJobView {
   id: string;

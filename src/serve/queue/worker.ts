@@ -56,6 +56,16 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   }
 
   const delay = Number(options.env.IRIS_WORKER_DELAY_MS ?? 0);
+  /** The rows a job left in Redis (raw float64 values), scored; a job whose rows are gone or malformed cannot be retried. */
+  const scoreStoredRows = async (jobId: string, inputKey: string, n: number) => {
+    const input = await redis.getBuffer(inputKey);
+    if (input === null) throw new UnrecoverableError(`job ${jobId}: its rows ${inputKey} are gone from Redis`);
+    const X = decodeRows(input);
+    const d = model.features.length;
+    if (X.length !== n * d) throw new UnrecoverableError(`job ${jobId}: ${X.length} values for ${n} rows of ${d} features`);
+    return model.scoreRows(matrix(X, n, d));
+  };
+
   const processor = async (job: Job<QueueJob>) => {
     const data = job.data;
     if (data.checksum !== model.checksum) {
@@ -70,13 +80,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       const replyTo = data.replyTo;
       const reply = (frame: Buffer) => redis.multi().rpush(replyTo, frame).expire(replyTo, REPLY_TTL_SECONDS).exec();
       try {
-        const input = await redis.getBuffer(data.inputKey);
-        if (input === null) throw new UnrecoverableError(`job ${job.id}: its rows ${data.inputKey} are gone from Redis`);
-        const X = decodeRows(input);
-        if (X.length !== data.n * model.features.length) {
-          throw new UnrecoverableError(`job ${job.id}: ${X.length} values for ${data.n} rows of ${model.features.length} features`);
-        }
-        const { predictions, scores } = model.scoreRows(matrix(X, data.n, model.features.length));
+        const { predictions, scores } = await scoreStoredRows(String(job.id), data.inputKey, data.n);
         await reply(encodeReply(String(job.id), true, encodeScored(predictions, scores)));
       } catch (error) {
         // The server waits on its list, not on BullMQ's events: it hears of the failure there.
@@ -88,13 +92,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       return result;
     }
     if (data.kind === 'rows') {
-      const input = await redis.getBuffer(data.inputKey);
-      if (input === null) throw new UnrecoverableError(`job ${job.id}: its rows ${data.inputKey} are gone from Redis`);
-      const X = decodeRows(input);
-      if (X.length !== data.n * model.features.length) {
-        throw new UnrecoverableError(`job ${job.id}: ${X.length} values for ${data.n} rows of ${model.features.length} features`);
-      }
-      const { predictions, scores } = model.scoreRows(matrix(X, data.n, model.features.length));
+      const { predictions, scores } = await scoreStoredRows(String(job.id), data.inputKey, data.n);
       const answer = encodeScored(predictions, scores);
       if (data.record === undefined) await redis.set(data.resultKey, answer, 'EX', RESULT_TTL_SECONDS);
       else {
