@@ -153,6 +153,15 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .action(run(() => import('./commands/inspect.js')));
 
   program
+    .command('export')
+    .description('write the model in a format other runtimes run: ONNX (ai.onnx.ml Scaler and LinearClassifier)')
+    .option('-m, --model <path>', 'the model artifact (default: model.json)')
+    .option('--format <fmt>', 'onnx (default: onnx)')
+    .option('-o, --out <path>', "where to write it, atomically; - is stdout (default: the model's path with .onnx)")
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(run(() => import('./commands/export.js')));
+
+  program
     .command('worker')
     .description('score batches from a Redis queue (BullMQ) for `iris serve --queue` and `iris predict --queue`')
     .option('-m, --model <path>', 'the model artifact; the worker takes only jobs of this model version (default: model.json)')

@@ -131,6 +131,7 @@ export const SERVE_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'tra
 
 export const PREDICT_FORMATS = ['text', 'csv', 'jsonl', 'json'] as const;
 export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown'] as const;
+export const EXPORT_FORMATS = ['onnx'] as const;
 
 /** The CSV dialect options of every command that reads CSV (docs/CLI.md "CSV"). */
 const DIALECT = { delimiter, decimal: oneOf('.', ','), skipRows: nonNegativeWhole, names: featureList } as const;
@@ -158,6 +159,7 @@ const TABLES = {
     queue: str,
   },
   worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent') },
+  export: { model: str, format: oneOf(...EXPORT_FORMATS), out: str, quiet: bool },
 } as const;
 
 export type CommandName = keyof typeof TABLES;
