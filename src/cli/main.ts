@@ -138,8 +138,10 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--min-f1 <x>', 'gate: fail when macro F1 is below x')
     .option('--baseline <path>', 'a second model scored on the same rows')
     .option('--max-drop <x>', "with --baseline: fail when accuracy falls more than x below the baseline's (default: 0)")
-    .option('--format <fmt>', 'text, json, junit or markdown (default: text)')
+    .option('--format <fmt>', 'text, json, junit, markdown or html (default: text)')
     .option('--json', 'same as --format json')
+    .option('-o, --out <path>', 'with --format html: write the page to this file (atomically) instead of stdout')
+    .option('--html <path>', 'also write the HTML report to this file, beside the output of --format')
     .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code');
   addCsvOptions(evaluate, { exclude: true });
   evaluate.action(run(() => import('./commands/evaluate.js')));

@@ -130,7 +130,7 @@ const byteSize: Parse<number> = (value) => {
 export const SERVE_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const PREDICT_FORMATS = ['text', 'csv', 'jsonl', 'json'] as const;
-export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown'] as const;
+export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown', 'html'] as const;
 export const EXPORT_FORMATS = ['onnx'] as const;
 
 /** The CSV dialect options of every command that reads CSV (docs/CLI.md "CSV"). */
@@ -151,6 +151,7 @@ const TABLES = {
     model: str, data: str, minAccuracy: unitInterval, minF1: unitInterval, baseline: str, maxDrop: nonNegative,
     format: oneOf(...EVALUATE_FORMATS), json: bool, quiet: bool,
     ...DIALECT, exclude: featureList,
+    html: str, out: str,
   },
   inspect: { model: str, json: bool },
   serve: {

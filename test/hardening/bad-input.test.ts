@@ -318,7 +318,8 @@ const badGates: Array<[string[], RegExp]> = [
   [['--max-drop', '0.1'], /^--max-drop needs --baseline <model>$/],
   [['--baseline', 'model.json', '--max-drop', '-1'], /^--max-drop -1: must be a number of at least 0, got "-1"$/],
   [['--baseline', 'model.json', '--max-drop', 'x'], /^--max-drop x: "x" is not a number$/],
-  [['--format', 'html'], /^--format html: must be one of text, json, junit, markdown, got "html"$/],
+  [['--format', 'pdf'], /^--format pdf: must be one of text, json, junit, markdown, html, got "pdf"$/],
+  [['--format', 'json', '--out', 'report.json'], /^--out goes with --format html$/],
   [['--min-acc', '0.9'], /^unknown option '--min-acc'/],
   [['--min-accuracy'], /^option '--min-accuracy <x>' argument missing$/],
 ];
