@@ -140,6 +140,7 @@ function accepts(port) {
  *   spec.readyLine   a pattern its output (stdout and stderr) matches once ready, or
  *   spec.readyTcp    ready when the port accepts connections
  *   spec.timeoutMs   how long to wait (60 s)
+ *   spec.onSpawn     called with the child process as soon as it exists (e.g. to cap its CPU)
  * Returns { child, port, output(), readyMs, label }.
  */
 export async function startServer(spec) {
@@ -147,6 +148,15 @@ export async function startServer(spec) {
   const command = spec.command(fixedPort);
   const child = spawn(command.file, command.args, { cwd: command.cwd, env: command.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   running.add(child);
+  if (spec.onSpawn !== undefined) {
+    try {
+      spec.onSpawn(child);
+    } catch (error) {
+      running.delete(child);
+      killTree(child, 'SIGKILL');
+      throw error;
+    }
+  }
   let output = '';
   let seen = false;
   let port = fixedPort;
