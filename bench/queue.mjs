@@ -280,6 +280,8 @@ async function httpPart(work, redis) {
   for (const side of sides) {
     const answer = await post(side.server.port, readFileSync(payloads[checkRows].path), { keepText: true, path: side.path });
     side.check = answer.status === 200 ? checkAnswer(answer.text, expected, classes, { labelsOnly: true }) : { ok: false, why: `status ${answer.status}: ${answer.text.slice(0, 200)}` };
+    // Both sides must do the same work: labels only (see IRIS_CLI.labelsOnly if iris' query changed).
+    if (side.check.ok && answer.text.includes('"scores"')) side.check = { ok: false, why: `answers with scores to ${side.path}, where labels only were asked for` };
     log(`${side.label}: ready on port ${side.server.port}; labels ${side.check.ok ? 'match' : `DIFFER: ${side.check.why}`}`);
     if (!side.check.ok) throw new Error(`${side.label} answers differ from the project's scoring: ${side.check.why}`);
   }
@@ -372,10 +374,12 @@ async function scalePart(work, redis) {
         for (let i = 0; i < count; i++) workers.push(await startIrisWorker(serveModel, redis, { concurrency: 1, group: groups[i], label: `capped iris worker ${i + 1}` }));
         const server = await start({ label: 'iris serve --queue', ready: IRIS_CLI.serveReady, command: () => irisCommand(IRIS_CLI.serveQueue(serveModel, redis.url)) });
         const runs = [];
-        for (let r = 0; r < ROUNDS; r++) runs.push(await loadRun(server, { body, path: IRIS_CLI.labelsOnly, connections: CONNECTIONS[0], threads: WRK_THREADS, warmup: r === 0 ? WARMUP : 0, duration: DURATION }));
+        // CPU of the workers alone: how much of their caps the load used.
+        const roots = workers.map((w) => w.child.pid);
+        for (let r = 0; r < ROUNDS; r++) runs.push(await loadRun(server, { body, path: IRIS_CLI.labelsOnly, connections: CONNECTIONS[0], threads: WRK_THREADS, warmup: r === 0 ? WARMUP : 0, duration: DURATION, roots }));
         await stop(server);
         point.http = summarizeCell(SCALE_HTTP_ROWS, CONNECTIONS[0], runs);
-        log(`scale: ${count} capped worker(s): serve --queue, ${SCALE_HTTP_ROWS}-row requests: ${fmtInt(point.http.rowsPerSecond)} rows/s, p99 ${fmtMs(point.http.p99)}, ${point.http.errors} errors`);
+        log(`scale: ${count} capped worker(s): serve --queue, ${SCALE_HTTP_ROWS}-row requests: ${fmtInt(point.http.rowsPerSecond)} rows/s, p99 ${fmtMs(point.http.p99)}, ${point.http.errors} errors; workers used ${point.http.cpuCores.toFixed(2)} core in all`);
       }
     } finally {
       for (const w of workers) await stop(w);
@@ -427,11 +431,11 @@ function render(r) {
     lines.push('|---|---:|---:|');
     for (const p of s.predicts) lines.push(`| ${p.mode} | ${p.seconds.toFixed(2)} s | ${fmtInt(ROWS / p.seconds)} |`);
     lines.push('');
-    lines.push(`| capped workers | predict --queue wall | rows/s | vs 1 worker | vs the capped local run | CPU each worker used (cap ${WORKER_CPU}) | throttled periods |${SCALE_HTTP_ROWS > 0 ? ' serve --queue rows/s | vs 1 worker | p99 | errors |' : ''}`);
-    lines.push(`|---:|---:|---:|---:|---:|---|---|${SCALE_HTTP_ROWS > 0 ? '---:|---:|---:|---:|' : ''}`);
+    lines.push(`| capped workers | predict --queue wall | rows/s | vs 1 worker | vs the capped local run | CPU each worker used (cap ${WORKER_CPU}) | throttled periods |${SCALE_HTTP_ROWS > 0 ? ' serve --queue rows/s | vs 1 worker | p99 | errors | CPU of the workers in all |' : ''}`);
+    lines.push(`|---:|---:|---:|---:|---:|---|---|${SCALE_HTTP_ROWS > 0 ? '---:|---:|---:|---:|---:|' : ''}`);
     const first = s.points[0];
     for (const p of s.points) {
-      const http = p.http === undefined ? '' : ` ${fmtInt(p.http.rowsPerSecond)} | ${fmtRatio(p.http.rowsPerSecond / first.http.rowsPerSecond)} | ${fmtMs(p.http.p99)} | ${p.http.errors} |`;
+      const http = p.http === undefined ? '' : ` ${fmtInt(p.http.rowsPerSecond)} | ${fmtRatio(p.http.rowsPerSecond / first.http.rowsPerSecond)} | ${fmtMs(p.http.p99)} | ${p.http.errors} | ${p.http.cpuCores.toFixed(2)} of ${(p.workers * WORKER_CPU).toFixed(2)} |`;
       lines.push(`| ${p.workers} | ${p.predictSeconds.toFixed(2)} s | ${fmtInt(ROWS / p.predictSeconds)} | ${fmtRatio(first.predictSeconds / p.predictSeconds)} | ${fmtRatio(s.localCapped / p.predictSeconds)} | ${p.workerCores.map((c) => c.toFixed(2)).join(', ')} | ${p.throttled.join(', ')} |${http}`);
     }
   }
