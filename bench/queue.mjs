@@ -204,6 +204,7 @@ async function startRabbit(work) {
     },
   });
   rabbit.url = `amqp://guest:guest@${HOST}:${rabbit.port}//`;
+  rabbit.version = /Starting RabbitMQ (\S+) on Erlang (\S+)/.exec(rabbit.output())?.slice(1).join(' on Erlang ') ?? 'version not printed';
   return [epmd, rabbit];
 }
 
@@ -234,8 +235,7 @@ async function httpPart(work, redis) {
   const expected = await expectedAnswers(model, payloads[checkRows].rows);
 
   log(`iris: ${IRIS_WORKERS} workers, then iris serve --queue`);
-  const irisWorkers = [];
-  for (let i = 0; i < IRIS_WORKERS; i++) irisWorkers.push(await startIrisWorker(model, redis, { label: `iris worker ${i + 1}` }));
+  const irisWorkers = await Promise.all(Array.from({ length: IRIS_WORKERS }, (_, i) => startIrisWorker(model, redis, { label: `iris worker ${i + 1}` })));
   const irisServer = await start({ label: 'iris serve --queue', ready: IRIS_CLI.serveReady, command: () => irisCommand(IRIS_CLI.serveQueue(model, redis.url)) });
   const iris = {
     key: 'iris', label: `iris serve --queue, ${IRIS_WORKERS} iris workers, Redis, cache off`, server: irisServer, path: IRIS_CLI.labelsOnly,
@@ -245,9 +245,8 @@ async function httpPart(work, redis) {
   log(`Django + Celery + RabbitMQ: RabbitMQ, ${CELERY_WORKERS} Celery workers, gunicorn × ${DJANGO_WORKERS}`);
   const [epmd, rabbit] = await startRabbit(work);
   const pyEnv = { ...pythonEnv(), BENCH_AMQP_URL: rabbit.url, BENCH_CELERY_MODEL: pickle, PYTHONDONTWRITEBYTECODE: '1' };
-  const celeryWorkers = [];
-  for (let i = 0; i < CELERY_WORKERS; i++) {
-    celeryWorkers.push(await start({
+  const celeryWorkers = await Promise.all(Array.from({ length: CELERY_WORKERS }, (_, i) =>
+    start({
       label: `Celery worker ${i + 1}`,
       readyLine: /celery_baseline: worker ready/,
       command: () => ({
@@ -258,8 +257,8 @@ async function httpPart(work, redis) {
         cwd: join(BENCH, 'python'),
         env: pyEnv,
       }),
-    }));
-  }
+    }),
+  ));
   const gunicorn = await start({
     label: 'Django/gunicorn',
     needsPort: true,
@@ -276,6 +275,9 @@ async function httpPart(work, redis) {
     roots: [gunicorn, ...celeryWorkers, epmd, rabbit].map((s) => s.child.pid), samples: {},
   };
 
+  const versions = spawnSync(PYTHON, ['-c', 'import sys, django, celery, kombu, gunicorn, sklearn; print(f"Python {sys.version.split()[0]}, Django {django.__version__}, Celery {celery.__version__} (kombu {kombu.__version__}), gunicorn {gunicorn.__version__}, scikit-learn {sklearn.__version__}")'], { env: pythonEnv(), encoding: 'utf8' });
+  celery.versions = `${versions.stdout.trim()}, RabbitMQ ${rabbit.version}`;
+  iris.versions = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.match(/v=(\S+)/)?.[0].replace('v=', 'Redis ') ?? 'Redis';
   const sides = [iris, celery];
   for (const side of sides) {
     const answer = await post(side.server.port, readFileSync(payloads[checkRows].path), { keepText: true, path: side.path });
@@ -295,7 +297,7 @@ async function httpPart(work, redis) {
   for (const side of sides) side.cells = cells.map(({ rows, connections }) => summarizeCell(rows, connections, side.samples[`${rows}x${connections}`]));
 
   for (const s of [irisServer, gunicorn, ...irisWorkers, ...celeryWorkers, rabbit, epmd]) await stop(s);
-  return sides.map(({ key, label, cells: c, check }) => ({ key, label, cells: c, check }));
+  return sides.map(({ key, label, cells: c, check, versions: v }) => ({ key, label, cells: c, check, versions: v }));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -399,6 +401,8 @@ function render(r) {
   lines.push(`Run of ${r.date.slice(0, 16).replace('T', ' ')} UTC, ${r.seconds} s in all. ${m.cpu}, ${m.memory} RAM, ${m.os}, Node.js ${m.node}; load average at the start ${m.loadAverage}; ${r.wrk}. Everything below shares these cores.`);
   if (r.http !== undefined) {
     const [iris, celery] = r.http;
+    lines.push('');
+    lines.push(`${iris.versions}; ${celery.versions}.`);
     lines.push('');
     lines.push(`HTTP, \`POST /invocations\` (MLflow \`dataframe_split\`, labels only), wrk ${WRK_THREADS} threads, ${WARMUP} s warm-up then ${DURATION} s measured, ${ROUNDS} rounds in a rotating order, medians. CPU: the whole deployment (server, workers, broker). Answers checked against the project's scoring first: ${r.http.every((s) => s.check.ok) ? 'same labels' : 'DIFFER'}.`);
     lines.push('');
