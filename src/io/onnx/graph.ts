@@ -111,6 +111,20 @@ function linearWeights(p: ExportablePipeline): { coefficients: Float64Array; int
   return { coefficients, intercepts: Float64Array.of(-p.intercept[0]!, p.intercept[0]!) };
 }
 
+/**
+ * A mean far from 0 next to a small scale (a year: mean 2008.0083, scale 0.8) loses its last digits
+ * in float32 (2008.0083 is stored as 2008.00830078…), and that error, divided by the scale, lands in
+ * every scaled value: 7e-5 for the year. Then the offset is subtracted in two steps, its float32
+ * value hi (x − hi is exact in float32 when x is near hi) and the remainder lo = mean − hi; a second
+ * Scaler does lo and the scale. Only when some column's error would exceed 1e-6 of a unit.
+ */
+function splitOffsets(mean: Float64Array, scale: Float64Array): { hi: Float64Array; lo: Float64Array; ones: Float64Array } | undefined {
+  const hi = Float64Array.from(mean, (m) => Math.fround(m));
+  const lo = Float64Array.from(mean, (m, j) => m - hi[j]!);
+  if (!lo.some((r, j) => Math.abs(r) / scale[j]! > 1e-6)) return undefined;
+  return { hi, lo, ones: new Float64Array(mean.length).fill(1) };
+}
+
 /** The ONNX model of `p`: one graph, the pipeline's numbers as node attributes. */
 export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): ModelSpec {
   const columns = inputColumns(p);
@@ -191,10 +205,13 @@ export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): M
 
   // Scaler computes (x − offset) · scale: the reciprocal of scikit-learn's scale_ (1 for a one-hot column).
   const inverse = Float64Array.from(p.scale, (s) => 1 / s);
-  nodes.push({
-    name: 'scale', opType: 'Scaler', domain: ML, inputs: [features], outputs: ['scaled'],
-    attributes: { offset: { floats: p.mean }, scale: { floats: inverse } },
-  });
+  const split = splitOffsets(p.mean, p.scale);
+  if (split === undefined) {
+    nodes.push({ name: 'scale', opType: 'Scaler', domain: ML, inputs: [features], outputs: ['scaled'], attributes: { offset: { floats: p.mean }, scale: { floats: inverse } } });
+  } else {
+    nodes.push({ name: 'center', opType: 'Scaler', domain: ML, inputs: [features], outputs: ['centered'], attributes: { offset: { floats: split.hi }, scale: { floats: split.ones } } });
+    nodes.push({ name: 'scale', opType: 'Scaler', domain: ML, inputs: ['centered'], outputs: ['scaled'], attributes: { offset: { floats: split.lo }, scale: { floats: inverse } } });
+  }
   const { coefficients, intercepts } = linearWeights(p);
   nodes.push({
     name: 'perceptron', opType: 'LinearClassifier', domain: ML, inputs: ['scaled'], outputs: [OUTPUT_LABEL, OUTPUT_SCORES],
