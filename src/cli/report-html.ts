@@ -41,12 +41,12 @@ function code(text: string): string {
 
 /** What the model does to each input column: standard scaling today; imputation and categories with format v3. */
 function featureTable(model: Model): string {
-  const fitted = model.fitted as Model['fitted'] & { preprocessing?: { columns: readonly PreColumn[] } };
-  const columns = fitted.preprocessing?.columns;
+  const fitted = model.fitted;
+  const columns: readonly PreColumn[] | undefined = fitted.preprocessing?.columns;
   const rows: string[] = [];
   if (columns !== undefined && columns.some((c) => c.kind === 'categorical' || c.impute !== null)) {
     for (const c of columns) {
-      const impute = c.impute === null ? '—' : `missing → ${esc(String(c.impute))}`;
+      const impute = c.impute === null ? '—' : `missing → ${esc(typeof c.impute === 'number' ? String(Number(c.impute.toPrecision(6))) : c.impute)}`;
       const what =
         c.kind === 'categorical'
           ? `one-hot, ${c.categories.length} categories: ${esc(c.categories.slice(0, 8).join(', '))}${c.categories.length > 8 ? ', …' : ''}; unknown → all zeros`
@@ -90,6 +90,13 @@ function modelCard(input: HtmlReportInput): string {
       `test size ${split.testSize}, seed ${split.seed}${split.stratify ? ', stratified' : ''}${split.shuffle ? '' : ', not shuffled'}: ${split.train} train rows, ${split.test} test rows`,
     ]);
   }
+  const pre = model.fitted.preprocessing;
+  if (pre !== undefined && (pre.impute !== null || pre.dropna !== 'none')) {
+    const parts = [];
+    if (pre.impute !== null) parts.push(`imputed (${code(pre.impute.strategy)}${pre.impute.fillValue === null ? '' : `, fill ${code(pre.impute.fillValue)}`}), statistics fitted on the training rows`);
+    if (pre.dropna !== 'none') parts.push(`rows missing ${pre.dropna === 'any' ? 'any chosen column' : 'the target'} dropped before the split`);
+    rows.push(['missing values', parts.join('; ')]);
+  }
   rows.push(['scored here', `${esc(input.source)}: ${input.evaluation.report.n} rows`]);
   rows.push(['produced by', `${esc(artifact.producer.name)} ${esc(artifact.producer.version)}, ${esc(artifact.createdAt)}`]);
   rows.push(['checksum', code(artifact.checksum)]);
@@ -128,24 +135,34 @@ function gatesTable(gates: readonly Gate[]): string {
   return `<table class="data"><thead><tr><th>gate</th><th class="num">threshold</th><th class="num">value</th><th>result</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-/** A tuned model's search (format v3's training.search): its scalar fields, then its result rows. */
-function searchSection(training: Record<string, unknown>): string {
-  const search = training.search;
-  if (search === null || typeof search !== 'object') return '';
-  const entries = Object.entries(search as Record<string, unknown>);
-  const show = (v: unknown) => esc(typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(6)) : JSON.stringify(v));
-  const scalars = entries.filter(([, v]) => !Array.isArray(v));
-  const tables = entries.filter(([, v]) => Array.isArray(v) && v.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r)));
-  const parts = [dl(scalars.map(([k, v]) => [k, show(v)] as [string, string]))];
-  for (const [name, list] of tables as [string, Record<string, unknown>[]][]) {
-    const keys = [...new Set(list.flatMap((r) => Object.keys(r)))];
-    const rows = list
-      .slice(0, 200)
-      .map((r) => `<tr>${keys.map((k) => `<td>${r[k] === undefined ? '' : show(r[k])}</td>`).join('')}</tr>`)
-      .join('');
-    parts.push(`<h3>${esc(name)}${list.length > 200 ? ` (first 200 of ${list.length})` : ''}</h3><table class="data"><thead><tr>${keys.map((k) => `<th>${esc(k)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`);
-  }
-  return `<section class="search"><h2>Hyperparameter search</h2>${parts.join('')}</section>`;
+/** A tuned model's grid search (training.search, written by `iris tune`): its settings and every candidate by rank. */
+function searchSection(model: Model): string {
+  const search = model.training.search;
+  if (search === undefined) return '';
+  const value = (v: unknown) => (v === null ? 'None' : typeof v === 'string' ? v : JSON.stringify(v));
+  const params = (p: Record<string, unknown>) =>
+    Object.entries(p)
+      .map(([k, v]) => code(`${k}=${value(v)}`))
+      .join(' ');
+  const settings = dl([
+    ['grid', search.grid.map((g) => Object.entries(g).map(([k, vs]) => `${code(k)}: ${esc(vs.map(value).join(', '))}`).join('; ')).join('<br>')],
+    ['cross-validation', `${search.folds} folds, ${esc(search.cv)}${search.shuffle ? ', shuffled' : ''}; scoring ${code(search.scoring)}`],
+    ['best', `${params(search.bestParams)}: mean score ${f4(search.bestScore)}`],
+  ]);
+  const ranked = [...search.results].sort((a, b) => a.rank - b.rank);
+  const shown = ranked.slice(0, 100);
+  const rows = shown
+    .map(
+      (r) =>
+        `<tr${r.rank === 1 ? ' class="best"' : ''}><td class="num">${r.rank}</td><td>${params(r.params)}</td>` +
+        `<td class="num">${f4(r.meanTestScore)} <span class="muted">± ${f4(r.stdTestScore)}</span></td></tr>`,
+    )
+    .join('');
+  return (
+    `<section class="search"><h2>Hyperparameter search</h2>${settings}` +
+    `<h3>Candidates by rank${ranked.length > shown.length ? ` (the first ${shown.length} of ${ranked.length})` : ''}</h3>` +
+    `<table class="data"><thead><tr><th class="num">rank</th><th>parameters</th><th class="num">mean score ± std</th></tr></thead><tbody>${rows}</tbody></table></section>`
+  );
 }
 
 function histograms(input: HtmlReportInput): string {
@@ -196,6 +213,7 @@ svg .tick{font-size:11px;fill:#44525f}svg .axis-title{font-size:12px;fill:var(--
 svg .panel-title{font-size:12px;font-weight:600;fill:var(--ink)}svg .grid{stroke:#e6ebf0}
 svg .cm-count{font-size:13px;font-weight:600}
 .note{color:var(--muted);font-size:12.5px;margin:6px 0 0}
+tr.best td{font-weight:600}
 footer{margin-top:30px;padding-top:10px;border-top:1px solid var(--line);color:var(--muted);font-size:12px}
 @media (max-width:760px){.grid2,.kpis{grid-template-columns:1fr 1fr}}
 @media print{main{max-width:none;padding:0}body{font-size:11pt}section{page-break-inside:avoid}header{border-bottom-color:#000}.kpi,.verdict{-webkit-print-color-adjust:exact;print-color-adjust:exact}svg{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
@@ -238,7 +256,7 @@ ${modelCard(input)}
 <section class="roc"><h2>ROC curves, one vs rest</h2>${rocChart(model.classes, input.roc)}</section>
 <section class="decision"><h2>Decision values per class</h2><div class="hists">${histograms(input)}</div><p class="note">Each class's decision value on the rows of that class (colour) and on all other rows (grey).</p></section>
 </div>
-${searchSection(model.training as unknown as Record<string, unknown>)}
+${searchSection(model)}
 <footer>Made by iris ${esc(packageInfo().version)} on ${esc(now)} · model ${esc(model.checksum)}</footer>
 </main></body></html>
 `;
