@@ -100,6 +100,21 @@ describe('iris evaluate --format html', () => {
     await page.close();
   });
 
+  it('a two-class model: one decision value, class 1 scored by it and class 0 by its negation, the same AUC', async () => {
+    const model = join(ROOT, 'fixtures', 'models', 'valid-binary-v2.json');
+    const rows = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8').trim().split('\n');
+    writeFileSync(join(dir, 'two.csv'), `${rows[0]}\n${rows.slice(1).filter((r) => !r.endsWith('virginica')).join('\n')}\n`);
+    const result = await iris(['evaluate', '--model', model, '--data', 'two.csv', '--json', '--html', 'two.html'], { cwd: dir });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const auc = (JSON.parse(result.stdout) as { rocAuc: Record<string, number> }).rocAuc;
+    expect(Object.keys(auc)).toEqual(['setosa', 'versicolor']);
+    expect(auc.setosa).toBeCloseTo(auc.versicolor!, 14);
+    const html = readFileSync(join(dir, 'two.html'), 'utf8');
+    expect([...html.matchAll(/class="cm-cell"/g)]).toHaveLength(4);
+    expect([...html.matchAll(/<polyline class="roc"/g)]).toHaveLength(2);
+    expect([...html.matchAll(/<figure class="hist">/g)]).toHaveLength(2);
+  });
+
   it('--format html without --out writes the page to stdout; --out with another format is a usage error', async () => {
     const out = await iris(['evaluate', '--format', 'html'], { cwd: dir });
     expect(out.exitCode).toBe(0);
