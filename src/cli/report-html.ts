@@ -215,8 +215,8 @@ svg .cm-count{font-size:13px;font-weight:600}
 .note{color:var(--muted);font-size:12.5px;margin:6px 0 0}
 tr.best td{font-weight:600}
 footer{margin-top:30px;padding-top:10px;border-top:1px solid var(--line);color:var(--muted);font-size:12px}
-@media (max-width:760px){.grid2,.kpis{grid-template-columns:1fr 1fr}}
-@media print{main{max-width:none;padding:0}body{font-size:11pt}section{page-break-inside:avoid}header{border-bottom-color:#000}.kpi,.verdict{-webkit-print-color-adjust:exact;print-color-adjust:exact}svg{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
+@media (max-width:760px){.kpis{grid-template-columns:1fr 1fr}.grid2{grid-template-columns:1fr}}
+@media print{main{max-width:none;padding:0}body{font-size:11pt}.grid2{grid-template-columns:1fr}.grid2 svg{max-width:88%}section{page-break-inside:avoid}header{border-bottom-color:#000}.kpi,.verdict{-webkit-print-color-adjust:exact;print-color-adjust:exact}svg{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 `;
 
 export function renderHtmlReport(input: HtmlReportInput): string {
