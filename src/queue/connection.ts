@@ -3,7 +3,7 @@
  * check of `maxmemory-policy` (an evicting Redis drops queued jobs without a word).
  */
 import type { Redis, RedisOptions } from 'ioredis';
-import { DataError, UsageError } from '../../core/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 
 /** The URL as messages may show it: any password replaced by `***`. */
 export function shownUrl(url: string): string {
