@@ -30,6 +30,18 @@ function flagsOf(command: Command): ParsedFlags {
   return { values, source: (key) => command.getOptionValueSourceWithGlobals(key) };
 }
 
+/** Every option name a command takes, its parents' and help included, as commander knows them (long without `--`, short without `-`). */
+function optionNamesOf(command: Command): string[] {
+  const names = new Set<string>();
+  for (let c: Command | null = command; c !== null; c = c.parent) {
+    for (const option of [...c.options, ...c.createHelp().visibleOptions(c)]) {
+      if (option.long !== undefined) names.add(option.long.replace(/^--/, ''));
+      if (option.short !== undefined) names.add(option.short.replace(/^-/, ''));
+    }
+  }
+  return [...names];
+}
+
 /** The CSV dialect options (docs/CLI.md "CSV"), the same for every command that reads CSV. */
 function addCsvOptions(command: Command, { exclude }: { exclude: boolean }): void {
   command
@@ -67,7 +79,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
         ctx.setColor(config.top.color);
       }
       const { run: handler } = await load();
-      exitCode = await handler({ ctx, flags: flagsOf(command), config, args: command.args });
+      exitCode = await handler({ ctx, flags: flagsOf(command), config, args: command.args, options: optionNamesOf(command) });
     };
 
   const program = new Command('iris')
@@ -194,7 +206,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
   try {
     if (argv[0] === 'predict' && argv.some((arg) => arg === '--help' || arg === '-h')) {
       const { modelHelpText } = await import('./commands/predict.js');
-      predict.addHelpText('after', await modelHelpText(argv.slice(1), io));
+      predict.addHelpText('after', await modelHelpText(argv.slice(1), io, optionNamesOf(predict)));
     }
     await program.parseAsync([...argv], { from: 'user' });
     await output.settle();

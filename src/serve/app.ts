@@ -325,6 +325,7 @@ const MODEL_CARD: JsonSchema = {
     features: { type: 'array', items: { type: 'string' } },
     classes: { type: 'array', items: { type: 'string' } },
     metrics: { type: 'object', additionalProperties: true, description: "the artifact's training metrics (train and test accuracy, confusion matrix, per class)" },
+    example: { type: 'array', items: { type: 'number' }, description: "a typical row: each feature's training mean to 3 significant digits (the page's placeholders)" },
   },
 };
 
@@ -887,7 +888,8 @@ export async function buildApp({ options, state, scorer, metrics, jobs, queue }:
     { schema: { summary: 'the model card (what GET / shows)', tags: ['operations'], response: { 200: MODEL_CARD } } },
     async () => {
       const model = current();
-      return { name: options.name, version: model.version, checksum: model.checksum, target: model.target, features: model.features, classes: model.classes, metrics: model.metrics };
+      const example = Array.from(model.params.mean, (mean) => Number(mean.toPrecision(3)));
+      return { name: options.name, version: model.version, checksum: model.checksum, target: model.target, features: model.features, classes: model.classes, metrics: model.metrics, example };
     },
   );
   let openapi: string | undefined;

@@ -13,6 +13,7 @@ import { loadModel, type Model } from '../../src/lib/model.js';
 import { ServerQueue, type QueueError } from '../../src/serve/queue/server-queue.js';
 import { IRIS_CSV, iris, tempDir } from '../helpers/cli.js';
 import { killAll, startWorker } from '../helpers/queue.js';
+import { eventually } from '../helpers/serve.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 
 const dir = tempDir('iris-server-queue-');
@@ -38,14 +39,6 @@ afterAll(async () => {
 });
 
 const shape = () => ({ checksum: model.checksum, nFeatures: model.features.length, nScores: coefRows(model.classes.length) });
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('ServerQueue', () => {
   it('gathers concurrent requests into few jobs and answers each with its own rows, as local scoring does', async () => {
