@@ -7,6 +7,7 @@
  *                     categorical:  string → (LabelEncoder: missing → fill) → OneHotEncoder → Flatten
  *                     → Concat → Scaler → LinearClassifier → label, scores
  *
+ * (the Scaler in two steps when a mean loses digits in float32: splitOffsets)
  * the layout skl2onnx gives a scikit-learn ColumnTransformer + Perceptron fed from a data frame.
  * ONNX computes in float32; the attributes are the model's float64 numbers rounded to nearest.
  */
@@ -181,14 +182,14 @@ export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): M
       const naValues = p.preprocessing?.naValues ?? [];
       inputs.push({
         name: c.name, elemType: ElemType.STRING, shape: [BATCH, 1],
-        doc: `a category (${c.categories.length} known; others are all zeros)${c.impute === null || naValues.length === 0 ? '' : `; ${naValues.map((v) => JSON.stringify(v)).join(', ')} are missing`}`,
+        doc: `a category (${c.categories.length} known; others are all zeros)${c.impute === null || naValues.length === 0 ? '' : `; ${naValues.map((na) => JSON.stringify(na)).join(', ')} are missing`}`,
       });
       let text = c.name;
       if (c.impute !== null) {
         // LabelEncoder maps each known category to itself and each missing-value string to the fill
         // value; anything else to a string that is no category, which OneHotEncoder then ignores.
         const known = new Set(c.categories);
-        const missing = naValues.filter((v) => !known.has(v));
+        const missing = naValues.filter((na) => !known.has(na));
         nodes.push({
           name: `${id}_impute`, opType: 'LabelEncoder', domain: ML, inputs: [c.name], outputs: [v(`${id}_imputed`)],
           attributes: {
