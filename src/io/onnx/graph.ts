@@ -7,9 +7,9 @@
  *                     categorical:  string → (LabelEncoder: missing → fill) → OneHotEncoder → Flatten
  *                     → Concat → Scaler → LinearClassifier → label, scores
  *
- * (the Scaler in two steps when a mean loses digits in float32: splitOffsets)
  * the layout skl2onnx gives a scikit-learn ColumnTransformer + Perceptron fed from a data frame.
- * ONNX computes in float32; the attributes are the model's float64 numbers rounded to nearest.
+ * ONNX computes in float32; the attributes are the model's float64 numbers rounded to nearest (and
+ * the Scaler goes in two steps where a mean would lose digits: splitOffsets).
  */
 import { ElemType, type ModelSpec, type NodeSpec, type ValueInfoSpec } from './onnx-proto.js';
 
