@@ -169,7 +169,8 @@ function featureValuesFromFlags(
         if (!imputed) throw usage(`${entry?.as ?? input.name} ${JSON.stringify(entry?.value ?? '')}: a missing value, and the model does not impute`);
         record[input.name] = null;
       } else if (input.kind === 'numeric') {
-        const number = isNumericLabel(entry.value) ? Number(entry.value) : Number.NaN;
+        const bool = /^(true|True|TRUE)$/.test(entry.value) ? 1 : /^(false|False|FALSE)$/.test(entry.value) ? 0 : undefined;
+        const number = bool ?? (isNumericLabel(entry.value) ? Number(entry.value) : Number.NaN);
         if (!Number.isFinite(number)) throw usage(`${entry.as} ${JSON.stringify(entry.value)}: not a finite number`);
         record[input.name] = number;
       } else {

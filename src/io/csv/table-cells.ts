@@ -95,7 +95,8 @@ export class TrainingCells implements CellReader {
     if (this.textFeatures[k] === 1) return this.dictionaries[k]!.code(text);
     // A number that is not finite (1e999) stays an error, as it always was.
     const value = parseNumber(text, this.decimal);
-    if (value !== undefined || this.strict[k] === 1) return undefined;
+    if (value !== undefined) return undefined;
+    if (this.strict[k] === 1) return TRUE_WORDS.has(text) ? 1 : FALSE_WORDS.has(text) ? 0 : undefined;
     if (classifyBadValue(text, this.decimal) === 'not-finite') this.firstNonFinite[k] ??= { line, text };
     if (this.words[k]! === 0) this.firstWord[k] = { line, text };
     this.words[k]! += 1;
@@ -212,7 +213,8 @@ export class ModelCells implements CellReader {
   cell(k: number, text: string): number | undefined {
     if (this.na.has(text)) return this.imputes ? NaN : undefined;
     const index = this.index[k];
-    if (index === null || index === undefined) return undefined; // a word (or a non-finite number) for a numeric feature
+    // A numeric feature: True/False are 1/0 (a bool column), any other word or non-finite number an error.
+    if (index === null || index === undefined) return TRUE_WORDS.has(text) ? 1 : FALSE_WORDS.has(text) ? 0 : undefined;
     const code = index.get(text);
     if (code !== undefined) return code;
     if (this.unknown === 'error') return undefined;
