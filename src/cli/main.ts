@@ -152,7 +152,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--max-drop <x>', "with --baseline: fail when accuracy falls more than x below the baseline's (default: 0)")
     .option('--format <fmt>', 'text, json, junit or markdown (default: text)')
     .option('--json', 'same as --format json')
-    .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code');
+    .option('-q, --quiet', 'no text report: errors, and the gate results in the exit code (a --format document is still printed)');
   addCsvOptions(evaluate, { exclude: true });
   evaluate.action(run(() => import('./commands/evaluate.js')));
 

@@ -141,7 +141,8 @@ async function reportFailure(ctx: CommandInput['ctx'], error: unknown, modelPath
   if (ctx.io.env.GITHUB_STEP_SUMMARY) {
     await appendFile(ctx.io.env.GITHUB_STEP_SUMMARY, renderMarkdownError(failure)).catch(() => undefined);
   }
-  if (ctx.quiet) return;
+  // --quiet silences the text report, which is for people; a document asked for with --format is data.
+  if (ctx.quiet && format === 'text') return;
   if (format === 'junit') ctx.write(renderJUnitError(failure, seconds));
   else if (format === 'markdown') ctx.write(renderMarkdownError(failure));
 }
@@ -256,7 +257,7 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
       ctx.warn(`could not append to GITHUB_STEP_SUMMARY (${ctx.io.env.GITHUB_STEP_SUMMARY}): ${(error as Error).message}`);
     }
   }
-  if (ctx.quiet) return passed ? 0 : 1;
+  if (ctx.quiet && format === 'text') return passed ? 0 : 1;
   const seconds = (performance.now() - started) / 1000;
   switch (format) {
     case 'json':
