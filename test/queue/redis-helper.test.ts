@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../helpers/redis.js';
+import { eventually } from '../helpers/serve.js';
 
 const servers: RedisServer[] = [];
 afterAll(async () => {
@@ -24,7 +25,7 @@ describe('the Redis of the tests', () => {
     servers.push(redis);
     redis.port = port; // as on a restart: the URL must stay the same
     const started = redis.start();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually(() => /Address already in use/.test(redis.output), 'redis-server to find its port taken');
     squatter.close();
     await started;
     expect(redis.port).toBe(port);
