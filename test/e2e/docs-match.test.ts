@@ -57,7 +57,7 @@ describe('README.md matches the program', () => {
   });
 
   it("the model-artifact example has the file's format version, producer and field names", () => {
-    const example = fencedBlock(README, /^\{$/).join('\n');
+    const example = fencedBlock(README.slice(README.indexOf('\n## The model artifact\n')), /^\{$/).join('\n');
     expect(example).toContain(`"format": ${JSON.stringify(artifact.format)}`);
     expect(example).toContain(`"formatVersion": ${String(artifact.formatVersion)},`);
     const producer = artifact.producer as { name: string };
