@@ -164,7 +164,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--json', 'same as --format json')
     .option('-o, --out <path>', 'with --format html: write the page to this file (atomically) instead of stdout')
     .option('--html <path>', 'also write the HTML report to this file, beside the output of --format')
-    .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code');
+    .option('-q, --quiet', 'no text report: errors, and the gate results in the exit code (a --format document is still printed)');
   addCsvOptions(evaluate, { exclude: true });
   evaluate.action(run(() => import('./commands/evaluate.js')));
 
