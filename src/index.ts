@@ -8,6 +8,7 @@
  */
 export { fit, trainTestSplit, type FitOptions, type SplitOptions, type Split } from './lib/fit.js';
 export { Model, loadModel } from './lib/model.js';
+export { toOnnx, saveOnnx } from './lib/onnx.js';
 export type { FlatMatrix, Label, MatrixInput, MatrixLike } from './lib/inputs.js';
 export { IrisError, UsageError, InvalidParameterError, DataError, NumericalError, ModelError, isIrisError } from './core/errors.js';
 export { DEFAULT_PERCEPTRON_PARAMS, type PerceptronParams } from './core/perceptron.js';

@@ -30,6 +30,18 @@ function flagsOf(command: Command): ParsedFlags {
   return { values, source: (key) => command.getOptionValueSourceWithGlobals(key) };
 }
 
+/** Every option name a command takes, its parents' and help included, as commander knows them (long without `--`, short without `-`). */
+function optionNamesOf(command: Command): string[] {
+  const names = new Set<string>();
+  for (let c: Command | null = command; c !== null; c = c.parent) {
+    for (const option of [...c.options, ...c.createHelp().visibleOptions(c)]) {
+      if (option.long !== undefined) names.add(option.long.replace(/^--/, ''));
+      if (option.short !== undefined) names.add(option.short.replace(/^-/, ''));
+    }
+  }
+  return [...names];
+}
+
 /** The CSV dialect options (docs/CLI.md "CSV"), the same for every command that reads CSV. */
 function addCsvOptions(command: Command, { exclude }: { exclude: boolean }): void {
   command
@@ -67,7 +79,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
         ctx.setColor(config.top.color);
       }
       const { run: handler } = await load();
-      exitCode = await handler({ ctx, flags: flagsOf(command), config, args: command.args });
+      exitCode = await handler({ ctx, flags: flagsOf(command), config, args: command.args, options: optionNamesOf(command) });
     };
 
   const program = new Command('iris')
@@ -140,8 +152,10 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--min-f1 <x>', 'gate: fail when macro F1 is below x')
     .option('--baseline <path>', 'a second model scored on the same rows')
     .option('--max-drop <x>', "with --baseline: fail when accuracy falls more than x below the baseline's (default: 0)")
-    .option('--format <fmt>', 'text, json, junit or markdown (default: text)')
+    .option('--format <fmt>', 'text, json, junit, markdown or html (default: text)')
     .option('--json', 'same as --format json')
+    .option('-o, --out <path>', 'with --format html: write the page to this file (atomically) instead of stdout')
+    .option('--html <path>', 'also write the HTML report to this file, beside the output of --format')
     .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code');
   addCsvOptions(evaluate, { exclude: true });
   evaluate.action(run(() => import('./commands/evaluate.js')));
@@ -153,6 +167,15 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('-m, --model <path>', 'the model artifact, as a flag')
     .option('--json', "print the artifact's fields as JSON, plus checksumVerified")
     .action(run(() => import('./commands/inspect.js')));
+
+  program
+    .command('export')
+    .description('write the model in a format other runtimes run: ONNX (ai.onnx.ml Scaler and LinearClassifier)')
+    .option('-m, --model <path>', 'the model artifact (default: model.json)')
+    .option('--format <fmt>', 'onnx (default: onnx)')
+    .option('-o, --out <path>', "where to write it, atomically; - is stdout (default: the model's path with .onnx)")
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(run(() => import('./commands/export.js')));
 
   program
     .command('worker')
@@ -187,7 +210,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
   try {
     if (argv[0] === 'predict' && argv.some((arg) => arg === '--help' || arg === '-h')) {
       const { modelHelpText } = await import('./commands/predict.js');
-      predict.addHelpText('after', await modelHelpText(argv.slice(1), io));
+      predict.addHelpText('after', await modelHelpText(argv.slice(1), io, optionNamesOf(predict)));
     }
     await program.parseAsync([...argv], { from: 'user' });
     await output.settle();

@@ -130,7 +130,8 @@ const byteSize: Parse<number> = (value) => {
 export const SERVE_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const PREDICT_FORMATS = ['text', 'csv', 'jsonl', 'json'] as const;
-export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown'] as const;
+export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown', 'html'] as const;
+export const EXPORT_FORMATS = ['onnx'] as const;
 
 /** The CSV dialect options of every command that reads CSV (docs/CLI.md "CSV"). */
 const DIALECT = { delimiter, decimal: oneOf('.', ','), skipRows: nonNegativeWhole, names: featureList } as const;
@@ -150,6 +151,7 @@ const TABLES = {
     model: str, data: str, minAccuracy: unitInterval, minF1: unitInterval, baseline: str, maxDrop: nonNegative,
     format: oneOf(...EVALUATE_FORMATS), json: bool, quiet: bool,
     ...DIALECT, exclude: featureList,
+    html: str, out: str,
   },
   inspect: { model: str, json: bool },
   serve: {
@@ -158,6 +160,7 @@ const TABLES = {
     queue: str, connectTimeout: atLeastOne,
   },
   worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'), connectTimeout: atLeastOne },
+  export: { model: str, format: oneOf(...EXPORT_FORMATS), out: str, quiet: bool },
 } as const;
 
 export type CommandName = keyof typeof TABLES;

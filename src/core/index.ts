@@ -9,5 +9,6 @@ export * from './scaler.js';
 export * from './linear.js';
 export * from './perceptron.js';
 export * from './model.js';
+export * from './preprocessing.js';
 export * from './metrics.js';
 export * from './pipeline.js';

@@ -175,6 +175,7 @@ export const MODEL_CARD: JsonSchema = {
     features: { type: 'array', items: { type: 'string' } },
     classes: { type: 'array', items: { type: 'string' } },
     metrics: { type: 'object', additionalProperties: true, description: "the artifact's training metrics (train and test accuracy, confusion matrix, per class)" },
+    example: { type: 'array', items: { type: 'number' }, description: "a typical row: each feature's training mean to 3 significant digits (the page's placeholders)" },
   },
 };
 export const WAIT_QUERY: JsonSchema = {

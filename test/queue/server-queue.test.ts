@@ -16,6 +16,7 @@ import type { QueueError } from '../../src/queue/errors.js';
 import { RedisJobStore } from '../../src/serve/jobs/redis.js';
 import { IRIS_CSV, iris, tempDir } from '../helpers/cli.js';
 import { killAll, startWorker } from '../helpers/queue.js';
+import { eventually } from '../helpers/serve.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 
 const dir = tempDir('iris-server-queue-');
@@ -54,14 +55,6 @@ async function open() {
       await client.close();
     },
   };
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('the server side of the queue mode', () => {

@@ -13,10 +13,6 @@ import { csvDialect } from '../csv-options.js';
 import { openAtomicStream } from '../../io/atomic-write.js';
 import { RecordWriter, type Format } from '../../io/prediction-records.js';
 
-/** Option names of `predict` (and the global ones) that a feature flag must not shadow. */
-const OPTIONS = ['model', 'feature', 'input', 'format', 'json', 'scores', 'with-input', 'delimiter', 'decimal', 'skip-rows', 'names', 'help', 'color', 'no-color', 'config', 'debug', 'version'];
-const RESERVED = new Set([...OPTIONS, 'm', 'F', 'i', 'h', 'V']);
-
 /** Edit distance (insertions, deletions, substitutions, swaps of neighbours). */
 function distance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
@@ -31,19 +27,24 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** An unknown `--name` that is a typo of one of predict's own options (`--formt`), as commander suggests for the other commands. */
-function optionTypo(name: string, flags: ReadonlyMap<string, string>): string | undefined {
+/**
+ * An unknown `--name` that is a typo of one of predict's own options (`--formt`), as commander suggests
+ * for the other commands. `options` are commander's names (CommandInput.options); a feature flag closer
+ * to the typo than any option wins, so that `--petal-lenght` is not taken for an option.
+ */
+function optionTypo(name: string, flags: ReadonlyMap<string, string>, options: readonly string[]): string | undefined {
   if (flags.has(name)) return undefined;
+  const longNames = options.filter((option) => option.length > 1);
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const option of [...OPTIONS, ...flags.keys()]) {
+  for (const option of [...longNames, ...flags.keys()]) {
     const dist = distance(name, option);
     if (dist < bestDistance) {
       best = option;
       bestDistance = dist;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3)) && OPTIONS.includes(best) ? best : undefined;
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3)) && longNames.includes(best) ? best : undefined;
 }
 
 /** The contract's flag name of a column: lower-cased, each run of other than letters and digits one '-', no '-' at the ends. */
@@ -54,26 +55,30 @@ export function featureFlagName(column: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/** Flag name → feature, for features whose flag is usable; the others are reachable only with -F. */
-export function featureFlags(features: readonly string[]): Map<string, string> {
+/**
+ * Flag name → feature, for features whose flag is usable; the others are reachable only with -F.
+ * `options` are the names commander already gives a meaning (a column named `queue` must not become `--queue`).
+ */
+export function featureFlags(features: readonly string[], options: readonly string[]): Map<string, string> {
+  const reserved = new Set(options);
   const counts = new Map<string, number>();
   for (const feature of features) counts.set(featureFlagName(feature), (counts.get(featureFlagName(feature)) ?? 0) + 1);
   const flags = new Map<string, string>();
   for (const feature of features) {
     const name = featureFlagName(feature);
-    if (name !== '' && !RESERVED.has(name) && counts.get(name) === 1) flags.set(name, feature);
+    if (name !== '' && !reserved.has(name) && counts.get(name) === 1) flags.set(name, feature);
   }
   return flags;
 }
 
-function expectedFlags(features: readonly string[]): string {
-  const flags = featureFlags(features);
+function expectedFlags(features: readonly string[], options: readonly string[]): string {
+  const flags = featureFlags(features, options);
   const byFeature = new Map([...flags].map(([flag, feature]) => [feature, flag]));
   return features.map((f) => (byFeature.has(f) ? `--${byFeature.get(f)} <number>` : `-F ${JSON.stringify(`${f}=<number>`)}`)).join(' ');
 }
 
 /** `iris predict --model m.json --help`: the model's own flags, read before commander prints the help. */
-export async function modelHelpText(args: readonly string[], io: CliEnvironment): Promise<string> {
+export async function modelHelpText(args: readonly string[], io: CliEnvironment, options: readonly string[]): Promise<string> {
   let path: string | undefined;
   let configPath: string | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -89,7 +94,7 @@ export async function modelHelpText(args: readonly string[], io: CliEnvironment)
   try {
     const { loadModel } = await import('../../lib/model.js');
     const model = await loadModel(path);
-    const flags = featureFlags(model.features);
+    const flags = featureFlags(model.features, options);
     const byFeature = new Map([...flags].map(([flag, feature]) => [feature, flag]));
     const lines = model.features.map((feature) => {
       const flag = byFeature.get(feature);
@@ -103,15 +108,20 @@ export async function modelHelpText(args: readonly string[], io: CliEnvironment)
 }
 
 /** Feature values from flags (`--petal-length 1.4`, `--petal-length=1.4`) and -F (`-F "petal length=1.4"`). */
-function featureValuesFromFlags(tokens: readonly string[], byName: readonly string[], features: readonly string[]): Float64Array | undefined {
+function featureValuesFromFlags(
+  tokens: readonly string[],
+  byName: readonly string[],
+  features: readonly string[],
+  options: readonly string[],
+): Float64Array | undefined {
   if (tokens.length === 0 && byName.length === 0) return undefined;
-  const flags = featureFlags(features);
+  const flags = featureFlags(features, options);
   const given = new Map<string, { value: string; as: string }>();
   const put = (feature: string, value: string, as: string) => {
     if (given.has(feature)) throw new UsageError(`${as}: the feature ${feature} is given twice`);
     given.set(feature, { value, as });
   };
-  const usage = (message: string) => new UsageError(message, { hint: `the model expects: ${expectedFlags(features)}` });
+  const usage = (message: string) => new UsageError(message, { hint: `the model expects: ${expectedFlags(features, options)}` });
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
     if (!token.startsWith('--')) {
@@ -121,10 +131,8 @@ function featureValuesFromFlags(tokens: readonly string[], byName: readonly stri
     const name = token.slice(2, eq === -1 ? undefined : eq);
     const feature = flags.get(name);
     if (feature === undefined) {
-      const typo = optionTypo(name, flags);
-      if (typo !== undefined) {
-        throw new UsageError(`unknown option '--${name}'`, { hint: `did you mean --${typo}? run \`iris predict --help\` for the options` });
-      }
+      const typo = optionTypo(name, flags, options);
+      if (typo !== undefined) throw typoError(name, typo);
       throw usage(`unknown option '--${name}'`);
     }
     let value: string | undefined;
@@ -155,6 +163,10 @@ function featureValuesFromFlags(tokens: readonly string[], byName: readonly stri
   return row;
 }
 
+function typoError(name: string, typo: string): UsageError {
+  return new UsageError(`unknown option '--${name}'`, { hint: `did you mean --${typo}? run \`iris predict --help\` for the options` });
+}
+
 const NO_SCORES = new Float64Array(0);
 
 
@@ -172,12 +184,18 @@ async function openInput(path: string, stdin: Readable): Promise<{ stream: Reada
   return { stream, source: path };
 }
 
-export async function run({ ctx, flags, config, args }: CommandInput): Promise<CommandResult> {
+export async function run({ ctx, flags, config, args, options = [] }: CommandInput): Promise<CommandResult> {
   const s = resolveSettings('predict', flags, config);
   const format: Format = s.json === true ? 'json' : s.format ?? 'text';
   const byName = (flags.values.feature as string[] | undefined) ?? [];
   const usesFlags = args.length > 0 || byName.length > 0;
   if (usesFlags && s.input !== undefined && flags.source('input') === 'cli') {
+    // With --input no feature flag is expected: an unknown `--scroes` is far likelier a typo of an option.
+    for (const token of args) {
+      const name = token.startsWith('--') ? token.slice(2).split('=')[0]! : '';
+      const typo = name === '' ? undefined : optionTypo(name, new Map(), options);
+      if (typo !== undefined) throw typoError(name, typo);
+    }
     throw new UsageError('give feature flags or --input, not both');
   }
   const modelPath = modelPathOf(s, config);
@@ -186,7 +204,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   const withScores = s.scores === true;
   const withInput = s.withInput === true;
 
-  const single = featureValuesFromFlags(args, byName, features);
+  const single = featureValuesFromFlags(args, byName, features, options);
   if (s.queue !== undefined) {
     if (single !== undefined) throw new UsageError('--queue scores a CSV file (--input), not feature flags');
     const dialect = Object.keys(csvDialect(s));

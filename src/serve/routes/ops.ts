@@ -21,7 +21,8 @@ export const operations: FastifyPluginAsync<{ ctx: ServeContext; index: RouteInd
   });
   app.get('/v1/model', { schema: { summary: 'the model card (what GET / shows)', tags: ['operations'], response: { 200: MODEL_CARD } } }, async () => {
     const model = ctx.state.model;
-    return { name: options.name, version: model.version, checksum: model.checksum, target: model.target, features: model.features, classes: model.classes, metrics: model.training.metrics };
+    const example = Array.from(model.fitted.mean, (mean) => Number(mean.toPrecision(3)));
+    return { name: options.name, version: model.version, checksum: model.checksum, target: model.target, features: model.features, classes: model.classes, metrics: model.training.metrics, example };
   });
   let openapi: string | undefined;
   app.get('/openapi.json', { schema: { summary: 'this document', tags: ['operations'] } }, async (_request, reply) => {
