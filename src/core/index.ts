@@ -12,3 +12,6 @@ export * from './model.js';
 export * from './preprocessing.js';
 export * from './metrics.js';
 export * from './pipeline.js';
+export * from './impute.js';
+export * from './column-transformer.js';
+export * from './table-pipeline.js';

@@ -31,6 +31,8 @@ export interface TrainOptions {
    * afterwards), so that no second copy of the data is held. Same results. Default false.
    */
   consumeInput?: boolean;
+  /** The model's preprocessing record (default: all-numeric, no imputation). */
+  preprocessing?: Preprocessing;
 }
 
 export interface Evaluation {
@@ -73,6 +75,7 @@ export function trainPipeline(X: Matrix, labels: readonly string[], options: Tra
     features: options.features,
     params: { ...options.perceptron, randomState: options.seed },
     consumeInput: true,
+    ...(options.preprocessing === undefined ? {} : { preprocessing: options.preprocessing }),
   });
 
   const XTest = parts?.second ?? takeRows(X, split.test);
@@ -144,7 +147,7 @@ export function linearPart(model: FittedModel): { nClasses: number; nFeatures: n
 }
 
 /** Each row's label as an index into the distinct labels (in order of appearance). */
-function labelCodes(labels: readonly string[]) {
+export function labelCodes(labels: readonly string[]) {
   const index = new Map<string, number>();
   const distinct: string[] = [];
   const codes = new Int32Array(labels.length);

@@ -15,6 +15,8 @@ import type { CommandInput, CommandResult } from '../command.js';
 import { csvDialect, dialectOfModel } from '../csv-options.js';
 import { gateLine, renderJUnit, renderJUnitError, renderMarkdown, renderMarkdownError, type EvaluationSummary, type Gate } from '../report-formats.js';
 import { modelPathOf, resolveSettings, type Settings } from '../settings.js';
+import { inputRowsOf, prepareLike, tableReadOf } from '../evaluate-table.js';
+import type { TableReadOptions } from '../../io/csv/table-cells.js';
 
 /** Columns `columns` of X, in that order, as a new matrix. */
 function selectColumns(X: Matrix, from: readonly string[], columns: readonly string[]): Matrix {
@@ -42,6 +44,8 @@ async function heldOutRows(
   stdin: NodeJS.ReadableStream,
   dialect: DialectOptions,
   onHeader: (columns: readonly string[]) => void,
+  table: TableReadOptions | undefined,
+  prepare: (data: LabelledData) => LabelledData,
 ): Promise<Rows> {
   const { data: recorded, split } = model.training;
   const needData = 'pass the labelled rows to score with --data <file>';
@@ -59,7 +63,7 @@ async function heldOutRows(
   let data: LabelledData;
   try {
     // The file is read as it was at training time (its recorded dialect), unless flags say otherwise.
-    data = await readLabelledCsv(path, { target: model.target, features, ...dialectOfModel(recorded), ...dialect, onHeader, stdin: stdin as never });
+    data = await readLabelledCsv(path, { target: model.target, features, ...dialectOfModel(recorded), ...dialect, onHeader, stdin: stdin as never, ...(table === undefined ? {} : { table }) });
   } catch (error) {
     // A file that changed so much that it no longer parses is first of all a changed file.
     if (error instanceof DataError) {
@@ -72,6 +76,8 @@ async function heldOutRows(
     throw error;
   }
   if (data.sha256 !== recorded.sha256) throw changed();
+  // The split counts the rows training kept (after its --dropna).
+  data = prepare(data);
   const { test } = splitRows(data.labels, {
     testSize: split.testSize,
     seed: split.seed,
@@ -91,6 +97,10 @@ function takeLabels(labels: readonly string[], indices: number[] | undefined): s
 function scoreOn(model: Model, rows: Rows): { labels: string[]; predictions: Int32Array; scores: Float64Array } {
   const { data, indices } = rows;
   // Rows first: the held-out rows are a fraction of the file.
+  if (data.table !== undefined) {
+    const { predictions, scores } = model.scoreInputRows(inputRowsOf(model, data, indices));
+    return { labels: inModelNames(takeLabels(data.labels, indices), model.classes), predictions, scores };
+  }
   const rowsToScore = indices === undefined ? data.X : takeRows(data.X, indices);
   const X = selectColumns(rowsToScore, data.features, model.features);
   const { predictions, scores } = model.scoreRows(X);
@@ -178,8 +188,16 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
       hint: 'compare models trained for the same target',
     });
   }
-  const features = [...new Set([...model.features, ...(baseline?.features ?? [])])];
+  const table = tableReadOf([model, baseline]);
+  // The columns read: the models' inputs (island, not island=Biscoe).
+  const features = [...new Set([...model.inputs.map((i) => i.name), ...(baseline?.inputs.map((i) => i.name) ?? [])])];
   const dialect = csvDialect(s);
+  let dropped = 0;
+  const prepare = (data: LabelledData): LabelledData => {
+    const prepared = prepareLike(data, model);
+    dropped = prepared.dropped;
+    return prepared.data;
+  };
   let header: readonly string[] | undefined;
   const onHeader = (columns: readonly string[]) => (header = columns);
 
@@ -188,9 +206,9 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
   try {
     rows =
       s.data === undefined
-        ? await heldOutRows(modelPath, model, features, ctx.io.stdin, dialect, onHeader)
+        ? await heldOutRows(modelPath, model, features, ctx.io.stdin, dialect, onHeader, table, prepare)
         : {
-            data: await readLabelledCsv(s.data, { target, features, exclude: s.exclude, ...dialect, onHeader, stdin: ctx.io.stdin }),
+            data: prepare(await readLabelledCsv(s.data, { target, features, exclude: s.exclude, ...dialect, onHeader, stdin: ctx.io.stdin, ...(table === undefined ? {} : { table }) })),
             indices: undefined,
             source: s.data === '-' ? 'stdin' : s.data,
           };
@@ -211,6 +229,7 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
   } finally {
     spinner.stop();
   }
+  if (dropped > 0) ctx.warn(`${dropped} row${dropped === 1 ? '' : 's'} with a missing value dropped, as --dropna did in training`);
   const scored = scoreOn(model, rows);
   const evaluation = evaluateLabels(scored.labels, scored.predictions, model.classes);
   const { report } = evaluation;

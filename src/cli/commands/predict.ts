@@ -12,6 +12,7 @@ import { loadSettingsConfig } from '../load-config.js';
 import { csvDialect } from '../csv-options.js';
 import { openAtomicStream } from '../../io/atomic-write.js';
 import { RecordWriter, type Format } from '../../io/prediction-records.js';
+import type { Model } from '../../lib/model.js';
 
 /** Edit distance (insertions, deletions, substitutions, swaps of neighbours). */
 function distance(a: string, b: string): number {
@@ -94,25 +95,34 @@ export async function modelHelpText(args: readonly string[], io: CliEnvironment,
   try {
     const { loadModel } = await import('../../lib/model.js');
     const model = await loadModel(path);
-    const flags = featureFlags(model.features, options);
+    const names = model.inputs.map((input) => input.name);
+    const flags = featureFlags(names, options);
     const byFeature = new Map([...flags].map(([flag, feature]) => [feature, flag]));
-    const lines = model.features.map((feature) => {
-      const flag = byFeature.get(feature);
-      return flag === undefined ? `  -F "${feature}=<number>"` : `  --${flag} <number>`.padEnd(32) + feature;
+    const lines = model.inputs.map((input) => {
+      const flag = byFeature.get(input.name);
+      const value = input.kind === 'categorical' ? '<word>' : '<number>';
+      const about = input.kind === 'categorical' ? `${input.name}: ${(input.categories ?? []).slice(0, 8).join(', ')}${(input.categories?.length ?? 0) > 8 ? ', …' : ''}` : input.name;
+      return flag === undefined ? `  -F "${input.name}=${value}"` : `  --${flag} ${value}`.padEnd(32) + about;
     });
-    return `\nFeature flags of ${path} (give all of them to predict one row; classes: ${model.classes.join(', ')}):\n${lines.join('\n')}\n`;
+    const imputed = model.inputs[0]?.imputed === true;
+    return `\nFeature flags of ${path} (${imputed ? 'a flag left out is a missing value, imputed' : 'give all of them to predict one row'}; classes: ${model.classes.join(', ')}):\n${lines.join('\n')}\n`;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return `\nFeature flags: one --<feature> <number> per model feature; pass --model to list them (${reason}).\n`;
   }
 }
 
-/** Feature values from flags (`--petal-length 1.4`, `--petal-length=1.4`) and -F (`-F "petal length=1.4"`). */
+/**
+ * Feature values from flags (`--petal-length 1.4`, `--petal-length=1.4`) and -F (`-F "petal length=1.4"`).
+ * `table` (a model with categorical inputs or imputation): a categorical input takes a word, and
+ * an omitted flag or a missing-value string is a missing value, allowed where the model imputes.
+ */
 function featureValuesFromFlags(
   tokens: readonly string[],
   byName: readonly string[],
   features: readonly string[],
   options: readonly string[],
+  table?: { model: Model; unknown: 'ignore' | 'error'; onUnknown: (feature: string, value: string) => void },
 ): Float64Array | undefined {
   if (tokens.length === 0 && byName.length === 0) return undefined;
   const flags = featureFlags(features, options);
@@ -151,8 +161,28 @@ function featureValuesFromFlags(
     if (eq === -1 || !known.has(feature)) throw usage(`-F ${item}: expected <feature>=<number> with a feature of the model`);
     put(feature, item.slice(eq + 1), `-F ${feature}`);
   }
+  const imputed = table?.model.inputs[0]?.imputed === true;
   const missing = features.filter((f) => !given.has(f));
-  if (missing.length > 0) throw usage(`missing feature${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  if (missing.length > 0 && !imputed) throw usage(`missing feature${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  if (table !== undefined) {
+    const na = new Set(table.model.naValues);
+    const record: Record<string, string | number | null> = {};
+    for (const input of table.model.inputs) {
+      const entry = given.get(input.name);
+      if (entry === undefined || na.has(entry.value)) {
+        if (!imputed) throw usage(`${entry?.as ?? input.name} ${JSON.stringify(entry?.value ?? '')}: a missing value, and the model does not impute`);
+        record[input.name] = null;
+      } else if (input.kind === 'numeric') {
+        const bool = /^(true|True|TRUE)$/.test(entry.value) ? 1 : /^(false|False|FALSE)$/.test(entry.value) ? 0 : undefined;
+        const number = bool ?? (isNumericLabel(entry.value) ? Number(entry.value) : Number.NaN);
+        if (!Number.isFinite(number)) throw usage(`${entry.as} ${JSON.stringify(entry.value)}: not a finite number`);
+        record[input.name] = number;
+      } else {
+        record[input.name] = entry.value;
+      }
+    }
+    return table.model.encodeRecords([record], { unknown: table.unknown, onUnknown: table.onUnknown }).data;
+  }
   const row = new Float64Array(features.length);
   features.forEach((feature, j) => {
     const { value, as } = given.get(feature) as { value: string; as: string };
@@ -168,6 +198,18 @@ function typoError(name: string, typo: string): UsageError {
 }
 
 const NO_SCORES = new Float64Array(0);
+
+/** The text given for an input (an unknown category is shown as the user typed it). */
+function flagValue(tokens: readonly string[], byName: readonly string[], name: string): string {
+  const flag = featureFlagName(name);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === `--${flag}`) return tokens[i + 1] ?? '';
+    if (token.startsWith(`--${flag}=`)) return token.slice(flag.length + 3);
+  }
+  const item = byName.find((b) => b.startsWith(`${name}=`));
+  return item === undefined ? '' : item.slice(name.length + 1);
+}
 
 
 async function openInput(path: string, stdin: Readable): Promise<{ stream: Readable; source: string }> {
@@ -200,11 +242,27 @@ export async function run({ ctx, flags, config, args, options = [] }: CommandInp
   }
   const modelPath = modelPathOf(s, config);
   const model = await ctx.model(modelPath);
-  const { features, classes } = model;
+  const { classes } = model;
+  // The columns a row holds: the features of an all-numeric model, else its inputs (island, not island=Biscoe).
+  const features = model.inputs.map((input) => input.name);
   const withScores = s.scores === true;
   const withInput = s.withInput === true;
+  const unknownMode = s.unknown ?? 'ignore';
+  const unknownSeen = new Map<string, { rows: number; values: string[] }>();
+  const onUnknown = (feature: string, value: string) => {
+    const seen = unknownSeen.get(feature) ?? { rows: 0, values: [] };
+    seen.rows++;
+    if (seen.values.length < 3 && !seen.values.includes(value)) seen.values.push(value);
+    unknownSeen.set(feature, seen);
+  };
+  const reportUnknown = (counts: { feature: string; rows: number; values: string[] }[]) => {
+    for (const c of counts) {
+      const shown = c.values.map((v) => JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)).join(', ');
+      ctx.warn(`${c.rows} row${c.rows === 1 ? '' : 's'} with a category of ${c.feature} the model never saw (${shown}${c.rows > c.values.length ? ', …' : ''}): encoded as all zeros (--unknown error refuses them)`);
+    }
+  };
 
-  const single = featureValuesFromFlags(args, byName, features, options);
+  const single = featureValuesFromFlags(args, byName, features, options, model.isTable ? { model, unknown: unknownMode, onUnknown } : undefined);
   if (s.queue !== undefined) {
     if (single !== undefined) throw new UsageError('--queue scores a CSV file (--input), not feature flags');
     const dialect = Object.keys(csvDialect(s));
@@ -222,9 +280,15 @@ export async function run({ ctx, flags, config, args, options = [] }: CommandInp
   if (s.connectTimeout !== undefined || s.timeout !== undefined) throw new UsageError(`--${s.timeout === undefined ? 'connect-timeout' : 'timeout'} needs --queue`);
   if (single !== undefined) {
     const output = s.output === undefined ? undefined : await openAtomicStream(s.output);
-    const { predictions, scores } = model.scoreRows(matrix(single, 1, features.length));
+    const { predictions, scores } = model.scoreInputRows(matrix(single, 1, features.length));
+    reportUnknown([...unknownSeen].map(([feature, seen]) => ({ feature, ...seen })));
     const writer = new RecordWriter(format, classes, withScores, withInput ? features : null, features);
-    const record = writer.record(withInput ? Array.from(single, String) : null, classes[predictions[0] as number] as string, scores, 0);
+    const shown = model.inputs.map((input, j) => {
+      const v = single[j]!;
+      if (Number.isNaN(v)) return '';
+      return input.kind === 'categorical' ? (input.categories?.[v] ?? flagValue(args, byName, input.name)) : String(v);
+    });
+    const record = writer.record(withInput ? shown : null, classes[predictions[0] as number] as string, scores, 0);
     const text = writer.header() + (format === 'json' ? `[${record}]\n` : format === 'jsonl' ? `${record}\n` : record);
     if (output === undefined) ctx.write(text);
     else {
@@ -244,7 +308,9 @@ export async function run({ ctx, flags, config, args, options = [] }: CommandInp
   }
   // The CSV reader (and csv-parse behind it) is loaded only here: a one-off prediction from flags never needs it.
   const { openFeatureRows } = await import('../../io/csv/index.js');
-  const rows = openFeatureRows(stream, { features, source, keepRaw: withInput, ...csvDialect(s) });
+  const { ModelCells } = await import('../../io/csv/table-cells.js');
+  const cells = new ModelCells(source, model.fitted.preprocessing, s.decimal ?? '.', unknownMode);
+  const rows = openFeatureRows(stream, { features, source, keepRaw: withInput, ...csvDialect(s), cells });
   const stdout = output?.stream ?? ctx.io.stdout;
   let closed = false;
   let failure: Error | undefined;
@@ -279,7 +345,7 @@ export async function run({ ctx, flags, config, args, options = [] }: CommandInp
           if (format !== 'json') byClassBytes = byClass.map((record) => Buffer.from(format === 'jsonl' ? `${record}\n` : record));
         }
       }
-      const { predictions, scores } = model.scoreRows(matrix(batch.X, batch.n, features.length));
+      const { predictions, scores } = model.scoreInputRows(matrix(batch.X, batch.n, features.length));
       if (byClassBytes !== undefined) {
         // Without scores or input columns a record depends on the class alone: its bytes are made
         // once per class and copied into one buffer per batch, so that no object is made per row
@@ -312,6 +378,7 @@ export async function run({ ctx, flags, config, args, options = [] }: CommandInp
     }
     if (format === 'json') stdout.write(buffered.length === 0 ? '[]\n' : `[\n${buffered.join(',\n')}\n]\n`);
     await output?.commit();
+    reportUnknown(cells.unknownCounts());
     return 0;
   } finally {
     stdout.off('error', onError);
