@@ -145,6 +145,8 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('-o, --output <path>', 'write the predictions to this file (atomically) instead of stdout')
     .option('--queue <url>', 'score --input on `iris worker`s through this Redis URL, in chunks')
     .option('--chunk-rows <n>', 'with --queue: rows per chunk job (default: 50000)')
+    .option('--connect-timeout <ms>', 'with --queue: give up when Redis does not answer within this time (default: 10000)')
+    .option('--timeout <ms>', 'with --queue: give up when no worker listens within this time (default: 60000)')
     .option('--unknown <what>', 'a category the model never saw: ignore (all zeros, counted on stderr) or error (default: ignore)')
     .allowUnknownOption()
     .allowExcessArguments();
@@ -192,6 +194,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--queue <url>', 'the Redis URL, e.g. redis://localhost:6379/0 (required)')
     .option('--concurrency <n>', 'jobs processed at once (default: the number of cores)')
     .option('--log-level <level>', 'debug, info, warn, error or silent (default: info)')
+    .option('--connect-timeout <ms>', 'give up when Redis does not answer within this time (default: 10000)')
     .action(run(() => import('./commands/worker.js')));
 
   program
@@ -204,6 +207,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--threads <n>', 'worker threads for large batches (default: cores - 1, at least 1)')
     .option('--queue <url>', 'queue mode: score on `iris worker`s through this Redis URL (redis://host:6379/0)')
     .option('--cache <n>', 'result-cache entries; 0 turns it off (default: 0, 100000 with --queue)')
+    .option('--connect-timeout <ms>', 'with --queue: give up when Redis does not answer within this time (default: 10000)')
     .option('--max-body <size>', 'request body limit, e.g. 64mb (default: 64mb)')
     .option('--max-rows <n>', 'rows in one request (default: 1000000)')
     .option('--timeout <ms>', 'a request that takes longer gets 504 (default: 60000)')

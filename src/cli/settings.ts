@@ -170,7 +170,7 @@ const TABLES = {
   predict: {
     model: str, input: str, format: oneOf(...PREDICT_FORMATS), scores: bool, withInput: bool, json: bool,
     ...DIALECT,
-    output: str, queue: str, chunkRows: atLeastOne,
+    output: str, queue: str, chunkRows: atLeastOne, connectTimeout: atLeastOne, timeout: atLeastOne,
     unknown: oneOf('ignore', 'error'),
   },
   evaluate: {
@@ -183,9 +183,9 @@ const TABLES = {
   serve: {
     model: str, name: str, host: str, port: wholeAtLeast(0, 65535), threads: atLeastOne, cache: wholeAtLeast(0), maxBody: byteSize,
     maxRows: atLeastOne, timeout: atLeastOne, token: str, logLevel: oneOf(...SERVE_LOG_LEVELS), grace: wholeAtLeast(0), jobTtl: atLeastOne,
-    queue: str,
+    queue: str, connectTimeout: atLeastOne,
   },
-  worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent') },
+  worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'), connectTimeout: atLeastOne },
   export: { model: str, format: oneOf(...EXPORT_FORMATS), out: str, quiet: bool },
 } as const;
 

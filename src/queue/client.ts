@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
+import { closeRedis, connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
 import { QueueError } from './errors.js';
-import { KEY_PREFIX, queueName, repliesKey } from './keys.js';
+import { KEY_PREFIX, queueKeys, queueName, repliesKey } from './keys.js';
 
 export type QueueLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
 
@@ -17,6 +17,10 @@ export interface QueueClientOptions {
   url: string;
   /** How long to wait for Redis at start (--connect-timeout). */
   connectMs: number;
+  /** The checksum of the model served now: its queue's live workers are watched (readiness, NO_WORKER). */
+  served?: () => string;
+  /** The command that starts a worker for the served model (said in NO_WORKER answers). */
+  workerCommand?: string;
   log?: QueueLog;
 }
 
@@ -24,6 +28,8 @@ export class QueueClient {
   private readonly queues = new Map<string, Queue>();
   private pinger: NodeJS.Timeout | undefined;
   private healthy = false;
+  /** Live workers on the served model's queue (BullMQ's worker list); undefined: not known, or Redis cannot tell (CLIENT LIST refused). */
+  private workers: number | undefined;
   closed = false;
   /** This process's name in keys (its reply list, its batch ids). */
   readonly id = randomBytes(8).toString('hex');
@@ -55,6 +61,8 @@ export class QueueClient {
     const { Queue: QueueClass } = await import('bullmq');
     const client = new QueueClient(options, redis, reader, QueueClass);
     client.healthy = true;
+    // Readiness is right from the first request: the workers are counted before the server listens.
+    await client.ping();
     client.pinger = setInterval(() => void client.ping(), 1000);
     client.pinger.unref();
     redis.on('close', () => (client.healthy = false));
@@ -67,6 +75,11 @@ export class QueueClient {
     return this.healthy && this.redis.status === 'ready';
   }
 
+  /** No live worker for the served model (Redis up, and its worker list says none). */
+  get noWorker(): boolean {
+    return this.up && this.workers === 0;
+  }
+
   private async ping(): Promise<void> {
     try {
       await this.redis.ping();
@@ -75,7 +88,26 @@ export class QueueClient {
     } catch {
       if (this.healthy) this.options.log?.('warn', 'Redis is unreachable; readiness is 503 until it answers', { queue: shownUrl(this.options.url) });
       this.healthy = false;
+      return;
     }
+    if (this.options.served === undefined) return;
+    const checksum = this.options.served();
+    const before = this.workers;
+    try {
+      this.workers = await this.queueFor(checksum).getWorkersCount();
+    } catch {
+      // CLIENT LIST is renamed or refused on some managed Redis: no worker list, so no verdict.
+      this.workers = undefined;
+    }
+    if (this.workers === 0 && before !== 0) {
+      this.options.log?.('warn', 'no iris worker listens for the served model; readiness is 503 and predictions NO_WORKER until one starts', { queue: queueKeys(checksum).queue });
+    } else if (before === 0 && this.workers !== 0) this.options.log?.('info', 'a worker listens again', { queue: queueKeys(checksum).queue, workers: this.workers });
+  }
+
+  /** The error of a prediction while no worker listens (async jobs are still accepted: they wait in Redis). */
+  noWorkerError(): QueueError {
+    const queue = this.options.served === undefined ? 'its queue' : queueKeys(this.options.served()).queue;
+    return new QueueError(503, 'NO_WORKER', `no iris worker listens on ${queue} (the served model's queue); start one: ${this.options.workerCommand ?? `iris worker --queue ${shownUrl(this.options.url)} --model <the model file>`}`);
   }
 
   /** The error of every request while Redis is unreachable. */
@@ -99,6 +131,6 @@ export class QueueClient {
     clearInterval(this.pinger);
     this.reader.disconnect();
     for (const queue of this.queues.values()) await queue.close().catch(() => undefined);
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }

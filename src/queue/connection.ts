@@ -55,6 +55,8 @@ export async function openRedis(url: string, options: OpenOptions): Promise<Redi
     // Reconnect forever, backing off to 2 s: Redis coming back is the normal end of an outage.
     retryStrategy: (times) => Math.min(100 * times, 2000),
     lazyConnect: true,
+    // A connection given up on (a refused password) must not hold the process for ioredis' default 2 s.
+    disconnectTimeout: 100,
   };
   const client = new Redis(url, redisOptions);
   // Connection errors are reported by the commands that fail; unhandled 'error' events would only
@@ -63,27 +65,101 @@ export async function openRedis(url: string, options: OpenOptions): Promise<Redi
   return client;
 }
 
-/** Connects, waiting up to `ms` (0: forever); throws a DataError naming the URL when Redis cannot be reached. */
-export async function connectRedis(client: Redis, url: string, ms: number): Promise<void> {
-  const started = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      if (client.status === 'wait' || client.status === 'end') await client.connect();
-      await client.ping();
-      return;
-    } catch (error) {
-      last = error;
-    }
-    if (ms > 0 && Date.now() - started >= ms) {
-      const reason = last instanceof Error ? last.message : String(last);
-      throw new DataError(`cannot reach Redis at ${shownUrl(url)}: ${reason}`, {
-        hint: 'is redis-server running there? check the --queue URL (host, port, password)',
-        cause: last,
-      });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+/** What Redis or the network said, as the one line a person reads (never a stack). */
+export function redisProblem(error: unknown, url: string, ms: number): { message: string; hint?: string; fatal: boolean } {
+  const shown = shownUrl(url);
+  let host = '';
+  let db = '0';
+  try {
+    const parsed = new URL(url);
+    host = `${parsed.hostname}:${parsed.port === '' ? '6379' : parsed.port}`;
+    db = parsed.pathname.replace(/^\//, '') || '0';
+  } catch {
+    // checkQueueUrl refused it already
   }
+  const e = error as (Error & { code?: string }) | undefined;
+  const text = e?.message ?? '';
+  const code = e?.code ?? '';
+  if (/^NOAUTH/.test(text)) {
+    return { message: `Redis at ${host} needs a password (NOAUTH)`, hint: 'give it in the URL: redis://:<password>@host:port/db (or redis://<user>:<password>@… with ACL users)', fatal: true };
+  }
+  if (/^WRONGPASS|invalid (username-)?password|^ERR AUTH/.test(text)) {
+    return { message: `Redis at ${host} refused the password (${text.split(' ')[0] === 'WRONGPASS' ? 'WRONGPASS' : text.split('\n')[0]?.slice(0, 80)})`, hint: 'check the user and password in the URL', fatal: true };
+  }
+  if (/DB index is out of range/i.test(text)) {
+    return { message: `Redis at ${host} has no database ${db} (DB index is out of range)`, hint: 'use a database number below the server\'s `databases` setting (16 by default), such as redis://host:port/0', fatal: true };
+  }
+  if (/SSL|TLS|CERT|certificate/i.test(`${code} ${text}`)) {
+    return { message: `cannot talk TLS with Redis at ${host}: ${text.split('\n')[0]?.slice(0, 120)}`, hint: 'rediss:// needs a Redis that speaks TLS; redis:// one that does not', fatal: true };
+  }
+  if (/Unknown RESP type|Protocol error/i.test(text)) {
+    return { message: `what answers at ${host} is not Redis (it does not speak the Redis protocol)`, hint: 'check the host and port of the --queue URL', fatal: true };
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { message: `cannot reach Redis at ${shown}: no such host`, hint: 'check the host in the --queue URL', fatal: false };
+  if (code === 'ECONNREFUSED') {
+    return { message: `cannot reach Redis at ${host}: connection refused (no answer within ${ms} ms, --connect-timeout)`, hint: 'is redis-server running there? check the host and port of the --queue URL', fatal: false };
+  }
+  return {
+    message: `cannot reach Redis at ${shown}: no answer within ${ms} ms (--connect-timeout)${text === '' ? '' : `; last error: ${text.split('\n')[0]?.slice(0, 120)}`}`,
+    hint: 'is redis-server running there? check the --queue URL (host, port, password)',
+    fatal: false,
+  };
+}
+
+/**
+ * Connects, waiting up to `ms` (--connect-timeout): Redis may come up a moment after iris. What
+ * cannot get better by waiting (a password missing or wrong, a database out of range, TLS) fails at
+ * once; anything else fails when the time is up. Either way, one DataError (exit 3) saying what
+ * Redis said, and the client is disconnected so that nothing retries in the background.
+ */
+export async function connectRedis(client: Redis, url: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  let seen: unknown;
+  const onError = (error: unknown) => {
+    // ioredis reports the cause (refused, NOAUTH, WRONGPASS…) as an event; a command only learns that the stream is closed.
+    seen = error;
+  };
+  client.on('error', onError);
+  // The timer holds the process while it waits (nothing else may: a refused socket closes), and is cleared when the wait ends.
+  const within = <T>(promise: Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error('')), Math.max(deadline - Date.now(), 0))));
+    return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+  };
+  try {
+    for (;;) {
+      let last: unknown;
+      try {
+        if (client.status === 'wait' || client.status === 'end') await within(client.connect());
+        await within(client.ping());
+        // ioredis selects the URL's database on connect but only reports a refusal as an event: asked here, it is an answer.
+        const db = Number(new URL(url).pathname.replace(/^\//, '') || '0');
+        if (db !== 0) await within(client.select(db));
+        return;
+      } catch (error) {
+        last = error;
+      }
+      const problem = redisProblem(seen ?? last, url, ms);
+      const lastProblem = redisProblem(last, url, ms);
+      const fatal = problem.fatal ? problem : lastProblem.fatal ? lastProblem : undefined;
+      if (fatal !== undefined || Date.now() >= deadline) {
+        const { message, hint } = fatal ?? problem;
+        // No reconnection after this (a refused AUTH closes the socket later, which would schedule one).
+        client.options.retryStrategy = () => null;
+        client.disconnect();
+        throw new DataError(message, { ...(hint === undefined ? {} : { hint }), cause: seen ?? last });
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(200, Math.max(deadline - Date.now(), 1))));
+    }
+  } finally {
+    client.off('error', onError);
+  }
+}
+
+/** Closes a client: QUIT when connected, else at once (a QUIT queued on a dead connection would wait forever). */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+  else client.disconnect();
 }
 
 /**

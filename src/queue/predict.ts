@@ -21,7 +21,7 @@ import type { Model } from '../lib/model.js';
 import { openAtomicStream, type AtomicOutput } from '../io/atomic-write.js';
 import { openFeatureRows, parseNumber } from '../io/csv/index.js';
 import { RecordWriter, csvField, type Format } from '../io/prediction-records.js';
-import { connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
+import { closeRedis, connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
 import { KEY_PREFIX, jobIds, queueKeys, queueName } from './keys.js';
 import { RESULT_TTL_SECONDS, type CsvChunkJob, type CsvChunkResult } from './protocol.js';
 import type { ChunkFailure } from './worker.js';
@@ -30,8 +30,6 @@ import type { ChunkFailure } from './worker.js';
 const WINDOW = 16;
 /** A chunk is also cut at this size, so that a file of very long records makes no huge job. */
 const MAX_CHUNK_BYTES = 16 << 20;
-/** How long predict waits for Redis at start before it gives up (exit 3). */
-const CONNECT_MS = 10_000;
 
 export interface PredictIo {
   io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
@@ -48,6 +46,10 @@ export interface QueuePredictOptions {
   input: string;
   output: string | undefined;
   chunkRows: number;
+  /** How long to wait for Redis at start before giving up (--connect-timeout; exit 3). */
+  connectTimeout: number;
+  /** How long to wait for a worker when none listens (--timeout; exit 3). */
+  timeout: number;
   format: Format;
   withScores: boolean;
   withInput: boolean;
@@ -230,7 +232,7 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
     const writer = new RecordWriter(format, classes, withScores, withInput ? columns : null, features);
 
     redis = await openRedis(url, { waitForever: true, name: 'iris-predict' });
-    await connectRedis(redis, url, CONNECT_MS);
+    await connectRedis(redis, url, options.connectTimeout);
     await requireNoEviction(redis, url);
     process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true';
     const { Queue: QueueClass, QueueEvents: QueueEventsClass } = await import('bullmq');
@@ -239,11 +241,21 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
     // Each chunk awaited adds a 'closing' listener to the queue until it is done.
     queue.setMaxListeners(WINDOW + 10);
     eventsRedis = await openRedis(url, { waitForever: true, name: 'iris-predict-events' });
+    await connectRedis(eventsRedis, url, options.connectTimeout);
     events = new QueueEventsClass(name, { connection: eventsRedis, prefix: KEY_PREFIX });
     await events.waitUntilReady();
-    const workers = await queue.getWorkersCount().catch(() => -1);
-    if (workers === 0) {
-      ctx.note(`iris: no worker listens on queue ${keys.queue} yet; waiting (start one: iris worker --queue ${shownUrl(url)} --model ${options.modelPath})`);
+    // -1: Redis cannot list its clients (CLIENT LIST refused); then the chunks simply wait.
+    if ((await queue.getWorkersCount().catch(() => -1)) === 0) {
+      ctx.note(`iris: no worker listens on queue ${keys.queue} yet; waiting up to ${options.timeout} ms (start one: iris worker --queue ${shownUrl(url)} --model ${options.modelPath})`);
+      const deadline = Date.now() + options.timeout;
+      while ((await queue.getWorkersCount().catch(() => -1)) === 0) {
+        if (Date.now() >= deadline) {
+          throw new DataError(`no iris worker listened on queue ${keys.queue} within ${options.timeout} ms (--timeout)`, {
+            hint: `start one: iris worker --queue ${shownUrl(url)} --model ${options.modelPath}`,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(deadline - Date.now(), 1))));
+      }
     }
 
     output = options.output === undefined ? undefined : await openAtomicStream(options.output);
@@ -327,7 +339,7 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
     stream.destroy();
     await events?.close().catch(() => undefined);
     await queue?.close().catch(() => undefined);
-    for (const client of [eventsRedis, redis]) if (client !== undefined) await client.quit().catch(() => client.disconnect());
+    for (const client of [eventsRedis, redis]) if (client !== undefined) await closeRedis(client);
   }
 }
 

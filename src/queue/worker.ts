@@ -7,7 +7,7 @@ import type { Job } from 'bullmq';
 import { isIrisError, type ErrorKind } from '../core/errors.js';
 import { matrix } from '../core/matrix.js';
 import { loadModel } from '../lib/model.js';
-import { connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
+import { closeRedis, connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
 import { KEY_PREFIX, queueKeys, queueName } from './keys.js';
 import { jsonLogger, type LogLevel } from './log.js';
 import { MAX_STALLED, REPLY_TTL_SECONDS, RESULT_TTL_SECONDS, decodeRows, encodeReply, encodeScored, lockTimings, type QueueJob, type RowsResult } from './protocol.js';
@@ -18,6 +18,8 @@ export interface WorkerOptions {
   queue: string;
   concurrency: number;
   logLevel: LogLevel;
+  /** How long to wait for Redis at start before giving up (--connect-timeout; exit 3). */
+  connectTimeout: number;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   /** Resolves when the worker should stop (SIGTERM/SIGINT in the CLI). */
@@ -40,8 +42,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
 
   const redis = await openRedis(options.queue, { waitForever: true, name: `iris-worker-${model.version}` });
   log.info('connecting to Redis', { queue: shownUrl(options.queue) });
-  // A worker started before Redis (containers coming up together) waits for it instead of failing.
-  await Promise.race([connectRedis(redis, options.queue, 0), options.stop]);
+  // A worker started a moment before Redis (containers coming up together) waits for it, up to --connect-timeout.
+  await Promise.race([connectRedis(redis, options.queue, options.connectTimeout), options.stop]);
   if (redis.status !== 'ready') {
     redis.disconnect();
     return;
@@ -147,7 +149,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   log.info('stopping: finishing the jobs in hand', { signal });
   // close() waits for the active jobs to finish (and their results to be stored), takes no new ones.
   await worker.close();
-  await redis.quit().catch(() => redis.disconnect());
+  await closeRedis(redis);
   log.info('worker stopped');
 }
 

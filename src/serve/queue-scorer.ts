@@ -28,7 +28,14 @@ export function createQueueScorer(options: QueueScorerOptions): Scorer {
   const { batcher, client } = options;
   const cache = options.cacheEntries > 0 ? createResultCache(options.cacheEntries, options.onHits, options.onMisses) : null;
 
+  /** Why rows cannot be scored now (readiness and the error a prediction gets), or undefined. */
+  const notReady = () =>
+    !client.up ? { reason: 'queue down', error: client.down() } : client.noWorker ? { reason: 'no worker', error: client.noWorkerError() } : undefined;
+
   async function score(model: Model, X: Float64Array, n: number): Promise<Scored> {
+    // No worker: 503 at once, not a wait for --timeout (cache hits could still be answered, but one answer a state is simpler to rely on).
+    const not = notReady();
+    if (not !== undefined) throw not.error;
     if (cache === null) return batcher.score(model, X, n);
     const pass = cache.lookup(model.checksum, model.features.length, nScores(model), X, n);
     if (pass.missing.length === 0) return pass.fill({ predictions: new Int32Array(0), scores: new Float64Array(0) });
@@ -50,7 +57,7 @@ export function createQueueScorer(options: QueueScorerOptions): Scorer {
     parse: (task) => parseTask(task),
     score: (model, X, n) => score(model, X, n),
     queueDepth: () => batcher.depth(),
-    notReady: () => (client.up ? undefined : { reason: 'queue down', error: client.down() }),
+    notReady,
     async close() {
       await batcher.close();
       await client.close();

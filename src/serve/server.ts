@@ -4,6 +4,7 @@
  * commands never load Fastify, piscina or prom-client; the queue mode's modules (src/queue, BullMQ,
  * ioredis) load only with --queue.
  */
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { DataError } from '../core/errors.js';
 import type { Model } from '../lib/model.js';
 import { buildApp, type AppOptions, type ServeContext, type ServerState } from './app.js';
@@ -13,6 +14,9 @@ import type { JobStore } from './jobs/store.js';
 import { createMetrics } from './metrics.js';
 import { loadModel } from './model.js';
 import { createEmbeddedScorer, type Scorer } from './scorer.js';
+
+type Logger = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+const silentLog: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export interface ServeSettings extends AppOptions {
   model: string;
@@ -29,14 +33,14 @@ export interface ServeSettings extends AppOptions {
 }
 
 /** The scorer and job store of the queue mode: Redis is checked (reachable, noeviction: exit 3 otherwise) before the server listens. */
-async function queueMode(settings: ServeSettings & { queue: string }, state: ServerState, metrics: () => ServeContext['metrics']) {
-  const { checkQueueUrl } = await import('../queue/connection.js');
+async function queueMode(settings: ServeSettings & { queue: string }, state: ServerState, metrics: () => ServeContext['metrics'], log: () => Logger) {
+  const { checkQueueUrl, shownUrl } = await import('../queue/connection.js');
   checkQueueUrl(settings.queue);
   const { QueueClient } = await import('../queue/client.js');
   const { Batcher } = await import('../queue/batcher.js');
   const { RedisJobStore } = await import('./jobs/redis.js');
   const { createQueueScorer } = await import('./queue-scorer.js');
-  const client = await QueueClient.open({ url: settings.queue, connectMs: settings.connectTimeout ?? 10_000 });
+  const client = await QueueClient.open({ url: settings.queue, connectMs: settings.connectTimeout ?? 10_000, served: () => state.model.checksum, workerCommand: `iris worker --queue ${shownUrl(settings.queue)} --model ${settings.model}`, log: (level, message, fields) => log()[level](fields ?? {}, message) });
   // Model versions this server has served (a reload adds one): where its jobs may be.
   const served = new Set<string>([state.model.checksum]);
   const scorer = createQueueScorer({
@@ -67,13 +71,13 @@ export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStre
   const state: ServerState = { model: first, draining: false };
 
   // The metrics read the scorer and the jobs, which report to the metrics: the gauges look them up when scraped.
-  const parts: { scorer?: Scorer; jobs?: JobStore; log?: (error: unknown, id: string) => void } = {};
+  const parts: { scorer?: Scorer; jobs?: JobStore; app?: FastifyInstance; log?: (error: unknown, id: string) => void } = {};
   let scorer: Scorer;
   let jobs: JobStore;
   const metrics = createMetrics({ queueDepth: () => parts.scorer?.queueDepth() ?? 0, jobCounts: () => parts.jobs?.counts() ?? Promise.resolve({}) });
   metrics.setModel(settings.name, first.version, first.checksum);
   if (settings.queue !== undefined) {
-    ({ scorer, jobs } = await queueMode({ ...settings, queue: settings.queue }, state, () => metrics));
+    ({ scorer, jobs } = await queueMode({ ...settings, queue: settings.queue }, state, () => metrics, () => parts.app?.log ?? silentLog));
   } else {
     const cache =
       settings.cache > 0
@@ -89,6 +93,7 @@ export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStre
   Object.assign(parts, { scorer, jobs });
   const ctx: ServeContext = { options: settings, state, scorer, jobs, metrics };
   const app = await buildApp(ctx);
+  parts.app = app;
   parts.log = (error, id) => app.log.error({ err: error, job: id }, 'job failed');
 
   let address: string;
@@ -107,6 +112,9 @@ export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStre
   // The address is always on stderr: in the JSON ready line, or as a plain line when info lines are off.
   if (settings.logLevel === 'silent' || !['info', 'debug', 'trace'].includes(settings.logLevel)) stderr.write(`iris serve: listening on ${address}\n`);
   else app.log.info({ address, model: settings.model, name: settings.name, version: first.version, threads: settings.threads }, `listening on ${address}`);
+  // Queue mode with no worker yet: said once now (the client says it again only when it changes).
+  const not = scorer.notReady?.();
+  if (not?.reason === 'no worker') app.log.warn({ reason: not.error.message }, 'no iris worker listens for the served model; readiness is 503 and predictions NO_WORKER until one starts');
 
   // SIGHUP: reload off the request path; a request keeps the model it started with.
   let reloading = Promise.resolve();

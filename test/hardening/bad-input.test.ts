@@ -363,7 +363,7 @@ const configs: Array<[Command, string, Record<string, string>, string[], RegExp]
   ['train', 'config file holding null', { 'iris.json': 'null\n' }, ['--config', 'iris.json'], /^config \S*iris\.json: \(top level\): expected an object of settings$/],
   ['train', 'missing --config file', {}, ['--config', 'nothere.yaml'], /^config nothere\.yaml: no such file$/],
   ['train', 'config file that throws', { 'iris.config.cjs': 'throw new Error("no settings today")\n' }, [], /^config \S+\/iris\.config\.cjs: cannot be read: no settings today$/],
-  ['predict', 'config with a key of another command', { '.irisrc': '{ "predict": { "maxIter": 5 } }' }, FLAGS, /^config \S+\/\.irisrc: predict\.maxIter: unknown key \(known: model, input, format, scores, withInput, json, delimiter, decimal, skipRows, names, output, queue, chunkRows, unknown\)$/],
+  ['predict', 'config with a key of another command', { '.irisrc': '{ "predict": { "maxIter": 5 } }' }, FLAGS, /^config \S+\/\.irisrc: predict\.maxIter: unknown key \(known: model, input, format, scores, withInput, json, delimiter, decimal, skipRows, names, output, queue, chunkRows, connectTimeout, timeout, unknown\)$/],
   ['predict', 'config with invalid syntax', { '.irisrc.json': '{ predict: {} }' }, FLAGS, /^config \S+\/\.irisrc\.json: cannot be read: .*JSON/],
   ['evaluate', 'config with a bad gate', { '.irisrc.json': '{ "evaluate": { "minAccuracy": 90 } }' }, [], /^config \S+\/\.irisrc\.json: evaluate\.minAccuracy: must be a number from 0 to 1, got 90$/],
   ['evaluate', 'config with invalid YAML', { '.irisrc.yml': 'evaluate: {minAccuracy: 0.9\n' }, [], /^config \S+\/\.irisrc\.yml: cannot be read: /],

@@ -80,8 +80,10 @@ describe('iris serve --queue', () => {
     expect(refused.headers['retry-after']).toBe('1');
     expect((await call(server.url, 'GET', '/v2/health/live')).status).toBe(200);
     await redis.start();
-    await eventually(async () => (await call(server.url, 'GET', '/v2/health/ready')).status === 200, 'readiness back');
+    // Redis answers again; readiness waits for a worker too (none runs yet).
+    await eventually(async () => (await call(server.url, 'GET', '/v2/health/ready')).json().reason === 'no worker', 'Redis back');
     await startWorker(redis.url, model);
+    await eventually(async () => (await call(server.url, 'GET', '/v2/health/ready')).status === 200, 'readiness back');
     const done = await call(server.url, 'GET', `/v1/jobs/${id}?wait=30000`);
     expect(done.json()).toMatchObject({ id, status: 'done', rows: 150, progress: 1 });
     const result = await call(server.url, 'GET', `/v1/jobs/${id}/result`, { headers: { accept: 'text/csv' } });
@@ -115,6 +117,8 @@ describe('iris serve --queue', () => {
     // A worker of the same model that finds the rows gone: it fails the job (UnrecoverableError).
     // It is paused (SIGSTOP) until the rows are deleted, as soon as they are written.
     const worker = await startWorker(redis.url, model);
+    // The server sees the worker (readiness), then the worker is paused.
+    await eventually(async () => (await call(server.url, 'GET', '/v2/health/ready')).status === 200, 'readiness with a worker');
     worker.kill('SIGSTOP');
     const { Redis } = await import('ioredis');
     const spy = new Redis(redis.url);

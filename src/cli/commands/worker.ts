@@ -24,6 +24,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
       queue: s.queue,
       concurrency: s.concurrency ?? availableParallelism(),
       logLevel: s.logLevel ?? 'info',
+      connectTimeout: s.connectTimeout ?? 10_000,
       stderr: ctx.io.stderr,
       env: ctx.io.env,
       stop,

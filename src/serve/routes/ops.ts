@@ -16,7 +16,7 @@ export const page: FastifyPluginAsync<{ ctx: ServeContext }> = async (app, { ctx
 export const operations: FastifyPluginAsync<{ ctx: ServeContext; index: RouteIndex }> = async (app, { ctx, index }) => {
   const { metrics, options } = ctx;
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['operations'], produces: ['text/plain'] } }, async (_request, reply) => {
-    const text = await metrics.registry.metrics();
+    const text = await metrics.scrape();
     return reply.type(metrics.registry.contentType).send(text);
   });
   app.get('/v1/model', { schema: { summary: 'the model card (what GET / shows)', tags: ['operations'], response: { 200: MODEL_CARD } } }, async () => {
