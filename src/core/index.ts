@@ -11,3 +11,7 @@ export * from './perceptron.js';
 export * from './model.js';
 export * from './metrics.js';
 export * from './pipeline.js';
+export * from './class-weight.js';
+export * from './folds.js';
+export * from './grid.js';
+export * from './selection.js';

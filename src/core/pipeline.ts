@@ -30,6 +30,8 @@ export interface TrainOptions {
    * afterwards), so that no second copy of the data is held. Same results. Default false.
    */
   consumeInput?: boolean;
+  /** Starting weights of the perceptron (fit(coef_init=, intercept_init=)). */
+  init?: PerceptronInit;
 }
 
 export interface Evaluation {
@@ -72,6 +74,7 @@ export function trainPipeline(X: Matrix, labels: readonly string[], options: Tra
     features: options.features,
     params: { ...options.perceptron, randomState: options.seed },
     consumeInput: true,
+    ...(options.init === undefined ? {} : { init: options.init }),
   });
 
   const XTest = parts?.second ?? takeRows(X, split.test);
@@ -94,6 +97,13 @@ export interface FitOptions {
   params?: Partial<PerceptronParams>;
   /** The caller gives X up: it is scaled in place. Default false (X is never modified). */
   consumeInput?: boolean;
+  init?: PerceptronInit;
+}
+
+/** Starting weights: coefRows(classes) x features, row-major, and one intercept per row. */
+export interface PerceptronInit {
+  coef: Float64Array;
+  intercept: Float64Array;
 }
 
 /**
@@ -117,7 +127,10 @@ export function fitModel(
   const params = resolvePerceptronParams(options.params);
   const scaler = fitStandardScaler(X);
   const scaled = transformStandard(scaler, X, options.consumeInput === true ? X.data : undefined);
-  const linear = fitPerceptron(scaled, y, classes.length, params);
+  const linear = fitPerceptron(scaled, y, classes.length, params, {
+    classes,
+    ...(options.init === undefined ? {} : { coefInit: options.init.coef, interceptInit: options.init.intercept }),
+  });
   const trainAccuracy = accuracyScore(y, predictCodes(linear, scaled));
   const model: FittedModel = {
     target: options.target,

@@ -63,7 +63,7 @@ function irisBody(): ModelArtifactBodyV1 {
       intercept: [...REF.intercept],
       nIter: REF.n_iter,
       converged: true,
-      params: { maxIter: 40, eta0: 0.1, tol: 0.001, nIterNoChange: 5, shuffle: true, fitIntercept: true, randomState: 0 },
+      params: { maxIter: 40, eta0: 0.1, tol: 0.001, nIterNoChange: 5, shuffle: true, fitIntercept: true, randomState: 0 } as unknown as ModelArtifactBody['perceptron']['params'],
     },
     training: {
       data: { path: 'iris.csv', bundled: true, sha256: 'a'.repeat(64), rows: 150 },

@@ -1,8 +1,8 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { DataError } from '../../core/errors.js';
-import { trainPipeline } from '../../core/pipeline.js';
-import { DEFAULT_PERCEPTRON_PARAMS } from '../../core/perceptron.js';
+import { splitRows, trainPipeline } from '../../core/pipeline.js';
+import { sortClasses } from '../../core/labels.js';
 import { readLabelledCsv } from '../../io/csv/index.js';
 import { digestIndices, type TrainingJson } from '../../io/model/index.js';
 import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH } from '../../io/package-info.js';
@@ -10,6 +10,7 @@ import { Model } from '../../lib/model.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
 import type { CommandInput, CommandResult } from '../command.js';
 import { csvDialect, recordedDialect } from '../csv-options.js';
+import { checkClassWeightNames, checkInitShape, loadInitModel, perceptronParamsOf } from '../model-options.js';
 import { modelPathOf, resolveSettings } from '../settings.js';
 
 export const TRAIN_DEFAULTS = { testSize: 0.3, seed: 0 } as const;
@@ -48,26 +49,27 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   const out = modelPathOf({ model: s.out }, config);
   const dataPath = s.data ?? BUNDLED_DATA_PATH;
   const bundled = s.data === undefined;
-  const params = {
-    maxIter: s.maxIter ?? DEFAULT_PERCEPTRON_PARAMS.maxIter,
-    eta0: s.eta0 ?? DEFAULT_PERCEPTRON_PARAMS.eta0,
-    tol: s.tol !== undefined ? s.tol : DEFAULT_PERCEPTRON_PARAMS.tol,
-    nIterNoChange: s.nIterNoChange ?? DEFAULT_PERCEPTRON_PARAMS.nIterNoChange,
-    shuffle: s.shuffle ?? DEFAULT_PERCEPTRON_PARAMS.shuffle,
-    fitIntercept: true,
-  };
+  const params = perceptronParamsOf(s);
   const seed = s.seed ?? TRAIN_DEFAULTS.seed;
   const testSize = s.testSize ?? TRAIN_DEFAULTS.testSize;
   const stratify = s.stratify ?? false;
   const splitShuffle = s.splitShuffle ?? true;
 
   await checkOutputFolder(out);
+  const initModel = await loadInitModel(ctx, s.initModel);
+  if (initModel !== undefined) params.initModel = { checksum: initModel.checksum };
   const spinner = await ctx.spinner(`reading ${bundled ? 'the bundled Iris data' : dataPath}`);
   let data;
   let outcome;
   try {
     data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, exclude: s.exclude, ...csvDialect(s), stdin: ctx.io.stdin });
     spinner.update(`training on ${data.X.rows} rows`);
+    checkClassWeightNames(params.classWeight, new Set(data.labels));
+    if (initModel !== undefined) {
+      const { train } = splitRows(data.labels, { testSize, seed, stratify, splitShuffle });
+      const labels = data.labels;
+      checkInitShape(initModel, data.features, sortClasses([...new Set(train.map((i) => labels[i]!))]));
+    }
     // The parsed rows are not needed afterwards: the pipeline may reorder and scale them in place.
     outcome = trainPipeline(data.X, data.labels, {
       target: data.target,
@@ -78,6 +80,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
       splitShuffle,
       perceptron: params,
       consumeInput: true,
+      ...(initModel === undefined ? {} : { init: initModel.init }),
     });
   } finally {
     spinner.stop();
