@@ -20,7 +20,7 @@ import { runFits, searchResults } from '../../lib/select-engine.js';
 import { Model } from '../../lib/model.js';
 import type { CommandInput, CommandResult } from '../command.js';
 import { csvDialect, recordedDialect } from '../csv-options.js';
-import { jsonLine, table } from '../format.js';
+import { jsonLine, metricsJson, table } from '../format.js';
 import { checkClassWeightNames, checkInitShape, loadInitModel, perceptronParamsOf } from '../model-options.js';
 import { progressBar, refuseQueue, score4, showValue, threadsOf } from '../select-common.js';
 import { modelPathOf, resolveSettings } from '../settings.js';
@@ -136,7 +136,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
       ...recordedDialect(s),
     },
     split: { testSize, seed, shuffle: splitShuffle, stratify, train: split.train.length, test: split.test.length, testIndicesSha256: digestIndices(split.test) },
-    metrics: { train: { accuracy: outcome.trainAccuracy }, test: { accuracy: test.report.accuracy, ...testScores } },
+    metrics: { train: { accuracy: outcome.trainAccuracy }, test: { ...metricsJson(test), ...testScores } },
     search,
   };
   await Model.fromFitted(model, training).save(out);
