@@ -9,6 +9,7 @@ export * from './scaler.js';
 export * from './linear.js';
 export * from './perceptron.js';
 export * from './model.js';
+export * from './preprocessing.js';
 export * from './metrics.js';
 export * from './pipeline.js';
 export * from './class-weight.js';

@@ -10,6 +10,7 @@ import { classificationReport, accuracyScore, type ClassificationReport } from '
 import { predictCodes } from './linear.js';
 import type { FittedModel } from './model.js';
 import { fitPerceptron, resolvePerceptronParams, type PerceptronParams } from './perceptron.js';
+import { numericPreprocessing, type Preprocessing } from './preprocessing.js';
 import { fitStandardScaler, transformStandard } from './scaler.js';
 import { trainTestSplit, type SplitResult } from './split.js';
 import type { Matrix } from './types.js';
@@ -24,7 +25,7 @@ export interface TrainOptions {
   /** train_test_split(shuffle=); false keeps the last rows as the test set. */
   splitShuffle: boolean;
   /** Perceptron hyperparameters; randomState is taken from `seed`, as the CLI's single --seed does. */
-  perceptron: Omit<PerceptronParams, 'randomState'>;
+  perceptron: Partial<Omit<PerceptronParams, 'randomState'>>;
   /**
    * The caller gives X up: its rows are reordered and scaled in place (X's contents are undefined
    * afterwards), so that no second copy of the data is held. Same results. Default false.
@@ -97,6 +98,8 @@ export interface FitOptions {
   params?: Partial<PerceptronParams>;
   /** The caller gives X up: it is scaled in place. Default false (X is never modified). */
   consumeInput?: boolean;
+  /** The fitted column steps in front of X (default: all-numeric, no imputation). */
+  preprocessing?: Preprocessing;
   init?: PerceptronInit;
 }
 
@@ -143,6 +146,7 @@ export function fitModel(
     nIter: linear.nIter,
     converged: linear.converged,
     params,
+    preprocessing: options.preprocessing ?? numericPreprocessing(options.features),
   };
   return { model, trainAccuracy };
 }

@@ -145,7 +145,7 @@ const MODEL_PROBLEMS: ModelProblem[] = [
   { what: 'JSON that is not an object', model: '[1, 2, 3]\n', error: /^bad\.json: is not an iris model \(the file holds an array, not a JSON object\)$/ },
   { what: 'wrong format', model: edited((d) => (d.format = 'onnx')), error: /^bad\.json: is not an iris model \(format: "onnx"\)$/ },
   { what: 'another JSON document (package.json)', model: '{ "name": "iris", "version": "0.1.0" }\n', error: /^bad\.json: is not an iris model \(it has no "format" field\)$/ },
-  { what: 'future version', model: edited((d) => (d.formatVersion = 3), true), error: /^bad\.json: model format version 3 is newer than this iris supports \(2\); upgrade iris$/ },
+  { what: 'future version', model: edited((d) => (d.formatVersion = 4), true), error: /^bad\.json: model format version 4 is newer than this iris supports \(3\); upgrade iris$/ },
   { what: 'invalid version', model: edited((d) => (d.formatVersion = '1')), error: /^bad\.json: formatVersion "1" is not a valid format version/ },
   { what: 'tampered weight', model: replacedText(/("coef": \[\s*\[)-?\d/, '$19'), error: /^bad\.json: checksum mismatch: the file was modified after training$/ },
   { what: 'tampered label', model: edited((d) => (d.classes[1] = 'versicolour')), error: /^bad\.json: checksum mismatch: the file was modified after training$/ },

@@ -49,12 +49,12 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     rows.push(['test accuracy', `${fixed(test.accuracy)} (${test.misclassified ?? '?'} of ${test.n ?? '?'} misclassified)`]);
   }
   // iris tune records its grid search (docs/MODEL_SELECTION.md).
-  const search = (training as { search?: { results?: unknown[]; folds?: number; cv?: string; scoring?: string; bestParams?: object; bestScore?: number } }).search;
+  const search = training.search;
   if (search !== undefined) {
     rows.push([
       'grid search',
-      `${search.results?.length ?? '?'} candidates, ${search.folds ?? '?'} ${search.cv ?? ''} folds, scoring ${search.scoring ?? '?'}; ` +
-        `best ${JSON.stringify(search.bestParams ?? {})} (mean ${search.bestScore === undefined ? '?' : fixed(search.bestScore)})`,
+      `${search.results.length} candidates, ${search.folds} ${search.cv} folds, scoring ${search.scoring}; ` +
+        `best ${JSON.stringify(search.bestParams)} (mean ${fixed(search.bestScore)})`,
     ]);
   }
   rows.push(['checksum', `${artifact.checksum} ${c.green('verified')}`]);

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { UsageError } from '../../core/errors.js';
+import { DataError, UsageError } from '../../core/errors.js';
 import { assignFolds } from '../../core/folds.js';
 import { applyCandidate, normaliseGrid, parameterGrid, parseGridSpec, type Candidate } from '../../core/grid.js';
 import { encodeLabels, sortClasses } from '../../core/labels.js';
@@ -95,7 +95,9 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   } finally {
     bar.stop();
   }
-  for (const f of fits) if (f.error !== undefined) ctx.warn(`a fit failed and scores nan (fold ${f.fold}): ${f.error}`);
+  const failed = fits.filter((f) => f.error !== undefined);
+  if (failed.length === fits.length) throw new DataError(`every fit failed: ${failed[0]!.error}`);
+  for (const f of failed) ctx.warn(`a fit failed and scores nan (fold ${f.fold}): ${f.error}`);
   const { results, bestIndex } = searchResults(candidates, cv.folds, fits, scorer);
   const best = results[bestIndex]!;
 
@@ -127,7 +129,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
     bestScore: best.meanTestScore,
     results: results.map((r) => ({ params: r.params, meanTestScore: r.meanTestScore, stdTestScore: r.stdTestScore, rank: r.rank })),
   };
-  const training: TrainingJson & { search: typeof search } = {
+  const training: TrainingJson = {
     data: {
       path: bundled ? BUNDLED_DATA_NAME : dataPath === '-' ? '-' : relative(dirname(resolve(out)), resolve(dataPath)).split(sep).join('/'),
       bundled,
