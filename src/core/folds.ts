@@ -14,6 +14,11 @@ export interface FoldOptions {
   shuffle: boolean;
   /** random_state of a shuffled splitter. */
   seed: number;
+  /**
+   * StratifiedKFold with a class smaller than the number of folds: scikit-learn only warns (and
+   * refuses when every class is); iris refuses it unless this is false. Default true.
+   */
+  refuseSmallClasses?: boolean;
 }
 
 function checkFolds(k: number, n: number): void {
@@ -66,7 +71,10 @@ function stratifiedKFold(y: ArrayLike<number>, k: number, options: FoldOptions):
   const count = new Array<number>(C).fill(0);
   for (let i = 0; i < n; i++) count[enc[i]!]! += 1;
   const smallest = Math.min(...count);
-  if (smallest < k) {
+  if (Math.max(...count) < k) {
+    throw new DataError(`--folds ${k} is more than the rows of every class (at most ${Math.max(...count)})`, { hint: 'use fewer folds' });
+  }
+  if (smallest < k && options.refuseSmallClasses !== false) {
     // scikit-learn only warns when some class is smaller than k (and refuses when all are); a test fold
     // without that class is rarely what anyone wants, so iris refuses it.
     throw new DataError(`--folds ${k} is more than the ${smallest} rows of the smallest class: a stratified fold would lack it`, {

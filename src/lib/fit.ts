@@ -2,6 +2,7 @@
  * scikit-learn's train_test_split and make_pipeline(StandardScaler(), Perceptron(...)).fit, on the
  * shapes the library accepts. The numbers are the core's, so they are the CLI's and scikit-learn's.
  */
+import { DataError } from '../core/errors.js';
 import { encodeLabels } from '../core/labels.js';
 import { takeRows } from '../core/matrix.js';
 import { fitModel, splitRows } from '../core/pipeline.js';
@@ -10,7 +11,9 @@ import type { Matrix } from '../core/types.js';
 import { isMatrixLike, toLabels, toMatrix, type FlatMatrix, type Label, type MatrixInput, type MatrixLike } from './inputs.js';
 import { Model } from './model.js';
 
-export interface FitOptions extends Partial<Omit<PerceptronParams, 'randomState'>> {
+export interface FitOptions extends Partial<Omit<PerceptronParams, 'randomState' | 'initModel'>> {
+  /** Start from this model's weights (scikit-learn's fit(coef_init=, intercept_init=)): same features and classes. */
+  initModel?: Model;
   /** random_state of the perceptron's shuffling (default 0). */
   seed?: number;
   /** Feature names, one per column of X (default x0, x1, …, as scikit-learn names them). */
@@ -21,14 +24,32 @@ export interface FitOptions extends Partial<Omit<PerceptronParams, 'randomState'
 
 /** Fits the scaler on X, then the perceptron on the scaled rows. X and y are never modified. */
 export function fit(X: MatrixInput, y: readonly Label[], options: FitOptions = {}): Model {
-  const { seed = DEFAULT_PERCEPTRON_PARAMS.randomState, features: names, target = 'y', ...params } = options;
+  const { seed = DEFAULT_PERCEPTRON_PARAMS.randomState, features: names, target = 'y', initModel, ...params } = options;
   const XTrain = toMatrix(X, names === undefined ? {} : { width: names.length, features: names });
   const labels = toLabels(y, XTrain.rows);
   const features = names ?? Array.from({ length: XTrain.cols }, (_, j) => `x${j}`);
   const { classes, codes } = encodeLabels(labels);
   // toMatrix made a copy: the fit may scale it in place.
-  const { model, trainAccuracy } = fitModel(XTrain, codes, classes, { target, features, params: { ...params, randomState: seed }, consumeInput: true });
+  const init = initModel === undefined ? undefined : startingWeights(initModel, features, classes);
+  const { model, trainAccuracy } = fitModel(XTrain, codes, classes, {
+    target,
+    features,
+    params: { ...params, randomState: seed, ...(initModel === undefined ? {} : { initModel: { checksum: initModel.checksum } }) },
+    consumeInput: true,
+    ...(init === undefined ? {} : { init }),
+  });
   return Model.fromFitted(model, { data: null, metrics: { train: { accuracy: trainAccuracy } } });
+}
+
+/** The init model's weights, when it has the fit's features and classes (else a DataError, as the CLI's exit 3). */
+function startingWeights(model: Model, features: readonly string[], classes: readonly string[]): { coef: Float64Array; intercept: Float64Array } {
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+  if (!same(model.features, features) || !same(model.classes, classes)) {
+    throw new DataError(
+      `initModel has features (${model.features.join(', ')}) and classes (${model.classes.join(', ')}); the fit has (${features.join(', ')}) and (${classes.join(', ')})`,
+    );
+  }
+  return { coef: Float64Array.from(model.fitted.coef), intercept: Float64Array.from(model.fitted.intercept) };
 }
 
 export interface SplitOptions {
