@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError, assignFolds, foldMean, foldRows, foldStd, parameterGrid, parseGridSpec, rankScores } from '../../src/core/index.js';
+import { UsageError, assignFolds, foldMean, foldRows, foldStd, parameterGrid, parseGridSpec, rankScores, type ParamGrid } from '../../src/core/index.js';
 import { crossValidate, gridSearch, trainTestSplit } from '../../src/index.js';
 import { loadIris } from '../helpers/iris.js';
 
@@ -23,7 +23,7 @@ describe('fold assignment (§15)', () => {
 
 describe('ParameterGrid order, ranks, means (§16)', () => {
   it('sorts keys, varies the last fastest, dicts in list order', () => {
-    const grid = [{ penalty: [null, 'l2'], alpha: [1e-4, 1e-2] }, { eta0: [1.0, 0.5] }];
+    const grid: ParamGrid = [{ penalty: [null, 'l2'], alpha: [1e-4, 1e-2] }, { eta0: [1.0, 0.5] }];
     expect(parameterGrid(grid)).toEqual([
       { alpha: 1e-4, penalty: null }, { alpha: 1e-4, penalty: 'l2' }, { alpha: 1e-2, penalty: null }, { alpha: 1e-2, penalty: 'l2' }, { eta0: 1.0 }, { eta0: 0.5 },
     ]);
