@@ -3,9 +3,13 @@ import { availableParallelism } from 'node:os';
 import { UsageError } from '../core/errors.js';
 import type { Context } from './context.js';
 
-/** --threads, else the number of cores. */
-export function threadsOf(threads: number | undefined): number {
-  return threads ?? availableParallelism();
+/**
+ * --threads when given; else the number of cores, except for small searches (fewer than 200,000
+ * row-fits), where starting worker threads costs more than the fits. The results are the same.
+ */
+export function threadsOf(threads: number | undefined, rows: number, fits: number): number {
+  if (threads !== undefined) return threads;
+  return rows * fits < 200_000 ? 1 : availableParallelism();
 }
 
 /** Fits on `iris worker`s are specified but not built yet: say so rather than ignore the flag. */

@@ -48,7 +48,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   try {
     folds = await runFits({ X: data.X, codes, names, foldOf, features: data.features, target: data.target }, jobs, {
       scorers,
-      threads: threadsOf(s.threads),
+      threads: threadsOf(s.threads, data.X.rows, jobs.length),
       init: initModel?.init,
       onProgress: (done, total) => bar.update(done, total),
     });

@@ -88,7 +88,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   try {
     fits = await runFits({ X: takeRows(data.X, split.train), codes, names, foldOf, features: data.features, target: data.target }, jobs, {
       scorers: [scorer],
-      threads: threadsOf(s.threads),
+      threads: threadsOf(s.threads, split.train.length, jobs.length),
       init: initModel?.init,
       onProgress: (done, total) => bar.update(done, total),
     });
