@@ -59,7 +59,7 @@ function addCvOptions(command: Command): void {
     .option('--folds <k>', 'number of folds, at least 2 (default: 5)')
     .option('--cv <kind>', 'stratified (StratifiedKFold) or kfold (KFold) (default: stratified)')
     .option('--cv-shuffle', 'shuffle before making the folds (random_state = --seed)')
-    .option('--threads <n>', 'fit folds in this many worker threads; results are identical (default: the number of cores)')
+    .option('--threads <n>', 'fit folds in this many worker threads; results are identical (default: the number of cores, 1 for small searches)')
     .option('--queue <url>', 'fit folds on `iris worker`s through this Redis URL (not implemented yet)');
 }
 
