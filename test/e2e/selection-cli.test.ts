@@ -98,4 +98,19 @@ describe('bad input: one line, exit 2 or 3, nothing written', () => {
     expect(other.stderr).toMatch(/^iris: error: --init-model iris-base.json: its features/);
     expect(existsSync(join(work, 'wine-init.json'))).toBe(false);
   });
+
+  it("scikit-learn's early-stopping refusals are exit 3 with the reason", async () => {
+    const lines = readFileSync(join(work, 'iris.csv'), 'utf8').split('\n');
+    // 3 rows of each class: 9 rows, a 10 % validation split of the training rows cannot hold 3 classes.
+    writeFileSync(join(work, 'tiny.csv'), [lines[0], ...lines.slice(1, 4), ...lines.slice(51, 54), ...lines.slice(101, 104)].join('\n') + '\n');
+    const small = await iris(['train', '--data', 'tiny.csv', '--test-size', '1', '--early-stopping', '--out', 'tiny.json'], { cwd: work });
+    expect(small.exitCode).toBe(3);
+    expect(small.stderr).toMatch(/^iris: error: early stopping cannot hold out a validation split of 8 rows: the test set has 1 rows, fewer than the 3 classes/);
+    expect(existsSync(join(work, 'tiny.json'))).toBe(false);
+    // One training row of a class: StratifiedShuffleSplit refuses it.
+    writeFileSync(join(work, 'single.csv'), [lines[0], ...lines.slice(1, 6), ...lines.slice(51, 56), ...lines.slice(101, 103)].join('\n') + '\n');
+    const single = await iris(['train', '--data', 'single.csv', '--test-size', '1', '--no-split-shuffle', '--early-stopping', '--out', 'single.json'], { cwd: work });
+    expect(single.exitCode).toBe(3);
+    expect(single.stderr).toMatch(/has only 1 member/);
+  });
 });
