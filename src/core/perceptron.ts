@@ -270,7 +270,7 @@ function validationSplit(
   if (sampleWeight !== null) {
     const w = Float64Array.from(rows, (i) => sampleWeight[i]!);
     weightSum = pairwiseSum(w, 0, w.length);
-    if (!(weightSum > 0) && !w.some((v) => v !== 0)) {
+    if (!w.some((v) => v > 0)) {
       throw new DataError('early stopping: the sample weights of the validation rows are all zero', { hint: 'use another --seed' });
     }
   }

@@ -52,6 +52,33 @@ describe('penalties (§11)', () => {
   });
 });
 
+describe('sample weights (§12; values from scikit-learn 1.2.1 on this machine, Debian python3-sklearn)', () => {
+  const sw = Float64Array.from([0.5, 2.0, 1.0, 0.0, 3.0, 1.5, 0.25, 1.0]);
+  it('binary l1 with sample weights', () => {
+    const m = fitPerceptron(X, yBin, 2, { ...base, penalty: 'l1', alpha: 0.05 }, { sampleWeight: sw });
+    expect([Array.from(m.coef), Array.from(m.intercept), m.nIter]).toEqual([[2.050000000000006, 0.0], [0.75], 10]);
+  });
+  it('multiclass elasticnet with class and sample weights (the rest weighs 1)', () => {
+    const y3 = Int32Array.from([0, 1, 2, 0, 1, 2, 0, 1]);
+    const m = fitPerceptron(X, y3, 3, { ...base, penalty: 'elasticnet', alpha: 0.05, classWeight: { '0': 2.0, '2': 0.5 } }, { classes: ['0', '1', '2'], sampleWeight: sw });
+    expect(Array.from(m.coef)).toEqual([2.249786635870763, 0.0, 1.690403770449463, -0.8746544120130821, -2.2347879762742804, 0.0]);
+    expect([Array.from(m.intercept), m.nIter]).toEqual([[-6.0, 0.0, -1.5], 10]);
+  });
+  it('multiclass early stopping with l2 and sample weights (weighted validation accuracy)', () => {
+    const rows: number[] = [];
+    const x = Array.from(X.data);
+    for (let i = 0; i < 8; i++) rows.push(x[2 * i]!, x[2 * i + 1]!);
+    for (let i = 0; i < 8; i++) rows.push(x[2 * i]! * 0.7 + 0.1, x[2 * i + 1]! * 0.7 + 0.1);
+    for (let i = 0; i < 8; i++) rows.push(-x[2 * i]! * 0.5, -x[2 * i + 1]! * 0.5);
+    const y3 = [0, 1, 2, 0, 1, 2, 0, 1];
+    const y = Int32Array.from([...y3, ...y3, ...y3.map((c) => (c + 1) % 3)]);
+    const w = Float64Array.from([...sw, ...Array.from(sw).reverse(), ...Array.from(sw, (v) => v * 2)]);
+    const m = fitPerceptron(matrix(Float64Array.from(rows), 24, 2), y, 3, { ...base, maxIter: 30, earlyStopping: true, validationFraction: 0.3, penalty: 'l2', alpha: 0.01 }, { sampleWeight: w });
+    expect(Array.from(m.coef)).toEqual([1.9428510811950803, -3.248033253120612, 1.5788349236831374, -0.0578061620813978, -5.418566618941825, -1.0129015513964335]);
+    expect([Array.from(m.intercept), m.nIter]).toEqual([[1.75, 0.0, 2.0], 12]);
+  });
+});
+
 describe('class weights (§12)', () => {
   it('balanced is n / (K * count)', () => {
     const y = Int32Array.from([0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2]);
