@@ -16,7 +16,7 @@ import { modelPathOf, resolveSettings } from '../settings.js';
 export const TRAIN_DEFAULTS = { testSize: 0.3, seed: 0 } as const;
 
 /** Fails before any work when the artifact could not be written anyway. */
-async function checkOutputFolder(out: string): Promise<void> {
+export async function checkOutputFolder(out: string): Promise<void> {
   const folder = dirname(resolve(out));
   let info;
   try {

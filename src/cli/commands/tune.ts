@@ -24,6 +24,7 @@ import { jsonLine, metricsJson, table } from '../format.js';
 import { checkClassWeightNames, checkInitShape, loadInitModel, perceptronParamsOf } from '../model-options.js';
 import { progressBar, refuseQueue, score4, showValue, threadsOf } from '../select-common.js';
 import { modelPathOf, resolveSettings } from '../settings.js';
+import { checkOutputFolder } from './train.js';
 
 async function loadGrid(grid: string | undefined, gridFile: string | undefined): Promise<unknown> {
   if (grid !== undefined && gridFile !== undefined) throw new UsageError('give either --grid or --grid-file, not both');
@@ -64,6 +65,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   const testSize = s.testSize ?? 0.3;
   const stratify = s.stratify ?? false;
   const splitShuffle = s.splitShuffle ?? true;
+  // Fails before the search when the model could not be written anyway.
+  await checkOutputFolder(out);
   const initModel = await loadInitModel(ctx, s.initModel);
   if (initModel !== undefined) for (const p of [base, ...candidateParams]) p.initModel = { checksum: initModel.checksum };
 
