@@ -194,16 +194,36 @@ export function trainFull(
       }
       if (l1Part) {
         u = u + l1Step;
-        for (let j = 0; j < d; j++) {
-          const z0 = w[j]!;
-          if (wscale * z0 > 0.0) {
-            const v = w[j]! - (u + q[j]!) / wscale;
-            w[j] = v > 0.0 ? v : 0.0;
-          } else if (wscale * z0 < 0.0) {
-            const v = w[j]! + (u - q[j]!) / wscale;
-            w[j] = v < 0.0 ? v : 0.0;
+        if (!l2Part) {
+          // Pure l1: wscale stays 1.0, and multiplying or dividing by 1.0 is exact, so the same bits
+          // come without them; a zero weight changes neither itself nor q (q + 0 only flips a zero's sign,
+          // which no later step can see).
+          for (let j = 0; j < d; j++) {
+            const z0 = w[j]!;
+            if (z0 > 0.0) {
+              const v = z0 - (u + q[j]!);
+              const wj = v > 0.0 ? v : 0.0;
+              w[j] = wj;
+              q[j] = q[j]! + (wj - z0);
+            } else if (z0 < 0.0) {
+              const v = z0 + (u - q[j]!);
+              const wj = v < 0.0 ? v : 0.0;
+              w[j] = wj;
+              q[j] = q[j]! + (wj - z0);
+            }
           }
-          q[j] = q[j]! + wscale * (w[j]! - z0);
+        } else {
+          for (let j = 0; j < d; j++) {
+            const z0 = w[j]!;
+            if (wscale * z0 > 0.0) {
+              const v = w[j]! - (u + q[j]!) / wscale;
+              w[j] = v > 0.0 ? v : 0.0;
+            } else if (wscale * z0 < 0.0) {
+              const v = w[j]! + (u - q[j]!) / wscale;
+              w[j] = v < 0.0 ? v : 0.0;
+            }
+            q[j] = q[j]! + wscale * (w[j]! - z0);
+          }
         }
       }
     }
