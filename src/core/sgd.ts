@@ -231,14 +231,19 @@ export function trainFull(
         } else {
           for (let j = 0; j < d; j++) {
             const z0 = w[j]!;
-            if (wscale * z0 > 0.0) {
-              const v = w[j]! - (u + q[j]!) / wscale;
-              w[j] = v > 0.0 ? v : 0.0;
-            } else if (wscale * z0 < 0.0) {
-              const v = w[j]! + (u - q[j]!) / wscale;
-              w[j] = v < 0.0 ? v : 0.0;
+            const s = wscale * z0;
+            // s == 0 (a zero weight, or a product that underflows): w stays, and q + wscale·0 is q.
+            if (s > 0.0) {
+              const v = z0 - (u + q[j]!) / wscale;
+              const wj = v > 0.0 ? v : 0.0;
+              w[j] = wj;
+              q[j] = q[j]! + wscale * (wj - z0);
+            } else if (s < 0.0) {
+              const v = z0 + (u - q[j]!) / wscale;
+              const wj = v < 0.0 ? v : 0.0;
+              w[j] = wj;
+              q[j] = q[j]! + wscale * (wj - z0);
             }
-            q[j] = q[j]! + wscale * (w[j]! - z0);
           }
         }
       }
