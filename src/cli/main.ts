@@ -128,6 +128,15 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('-q, --quiet', 'print nothing but errors');
   addModelOptions(train);
   addCsvOptions(train, { exclude: true });
+  // Tables with words and gaps (docs/CLI.md)
+  train
+    .option('--categorical <a,b,...>', 'read these columns as categories (one-hot encoded), whatever their values')
+    .option('--na-values <a,b,...>', "more strings that mean a missing value (pandas' na_values)")
+    .option('--no-default-na', "only the --na-values strings are missing values (pandas' keep_default_na=False)")
+    .option('--dropna [target]', 'drop rows with a missing value (or, with target, only those missing the label)')
+    .option('--impute <strategy>', 'fill missing values: mean, median, most_frequent or constant')
+    .option('--fill-value <x>', 'the constant of --impute constant (default: 0, and missing_value for categories)')
+    .option('--max-categories <n>', 'a categorical column with more distinct values is an error (default: 1000)');
   train.action(run(() => import('./commands/train.js')));
 
   const cv = program
@@ -198,6 +207,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('-o, --output <path>', 'write the predictions to this file (atomically) instead of stdout')
     .option('--queue <url>', 'score --input on `iris worker`s through this Redis URL, in chunks')
     .option('--chunk-rows <n>', 'with --queue: rows per chunk job (default: 50000)')
+    .option('--unknown <what>', 'a category the model never saw: ignore (all zeros, counted on stderr) or error (default: ignore)')
     .allowUnknownOption()
     .allowExcessArguments();
   addCsvOptions(predict, { exclude: false });

@@ -187,6 +187,27 @@ const scoringList: Parse<(typeof SCORERS)[number][]> = (value) => {
 };
 
 // --- end of model selection ---
+/** --na-values: strings separated by commas, an empty one included (`--na-values ",?"`). */
+const naList: Parse<string[]> = (value) => {
+  const items = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(items) || items.some((s) => typeof s !== 'string')) throw new InvalidValue('expected strings separated by commas');
+  return items as string[];
+};
+
+/** --dropna alone drops rows missing anything; --dropna target only rows missing the target. */
+const dropna: Parse<'any' | 'target'> = (value) => {
+  if (value === true || value === 'any') return 'any';
+  if (value === 'target') return 'target';
+  throw new InvalidValue(`must be given alone, or as --dropna target, got ${JSON.stringify(value)}`);
+};
+
+const anyText: Parse<string> = (value) => {
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') throw new InvalidValue('expected a value');
+  return value;
+};
+
+export const IMPUTE_CHOICES = ['mean', 'median', 'most_frequent', 'constant'] as const;
 
 export const SERVE_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -202,11 +223,15 @@ const TABLES = {
     maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, out: str, json: bool, quiet: bool,
     ...DIALECT, exclude: featureList,
     ...MODEL_OPTIONS,
+    // Tables (docs/CLI.md "Tables with words and gaps")
+    categorical: featureList, naValues: naList, defaultNa: bool, dropna, impute: oneOf(...IMPUTE_CHOICES), fillValue: anyText,
+    maxCategories: atLeastOne,
   },
   predict: {
     model: str, input: str, format: oneOf(...PREDICT_FORMATS), scores: bool, withInput: bool, json: bool,
     ...DIALECT,
     output: str, queue: str, chunkRows: atLeastOne,
+    unknown: oneOf('ignore', 'error'),
   },
   evaluate: {
     model: str, data: str, minAccuracy: unitInterval, minF1: unitInterval, baseline: str, maxDrop: nonNegative,

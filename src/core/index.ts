@@ -16,3 +16,6 @@ export * from './class-weight.js';
 export * from './folds.js';
 export * from './grid.js';
 export * from './selection.js';
+export * from './impute.js';
+export * from './column-transformer.js';
+export * from './table-pipeline.js';

@@ -33,6 +33,8 @@ export interface TrainOptions {
   consumeInput?: boolean;
   /** Starting weights of the perceptron (fit(coef_init=, intercept_init=)). */
   init?: PerceptronInit;
+  /** The model's preprocessing record (default: all-numeric, no imputation). */
+  preprocessing?: Preprocessing;
 }
 
 export interface Evaluation {
@@ -76,6 +78,7 @@ export function trainPipeline(X: Matrix, labels: readonly string[], options: Tra
     params: { ...options.perceptron, randomState: options.seed },
     consumeInput: true,
     ...(options.init === undefined ? {} : { init: options.init }),
+    ...(options.preprocessing === undefined ? {} : { preprocessing: options.preprocessing }),
   });
 
   const XTest = parts?.second ?? takeRows(X, split.test);
@@ -157,7 +160,7 @@ export function linearPart(model: FittedModel): { nClasses: number; nFeatures: n
 }
 
 /** Each row's label as an index into the distinct labels (in order of appearance). */
-function labelCodes(labels: readonly string[]) {
+export function labelCodes(labels: readonly string[]) {
   const index = new Map<string, number>();
   const distinct: string[] = [];
   const codes = new Int32Array(labels.length);

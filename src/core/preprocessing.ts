@@ -96,3 +96,20 @@ export function expandedWidth(columns: readonly ColumnSpec[]): number {
 export function isPlainNumeric(p: Preprocessing): boolean {
   return p.impute === null && p.columns.every((c) => c.kind === 'numeric');
 }
+
+/** Strict code-point order of two strings (JS `<` compares UTF-16 units, which differs above U+FFFF). */
+export function codePointLess(a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x < y;
+    if (x > 0xffff) i++;
+  }
+  return a.length < b.length;
+}
+
+/** Sorts strings by code point, as numpy and Python sort `str`. */
+export function sortByCodePoint(values: readonly string[]): string[] {
+  return [...values].sort((a, b) => (a === b ? 0 : codePointLess(a, b) ? -1 : 1));
+}

@@ -2,29 +2,32 @@
  * scikit-learn's train_test_split and make_pipeline(StandardScaler(), Perceptron(...)).fit, on the
  * shapes the library accepts. The numbers are the core's, so they are the CLI's and scikit-learn's.
  */
-import { DataError } from '../core/errors.js';
 import { encodeLabels } from '../core/labels.js';
 import { takeRows } from '../core/matrix.js';
 import { fitModel, splitRows } from '../core/pipeline.js';
-import { DEFAULT_PERCEPTRON_PARAMS, type PerceptronParams } from '../core/perceptron.js';
+import { DEFAULT_PERCEPTRON_PARAMS } from '../core/perceptron.js';
 import type { Matrix } from '../core/types.js';
 import { isMatrixLike, toLabels, toMatrix, type FlatMatrix, type Label, type MatrixInput, type MatrixLike } from './inputs.js';
 import { Model } from './model.js';
+import { startingWeights } from './init-model.js';
+import { fitTable } from './fit-table.js';
+import { columnTableRows, isColumnTable, isRecordList, type ColumnTable, type TableRecord } from './records.js';
+import { DataError } from '../core/errors.js';
+import type { FitOptions } from './fit-options.js';
 
-export interface FitOptions extends Partial<Omit<PerceptronParams, 'randomState' | 'initModel'>> {
-  /** Start from this model's weights (scikit-learn's fit(coef_init=, intercept_init=)): same features and classes. */
-  initModel?: Model;
-  /** random_state of the perceptron's shuffling (default 0). */
-  seed?: number;
-  /** Feature names, one per column of X (default x0, x1, …, as scikit-learn names them). */
-  features?: readonly string[];
-  /** The name of what y holds (default "y"). */
-  target?: string;
-}
+export type { FitOptions } from './fit-options.js';
 
-/** Fits the scaler on X, then the perceptron on the scaled rows. X and y are never modified. */
-export function fit(X: MatrixInput, y: readonly Label[], options: FitOptions = {}): Model {
-  const { seed = DEFAULT_PERCEPTRON_PARAMS.randomState, features: names, target = 'y', initModel, ...params } = options;
+/**
+ * Fits the scaler on X, then the perceptron on the scaled rows. X and y are never modified.
+ * X is a numeric matrix, or records / a column table (keyed by input name) for tables with
+ * categorical inputs and missing values: the ColumnTransformer of docs/MODEL_FORMAT.md, then the perceptron.
+ */
+export function fit(X: MatrixInput | readonly TableRecord[] | ColumnTable, y: readonly Label[], options: FitOptions = {}): Model {
+  if (isRecordList(X) || isColumnTable(X)) return fitTable(isRecordList(X) ? X : columnTableRows(X), y, options);
+  const { seed = DEFAULT_PERCEPTRON_PARAMS.randomState, features: names, target = 'y', categorical, impute, fillValue, maxCategories, initModel, ...params } = options;
+  if (categorical !== undefined || impute !== undefined || fillValue !== undefined || maxCategories !== undefined) {
+    throw new DataError('categorical, impute, fillValue and maxCategories need rows as records or a column table');
+  }
   const XTrain = toMatrix(X, names === undefined ? {} : { width: names.length, features: names });
   const labels = toLabels(y, XTrain.rows);
   const features = names ?? Array.from({ length: XTrain.cols }, (_, j) => `x${j}`);
@@ -39,17 +42,6 @@ export function fit(X: MatrixInput, y: readonly Label[], options: FitOptions = {
     ...(init === undefined ? {} : { init }),
   });
   return Model.fromFitted(model, { data: null, metrics: { train: { accuracy: trainAccuracy } } });
-}
-
-/** The init model's weights, when it has the fit's features and classes (else a DataError, as the CLI's exit 3). */
-function startingWeights(model: Model, features: readonly string[], classes: readonly string[]): { coef: Float64Array; intercept: Float64Array } {
-  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
-  if (!same(model.features, features) || !same(model.classes, classes)) {
-    throw new DataError(
-      `initModel has features (${model.features.join(', ')}) and classes (${model.classes.join(', ')}); the fit has (${features.join(', ')}) and (${classes.join(', ')})`,
-    );
-  }
-  return { coef: Float64Array.from(model.fitted.coef), intercept: Float64Array.from(model.fitted.intercept) };
 }
 
 export interface SplitOptions {

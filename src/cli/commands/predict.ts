@@ -14,7 +14,7 @@ import { openAtomicStream } from '../../io/atomic-write.js';
 import { RecordWriter, type Format } from '../../io/prediction-records.js';
 
 /** Option names of `predict` (and the global ones) that a feature flag must not shadow. */
-const OPTIONS = ['model', 'feature', 'input', 'format', 'json', 'scores', 'with-input', 'delimiter', 'decimal', 'skip-rows', 'names', 'help', 'color', 'no-color', 'config', 'debug', 'version'];
+const OPTIONS = ['model', 'feature', 'input', 'format', 'json', 'scores', 'with-input', 'delimiter', 'decimal', 'skip-rows', 'names', 'help', 'color', 'no-color', 'config', 'debug', 'version', 'unknown'];
 const RESERVED = new Set([...OPTIONS, 'm', 'F', 'i', 'h', 'V']);
 
 /** Edit distance (insertions, deletions, substitutions, swaps of neighbours). */

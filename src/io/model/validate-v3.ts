@@ -3,7 +3,7 @@
  * perceptron parameters of penalties, early stopping, class weights and warm starts, and an optional
  * grid search record. Called from validate.ts once the version 2 shapes have passed.
  */
-import { DROPNA_POLICIES, IMPUTE_STRATEGIES, expandedNames, type ColumnSpec } from '../../core/preprocessing.js';
+import { DROPNA_POLICIES, IMPUTE_STRATEGIES, codePointLess, expandedNames, type ColumnSpec } from '../../core/preprocessing.js';
 import { describe, isObj, type Checkers, type Obj } from './shape-checkers.js';
 
 const CHECKSUM_PATTERN = /^sha256:[0-9a-f]{64}$/;
@@ -124,18 +124,6 @@ export function checkPreprocessing(
   }
   const dropna = c.field(pre, 'dropna', 'preprocessing.dropna');
   if (!DROPNA_POLICIES.includes(dropna as never)) bad(`preprocessing.dropna should be one of ${oneOf(DROPNA_POLICIES)}, found ${describe(dropna)}`);
-}
-
-/** Strict code-point order of two strings (JS `<` compares UTF-16 units, which differs above U+FFFF). */
-export function codePointLess(a: string, b: string): boolean {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.codePointAt(i)!;
-    const y = b.codePointAt(i)!;
-    if (x !== y) return x < y;
-    if (x > 0xffff) i++;
-  }
-  return a.length < b.length;
 }
 
 export function checkSearch(search: Obj, c: Checkers, bad: (message: string) => never): void {
