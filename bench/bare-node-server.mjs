@@ -10,13 +10,12 @@
  */
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { loadModel, scoringModel } from '../dist/io/artifact.js';
-import { scoreRows } from '../dist/core/scoring.js';
+// The package's public API (src/index.ts), not its internal modules, which move.
+import { loadModel } from '../dist/index.js';
 
 const { values } = parseArgs({ options: { model: { type: 'string', default: 'model.json' }, port: { type: 'string', default: '0' } } });
-const loaded = await loadModel(values.model);
-const model = scoringModel(loaded);
-const { features, classes } = loaded.artifact;
+const model = await loadModel(values.model);
+const { features, classes } = model;
 const nScores = classes.length === 2 ? 1 : classes.length;
 
 function answer(body) {
@@ -27,7 +26,7 @@ function answer(body) {
   const d = features.length;
   const data = new Float64Array(n * d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) data[i * d + j] = split.data[i][at[j]];
-  const { predictions, scores } = scoreRows(model, { rows: n, cols: d, data });
+  const { predictions, scores } = model.scoreRows({ rows: n, cols: d, data });
   const out = new Array(n);
   for (let i = 0; i < n; i++) {
     const s = {};

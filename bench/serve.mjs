@@ -36,47 +36,35 @@
  * Needs `wrk` (apt-get install -y wrk). Servers are started in their own process groups and killed
  * at the end, also when the run fails or is interrupted.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
-import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkAnswer, expectedAnswers } from './lib/answers.mjs';
+import { loadRun as wrkLoadRun, rotatingRounds, summarizeCell } from './lib/load.mjs';
 import { machineFacts, pythonEnv } from './lib/machine.mjs';
-import { sampleTreeRss, treeCpuSeconds } from './lib/proc-tree.mjs';
+import { irisRows, writePayload as writePayloadIn } from './lib/payload.mjs';
+import { sampleTreeRss } from './lib/proc-tree.mjs';
+import { HOST, post, startServer as startProcess, stopOnSignals, stopServer } from './lib/servers.mjs';
+import { settingsReader } from './lib/settings.mjs';
+import { fmtInt, fmtMs, fmtRatio, median } from './lib/stats.mjs';
+import { checkWrk as wrkVersionOrExit, startWrk } from './lib/wrk.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, '..');
 const OUT = join(BENCH, 'out', 'serve');
 const NODE = process.execPath;
-const HOST = '127.0.0.1';
-const LUA = join(BENCH, 'lib', 'wrk-request.lua');
 
 // ------------------------------------------------------------------------------------------------
 // Settings
 
-function numberSetting(name, fallback, { min = 1, integer = true } = {}) {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    console.error(`bench:serve: ${name}=${text}: expected a ${integer ? 'whole ' : ''}number >= ${min}`);
-    process.exit(2);
-  }
-  return value;
-}
-
-function listSetting(name, fallback) {
-  const text = process.env[name];
-  return (text === undefined || text === '' ? fallback : text).split(',').map((s) => s.trim()).filter((s) => s !== '');
-}
+const { number: numberSetting, list: listSetting, counts: countsSetting, words: wordsSetting } = settingsReader('bench:serve');
 
 const DURATION = numberSetting('BENCH_SERVE_DURATION', 5);
 const WARMUP = numberSetting('BENCH_SERVE_WARMUP', 1, { min: 0 });
 const ROUNDS = numberSetting('BENCH_SERVE_ROUNDS', 3);
-const ROW_COUNTS = listSetting('BENCH_SERVE_ROWS', '1,100').map(Number);
-const CONNECTIONS = listSetting('BENCH_SERVE_CONNECTIONS', '16,64').map(Number);
+const ROW_COUNTS = countsSetting('BENCH_SERVE_ROWS', '1,100');
+const CONNECTIONS = countsSetting('BENCH_SERVE_CONNECTIONS', '16,64');
 const LARGE_ROWS = numberSetting('BENCH_SERVE_LARGE_ROWS', 10_000);
 const LARGE_RUNS = numberSetting('BENCH_SERVE_LARGE_RUNS', 5);
 const HUGE_ROWS = numberSetting('BENCH_SERVE_HUGE_ROWS', 1_000_000, { min: 0 });
@@ -90,14 +78,8 @@ if (FRAME !== 'numpy' && FRAME !== 'pandas') {
 }
 const UPDATE_DOC = process.env.BENCH_UPDATE_DOC === '1';
 const IRIS = process.env.BENCH_IRIS || join(ROOT, 'bin', 'iris.js');
-const IRIS_ARGS = (process.env.BENCH_IRIS_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
-const IRIS_NODE_ARGS = (process.env.BENCH_IRIS_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
-for (const [name, list] of [['BENCH_SERVE_ROWS', ROW_COUNTS], ['BENCH_SERVE_CONNECTIONS', CONNECTIONS]]) {
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) {
-    console.error(`bench:serve: ${name}: expected whole numbers >= 1, separated by commas`);
-    process.exit(2);
-  }
-}
+const IRIS_ARGS = wordsSetting('BENCH_IRIS_ARGS');
+const IRIS_NODE_ARGS = wordsSetting('BENCH_IRIS_NODE_ARGS');
 
 const NODE_ENV = { ...process.env, NO_COLOR: '1' };
 delete NODE_ENV.FORCE_COLOR;
@@ -105,21 +87,10 @@ const PYTHON_ENV = { ...pythonEnv(), BENCH_SERVE_FRAME: FRAME };
 
 const log = (text) => process.stderr.write(`bench:serve: ${text}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+stopOnSignals(log);
 
 // ------------------------------------------------------------------------------------------------
 // The servers
-
-/** A free port on 127.0.0.1 for servers that cannot be told to pick one (gunicorn, uvicorn). */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function irisCommand(args) {
   if (IRIS.endsWith('.js') || IRIS.endsWith('.mjs')) return { file: NODE, args: [...IRIS_NODE_ARGS, IRIS, ...args] };
@@ -168,218 +139,24 @@ const SERVERS = {
 
 for (const key of HUGE_ALSO) if (SERVERS[key] !== undefined) SERVERS[key].live ??= '/v2/health/live';
 
-/** Every server started, so that the end of this process kills them whatever happened. */
-const running = new Set();
-
-function killTree(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-process.on('exit', () => {
-  for (const child of running) killTree(child, 'SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    log(`${signal}: stopping the servers`);
-    process.exit(130);
-  });
-}
-
-async function stopServer(server) {
-  const { child } = server;
-  if (child.exitCode !== null || child.signalCode !== null) {
-    running.delete(child);
-    return;
-  }
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  killTree(child, 'SIGTERM');
-  const done = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
-  if (!done) {
-    killTree(child, 'SIGKILL');
-    await exited;
-  }
-  // Workers that outlived their parent share its process group.
-  killTree(child, 'SIGKILL');
-  running.delete(child);
-}
-
-/** GET `path`: { status, ms } (status 0 when the connection failed). */
-function get(port, path, timeoutMs = 2000) {
-  return new Promise((resolve) => {
-    const start = process.hrtime.bigint();
-    const req = http.get({ host: HOST, port, path, agent: false, timeout: timeoutMs }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
-  });
-}
-
-/** POST `body` to /invocations: { status, ms, text? } (the text only when asked for). */
-function post(port, body, { keepText = false, path = '/invocations' } = {}) {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const req = http.request(
-      { host: HOST, port, path, method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': body.length } },
-      (res) => {
-        const chunks = [];
-        let bytes = 0;
-        res.on('data', (chunk) => {
-          bytes += chunk.length;
-          if (keepText || res.statusCode !== 200) chunks.push(chunk);
-        });
-        res.on('end', () => {
-          const ms = Number(process.hrtime.bigint() - start) / 1e6;
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode, ms, bytes, text: keepText || res.statusCode !== 200 ? text : undefined });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
+/** Starts one server (Python ones on a free port found here; the others pick their own and print it). */
 async function startServer(key, model) {
   const spec = SERVERS[key];
-  const fixedPort = spec.python ? await freePort() : undefined;
-  const command = spec.command(model, fixedPort);
-  const child = spawn(command.file, command.args, { cwd: ROOT, env: command.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  running.add(child);
-  let output = '';
-  let port = fixedPort;
-  const onOutput = (chunk) => {
-    if (output.length < 64 * 1024) output += chunk.toString('utf8');
-    if (port === undefined) {
-      // "listening on http://127.0.0.1:PORT", or a JSON log line with the address or the port.
-      const m = /https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)/.exec(output) ?? /"port"\s*:\s*(\d+)/.exec(output);
-      if (m !== null && Number(m[1]) > 0) port = Number(m[1]);
-    }
-  };
-  child.stdout.on('data', onOutput);
-  child.stderr.on('data', onOutput);
-  const server = { key, spec, child, get port() { return port; }, output: () => output };
-  const started = Date.now();
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      running.delete(child);
-      throw new Error(`${spec.label} exited (${child.exitCode ?? child.signalCode}) before it was ready: ${command.file} ${command.args.join(' ')}\n${output.slice(-4000)}`);
-    }
-    if (port !== undefined && (await get(port, spec.ready, 1000)).status === 200) break;
-    if (Date.now() - started > 60_000) {
-      await stopServer(server);
-      throw new Error(`${spec.label} was not ready after 60 s (port ${port ?? 'not printed'})\n${output.slice(-4000)}`);
-    }
-    await sleep(100);
-  }
-  server.readyMs = Date.now() - started;
-  return server;
+  const server = await startProcess({ label: spec.label, needsPort: spec.python, ready: spec.ready, command: (port) => ({ ...spec.command(model, port), cwd: ROOT }) });
+  return Object.assign(server, { key, spec });
 }
-
-// ------------------------------------------------------------------------------------------------
-// wrk
 
 let wrkVersion = '';
 
 function checkWrk() {
-  const probe = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
-  if (probe.error !== undefined) {
-    console.error('bench:serve: `wrk` is not installed (apt-get install -y wrk)');
-    process.exit(2);
-  }
-  wrkVersion = `${probe.stdout}${probe.stderr}`.split('\n')[0].trim();
+  wrkVersion = wrkVersionOrExit('bench:serve');
 }
 
-/**
- * Starts wrk against `path`; `body` (a file) makes it POST. Resolves with its summary when it ends
- * (after `seconds`, or at stop(), which interrupts it: wrk prints its summary on SIGINT).
- */
-function startWrk(port, path, { body, seconds, connections, threads, delayMs }) {
-  const args = ['-t', String(Math.min(threads, connections)), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '30s', '--latency', '-s', LUA, `http://${HOST}:${port}${path}`];
-  const env = { ...process.env, WRK_BODY: body ?? '', WRK_DELAY_MS: delayMs === undefined ? '' : String(delayMs) };
-  const child = spawn('wrk', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const result = new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const line = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
-      if (line === undefined) {
-        reject(new Error(`wrk ${args.join(' ')} ended (${code ?? signal}) without a summary:\n${stdout}${stderr}`));
-        return;
-      }
-      const summary = JSON.parse(line.slice('WRK_JSON '.length));
-      const e = summary.errors;
-      resolve({ ...summary, seconds: summary.duration_us / 1e6, errorCount: e.connect + e.read + e.write + e.status + e.timeout });
-    });
-  });
-  return { result, stop: () => child.kill('SIGINT') };
-}
+const writePayload = (features, base, n) => writePayloadIn(OUT, features, base, n);
 
-// ------------------------------------------------------------------------------------------------
-// Payloads
-
-/** The feature rows of the bundled data set, from the model's own CSV. */
-function irisRows(features) {
-  const [header, ...lines] = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8').trim().split('\n');
-  const names = header.split(',');
-  const at = features.map((f) => names.indexOf(f));
-  return lines.map((line) => {
-    const cells = line.split(',');
-    return at.map((j) => Number(cells[j]));
-  });
-}
-
-/**
- * `n` rows: the data set's rows in turn, each value moved by a small deterministic step after the
- * first pass, so that large bodies do not repeat one row (no server here caches, but none should be
- * able to).
- */
-function payloadRows(base, n) {
-  const rows = new Array(n);
-  let state = 12345;
-  for (let i = 0; i < n; i++) {
-    const row = base[i % base.length];
-    if (i < base.length) {
-      rows[i] = row;
-      continue;
-    }
-    rows[i] = row.map((v) => {
-      state = (state * 1103515245 + 12345) % 2147483648;
-      return Math.round((v + ((state / 2147483648) - 0.5) * 0.2) * 100) / 100;
-    });
-  }
-  return rows;
-}
-
-function writePayload(features, base, n) {
-  const path = join(OUT, `body-${n}.json`);
-  const rows = payloadRows(base, n);
-  const text = `{"dataframe_split":{"columns":${JSON.stringify(features)},"data":[${rows.map((r) => `[${r.join(',')}]`).join(',')}]}}`;
-  writeFileSync(path, text);
-  return { path, rows, bytes: Buffer.byteLength(text) };
-}
-
-// ------------------------------------------------------------------------------------------------
-// Statistics and formatting
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
-const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : ms >= 10 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(2)} ms`);
-const fmtRatio = (r) => (r === undefined || !Number.isFinite(r) ? 'n/a' : `${r.toFixed(2)}x`);
+/** One measured wrk run of `rows` x `connections` on `server` (after its unmeasured warm-up). */
+const loadRun = (server, ctx, rows, connections) =>
+  wrkLoadRun(server, { body: ctx.payloads[rows].path, connections, threads: WRK_THREADS, warmup: WARMUP, duration: DURATION });
 
 // ------------------------------------------------------------------------------------------------
 // The benchmark
@@ -401,36 +178,6 @@ function pythonVersions() {
     return { skipped: `${PYTHON} cannot import the Python servers' packages (${why}); apt-get install -y python3-sklearn python3-pandas python3-flask gunicorn python3-fastapi python3-uvicorn` };
   }
   return JSON.parse(probe.stdout);
-}
-
-/** Labels and scores as the project's own scoring code gives them, to check every server's answers. */
-async function expectedAnswers(modelPath, rows) {
-  const { loadModel, scoringModel } = await import('../dist/io/artifact.js');
-  const { scoreRows } = await import('../dist/core/scoring.js');
-  const loaded = await loadModel(modelPath);
-  const d = loaded.nFeatures;
-  const data = new Float64Array(rows.length * d);
-  rows.forEach((row, i) => row.forEach((v, j) => (data[i * d + j] = v)));
-  const { predictions, scores } = scoreRows(scoringModel(loaded), { rows: rows.length, cols: d, data });
-  const classes = loaded.artifact.classes;
-  const k = classes.length === 2 ? 1 : classes.length;
-  return Array.from(predictions, (p, i) => ({ label: classes[p], scores: Array.from(scores.subarray(i * k, i * k + k)) }));
-}
-
-/** Compares a server's /invocations answer with the expected one: labels exactly, scores to 1e-9. */
-function checkAnswer(text, expected, classes) {
-  const body = JSON.parse(text);
-  const got = body.predictions;
-  if (!Array.isArray(got) || got.length !== expected.length) return { ok: false, why: `${got?.length} predictions for ${expected.length} rows` };
-  let maxDiff = 0;
-  for (let i = 0; i < expected.length; i++) {
-    if (got[i].label !== expected[i].label) return { ok: false, why: `row ${i}: label ${got[i].label}, expected ${expected[i].label}` };
-    const s = got[i].scores;
-    const values = typeof s === 'number' ? [s] : classes.map((c) => s?.[c]);
-    for (let k = 0; k < expected[i].scores.length; k++) maxDiff = Math.max(maxDiff, Math.abs(values[k] - expected[i].scores[k]));
-  }
-  if (!(maxDiff <= 1e-9)) return { ok: false, why: `scores differ by up to ${maxDiff}` };
-  return { ok: true, maxDiff };
 }
 
 /** Starts one server and checks its answer to the largest load payload against the expected one. */
@@ -455,38 +202,6 @@ async function startAndCheck(key, ctx) {
   return server;
 }
 
-/** One measured wrk run of `rows` x `connections` on `server` (after its unmeasured warm-up). */
-async function loadRun(server, ctx, rows, connections) {
-  const options = { body: ctx.payloads[rows].path, connections, threads: WRK_THREADS };
-  if (WARMUP > 0) await startWrk(server.port, '/invocations', { ...options, seconds: WARMUP }).result;
-  const loadAverage = os.loadavg()[0];
-  const rss = sampleTreeRss(server.child.pid);
-  const cpuBefore = treeCpuSeconds(server.child.pid);
-  const run = await startWrk(server.port, '/invocations', { ...options, seconds: DURATION }).result;
-  const cpuSeconds = treeCpuSeconds(server.child.pid) - cpuBefore;
-  const peakRssMiB = rss.stop();
-  const rps = run.requests / run.seconds;
-  return {
-    requests: run.requests, rps, cpuUsPerRequest: run.requests > 0 ? (cpuSeconds * 1e6) / run.requests : undefined, cpuCores: cpuSeconds / run.seconds, p50: run.latency_us.p50 / 1000, p99: run.latency_us.p99 / 1000, max: run.latency_us.max / 1000,
-    errors: run.errorCount, errorDetail: run.errors, peakRssMiB, loadAverage,
-  };
-}
-
-/** The median run of a cell's rounds (by requests/s), with the errors of all and the highest peak. */
-function summarizeCell(rows, connections, runs) {
-  const byRps = [...runs].sort((x, y) => x.rps - y.rps);
-  const mid = byRps[(byRps.length - 1) >> 1];
-  return {
-    rows, connections, rounds: runs.length,
-    rps: median(runs.map((r) => r.rps)), rowsPerSecond: median(runs.map((r) => r.rps)) * rows,
-    p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), max: Math.max(...runs.map((r) => r.max)),
-    cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest ?? Infinity)), cpuCores: median(runs.map((r) => r.cpuCores)),
-    rpsRange: [byRps[0].rps, byRps.at(-1).rps], medianRun: mid,
-    errors: runs.reduce((sum, r) => sum + r.errors, 0), peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
-    loadAverage: median(runs.map((r) => r.loadAverage)),
-  };
-}
-
 /**
  * All servers run side by side (the idle ones cost nothing but memory) and every cell is measured
  * on each in turn, ROUNDS times with the order rotated, so that a slow spell of this shared machine
@@ -506,18 +221,11 @@ async function benchAll(keys, ctx, failed) {
       }
     }
     const cells = ROW_COUNTS.flatMap((rows) => CONNECTIONS.map((connections) => ({ rows, connections })));
-    let turn = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const { rows, connections } of cells) {
-        const order = servers.map((_, k) => servers[(k + turn) % servers.length]);
-        turn++;
-        for (const server of order) {
-          const run = await loadRun(server, ctx, rows, connections);
-          (server.result.samples[`${rows}x${connections}`] ??= []).push(run);
-          log(`round ${round + 1}/${ROUNDS}: ${server.result.label}: ${rows} row(s) x ${connections} connections: ${fmtInt(run.rps)} req/s, p50 ${fmtMs(run.p50)}, p99 ${fmtMs(run.p99)}, ${run.errors} errors, ${run.cpuUsPerRequest?.toFixed(0)} µs CPU/request on ${run.cpuCores.toFixed(2)} cores, peak ${run.peakRssMiB.toFixed(0)} MiB (load ${run.loadAverage.toFixed(1)})`);
-        }
-      }
-    }
+    await rotatingRounds(servers, cells, ROUNDS, async (server, { rows, connections }, round) => {
+      const run = await loadRun(server, ctx, rows, connections);
+      (server.result.samples[`${rows}x${connections}`] ??= []).push(run);
+      log(`round ${round + 1}/${ROUNDS}: ${server.result.label}: ${rows} row(s) x ${connections} connections: ${fmtInt(run.rps)} req/s, p50 ${fmtMs(run.p50)}, p99 ${fmtMs(run.p99)}, ${run.errors} errors, ${run.cpuUsPerRequest?.toFixed(0)} µs CPU/request on ${run.cpuCores.toFixed(2)} cores, peak ${run.peakRssMiB.toFixed(0)} MiB (load ${run.loadAverage.toFixed(1)})`);
+    });
     for (const server of servers) {
       server.result.cells = cells.map(({ rows, connections }) => summarizeCell(rows, connections, server.result.samples[`${rows}x${connections}`]));
     }
@@ -582,7 +290,7 @@ async function livenessDuringHuge(server, ctx) {
 
 async function main() {
   checkWrk();
-  if (!existsSync(join(ROOT, 'dist', 'core', 'scoring.js'))) {
+  if (!existsSync(join(ROOT, 'dist', 'index.js'))) {
     console.error('bench:serve: dist/ is missing; run `npm run build` first (npm run bench:serve does)');
     process.exit(2);
   }

@@ -7,10 +7,13 @@
  *   model.predict(XTest);
  */
 export { fit, trainTestSplit, type FitOptions, type SplitOptions, type Split } from './lib/fit.js';
-export { Model, loadModel } from './lib/model.js';
+export { Model, loadModel, type ModelRows } from './lib/model.js';
+export type { ModelInput, TableRecord, ColumnTable, CellValue, EncodeOptions } from './lib/records.js';
+export type { ImputeStrategy, Preprocessing } from './core/preprocessing.js';
+export { toOnnx, saveOnnx } from './lib/onnx.js';
 export type { FlatMatrix, Label, MatrixInput, MatrixLike } from './lib/inputs.js';
 export { IrisError, UsageError, InvalidParameterError, DataError, NumericalError, ModelError, isIrisError } from './core/errors.js';
-export { DEFAULT_PERCEPTRON_PARAMS, type PerceptronParams } from './core/perceptron.js';
+export { DEFAULT_PERCEPTRON_PARAMS, type PerceptronParams, type PerceptronPenalty, type ClassWeightParam } from './core/perceptron.js';
 export type { FittedModel } from './core/model.js';
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifact, type TrainingJson } from './io/model/index.js';
 export { BUNDLED_DATA_PATH } from './io/package-info.js';

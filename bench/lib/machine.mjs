@@ -1,4 +1,4 @@
-/** What both benchmarks (bench/run.mjs, bench/serve.mjs) say about the machine and the Python they run. */
+/** What the benchmarks (bench/run.mjs, serve.mjs, queue.mjs) say about the machine and the Python they run. */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** The pids of `root` and all its descendants (Linux /proc; [] elsewhere). */
+/** The pids of `root` (a pid, or a list of pids) and all their descendants (Linux /proc; [] elsewhere). */
 export function processTree(root) {
   const children = new Map();
   let entries;
@@ -29,7 +29,7 @@ export function processTree(root) {
     children.get(ppid).push(Number(entry));
   }
   const tree = [];
-  const queue = [root];
+  const queue = Array.isArray(root) ? [...root] : [root];
   while (queue.length > 0) {
     const pid = queue.shift();
     tree.push(pid);

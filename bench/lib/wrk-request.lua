@@ -1,7 +1,7 @@
--- The request that `npm run bench:serve` has wrk send, set from the environment so one script serves
+-- The request that `npm run bench:serve` and `bench:queue` have wrk send, set from the environment so one script serves
 -- every run: WRK_BODY (a file: POST it, with WRK_CONTENT_TYPE, default application/json; unset: GET)
 -- and WRK_DELAY_MS (a pause before each request on a connection: a paced probe, not a flood).
--- done() prints one line `WRK_JSON {...}` that bench/serve.mjs reads (latencies in microseconds).
+-- done() prints one line `WRK_JSON {...}` that bench/lib/wrk.mjs reads (latencies in microseconds).
 local body_path = os.getenv("WRK_BODY")
 if body_path ~= nil and body_path ~= "" then
   local file = assert(io.open(body_path, "rb"))

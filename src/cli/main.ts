@@ -116,6 +116,15 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--json', 'print the training report as one JSON document')
     .option('-q, --quiet', 'print nothing but errors');
   addCsvOptions(train, { exclude: true });
+  // Tables with words and gaps (docs/CLI.md)
+  train
+    .option('--categorical <a,b,...>', 'read these columns as categories (one-hot encoded), whatever their values')
+    .option('--na-values <a,b,...>', "more strings that mean a missing value (pandas' na_values)")
+    .option('--no-default-na', "only the --na-values strings are missing values (pandas' keep_default_na=False)")
+    .option('--dropna [target]', 'drop rows with a missing value (or, with target, only those missing the label)')
+    .option('--impute <strategy>', 'fill missing values: mean, median, most_frequent or constant')
+    .option('--fill-value <x>', 'the constant of --impute constant (default: 0, and missing_value for categories)')
+    .option('--max-categories <n>', 'a categorical column with more distinct values is an error (default: 1000)');
   train.action(run(() => import('./commands/train.js')));
 
   const predict = program
@@ -136,6 +145,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('-o, --output <path>', 'write the predictions to this file (atomically) instead of stdout')
     .option('--queue <url>', 'score --input on `iris worker`s through this Redis URL, in chunks')
     .option('--chunk-rows <n>', 'with --queue: rows per chunk job (default: 50000)')
+    .option('--unknown <what>', 'a category the model never saw: ignore (all zeros, counted on stderr) or error (default: ignore)')
     .allowUnknownOption()
     .allowExcessArguments();
   addCsvOptions(predict, { exclude: false });
@@ -150,8 +160,10 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--min-f1 <x>', 'gate: fail when macro F1 is below x')
     .option('--baseline <path>', 'a second model scored on the same rows')
     .option('--max-drop <x>', "with --baseline: fail when accuracy falls more than x below the baseline's (default: 0)")
-    .option('--format <fmt>', 'text, json, junit or markdown (default: text)')
+    .option('--format <fmt>', 'text, json, junit, markdown or html (default: text)')
     .option('--json', 'same as --format json')
+    .option('-o, --out <path>', 'with --format html: write the page to this file (atomically) instead of stdout')
+    .option('--html <path>', 'also write the HTML report to this file, beside the output of --format')
     .option('-q, --quiet', 'no text report: errors, and the gate results in the exit code (a --format document is still printed)');
   addCsvOptions(evaluate, { exclude: true });
   evaluate.action(run(() => import('./commands/evaluate.js')));
@@ -163,6 +175,15 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('-m, --model <path>', 'the model artifact, as a flag')
     .option('--json', "print the artifact's fields as JSON, plus checksumVerified")
     .action(run(() => import('./commands/inspect.js')));
+
+  program
+    .command('export')
+    .description('write the model in a format other runtimes run: ONNX (ai.onnx.ml Scaler and LinearClassifier)')
+    .option('-m, --model <path>', 'the model artifact (default: model.json)')
+    .option('--format <fmt>', 'onnx (default: onnx)')
+    .option('-o, --out <path>', "where to write it, atomically; - is stdout (default: the model's path with .onnx)")
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(run(() => import('./commands/export.js')));
 
   program
     .command('worker')

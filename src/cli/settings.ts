@@ -127,10 +127,33 @@ const byteSize: Parse<number> = (value) => {
   return n;
 };
 
+/** --na-values: strings separated by commas, an empty one included (`--na-values ",?"`). */
+const naList: Parse<string[]> = (value) => {
+  const items = typeof value === 'string' ? value.split(',') : value;
+  if (!Array.isArray(items) || items.some((s) => typeof s !== 'string')) throw new InvalidValue('expected strings separated by commas');
+  return items as string[];
+};
+
+/** --dropna alone drops rows missing anything; --dropna target only rows missing the target. */
+const dropna: Parse<'any' | 'target'> = (value) => {
+  if (value === true || value === 'any') return 'any';
+  if (value === 'target') return 'target';
+  throw new InvalidValue(`must be given alone, or as --dropna target, got ${JSON.stringify(value)}`);
+};
+
+const anyText: Parse<string> = (value) => {
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') throw new InvalidValue('expected a value');
+  return value;
+};
+
+export const IMPUTE_CHOICES = ['mean', 'median', 'most_frequent', 'constant'] as const;
+
 export const SERVE_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const PREDICT_FORMATS = ['text', 'csv', 'jsonl', 'json'] as const;
-export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown'] as const;
+export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown', 'html'] as const;
+export const EXPORT_FORMATS = ['onnx'] as const;
 
 /** The CSV dialect options of every command that reads CSV (docs/CLI.md "CSV"). */
 const DIALECT = { delimiter, decimal: oneOf('.', ','), skipRows: nonNegativeWhole, names: featureList } as const;
@@ -140,16 +163,21 @@ const TABLES = {
     data: str, target: str, features: featureList, testSize, seed, stratify: bool, splitShuffle: bool,
     maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, out: str, json: bool, quiet: bool,
     ...DIALECT, exclude: featureList,
+    // Tables (docs/CLI.md "Tables with words and gaps")
+    categorical: featureList, naValues: naList, defaultNa: bool, dropna, impute: oneOf(...IMPUTE_CHOICES), fillValue: anyText,
+    maxCategories: atLeastOne,
   },
   predict: {
     model: str, input: str, format: oneOf(...PREDICT_FORMATS), scores: bool, withInput: bool, json: bool,
     ...DIALECT,
     output: str, queue: str, chunkRows: atLeastOne,
+    unknown: oneOf('ignore', 'error'),
   },
   evaluate: {
     model: str, data: str, minAccuracy: unitInterval, minF1: unitInterval, baseline: str, maxDrop: nonNegative,
     format: oneOf(...EVALUATE_FORMATS), json: bool, quiet: bool,
     ...DIALECT, exclude: featureList,
+    html: str, out: str,
   },
   inspect: { model: str, json: bool },
   serve: {
@@ -158,6 +186,7 @@ const TABLES = {
     queue: str,
   },
   worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent') },
+  export: { model: str, format: oneOf(...EXPORT_FORMATS), out: str, quiet: bool },
 } as const;
 
 export type CommandName = keyof typeof TABLES;

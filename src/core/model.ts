@@ -4,11 +4,15 @@
  */
 import type { PerceptronParams } from './perceptron.js';
 import type { ScoringModel } from './linear.js';
+import type { Preprocessing } from './preprocessing.js';
 
 export interface FittedModel extends ScoringModel {
   /** The label column the model predicts. */
   readonly target: string;
-  /** Feature names, in the order of the weights' columns. */
+  /**
+   * The linear model's column names, in the order of the weights' columns: the input features for an
+   * all-numeric model, else the expanded names (numeric features, then `island=Biscoe`, …).
+   */
   readonly features: readonly string[];
   /** scikit-learn's classes_: sorted labels of the training rows. */
   readonly classes: readonly string[];
@@ -17,4 +21,6 @@ export interface FittedModel extends ScoringModel {
   /** tol set and nIter < maxIter: scikit-learn would not warn of non-convergence. */
   readonly converged: boolean;
   readonly params: PerceptronParams;
+  /** The input columns and their fitted imputation and categories (core/preprocessing.ts). */
+  readonly preprocessing: Preprocessing;
 }

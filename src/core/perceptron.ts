@@ -7,6 +7,11 @@ import { MAX_INT, MAX_SEED, RandomState, isValidSeed } from './random.js';
 import { coefRows, decisionFunction, predictCodes } from './linear.js';
 import type { Matrix } from './types.js';
 
+/** scikit-learn's `penalty` (null = none, the Perceptron's default). */
+export type PerceptronPenalty = null | 'l2' | 'l1' | 'elasticnet';
+/** scikit-learn's `class_weight`: none, 'balanced', or a weight per class label. */
+export type ClassWeightParam = null | 'balanced' | Record<string, number>;
+
 export interface PerceptronParams {
   maxIter: number;
   eta0: number;
@@ -16,6 +21,14 @@ export interface PerceptronParams {
   shuffle: boolean;
   fitIntercept: boolean;
   randomState: number;
+  penalty: PerceptronPenalty;
+  alpha: number;
+  l1Ratio: number;
+  earlyStopping: boolean;
+  validationFraction: number;
+  classWeight: ClassWeightParam;
+  /** Warm start from the model whose checksum this is (coef_init / intercept_init). */
+  initModel: null | { checksum: string };
 }
 
 /** The iris CLI's defaults (scikit-learn's own are max_iter=1000, eta0=1.0). */
@@ -27,6 +40,13 @@ export const DEFAULT_PERCEPTRON_PARAMS: PerceptronParams = Object.freeze({
   shuffle: true,
   fitIntercept: true,
   randomState: 0,
+  penalty: null,
+  alpha: 0.0001,
+  l1Ratio: 0.15,
+  earlyStopping: false,
+  validationFraction: 0.1,
+  classWeight: null,
+  initModel: null,
 });
 
 export interface PerceptronModel {

@@ -10,6 +10,7 @@ import { classificationReport, accuracyScore, type ClassificationReport } from '
 import { predictCodes } from './linear.js';
 import type { FittedModel } from './model.js';
 import { fitPerceptron, resolvePerceptronParams, type PerceptronParams } from './perceptron.js';
+import { numericPreprocessing, type Preprocessing } from './preprocessing.js';
 import { fitStandardScaler, transformStandard } from './scaler.js';
 import { trainTestSplit, type SplitResult } from './split.js';
 import type { Matrix } from './types.js';
@@ -24,12 +25,14 @@ export interface TrainOptions {
   /** train_test_split(shuffle=); false keeps the last rows as the test set. */
   splitShuffle: boolean;
   /** Perceptron hyperparameters; randomState is taken from `seed`, as the CLI's single --seed does. */
-  perceptron: Omit<PerceptronParams, 'randomState'>;
+  perceptron: Partial<Omit<PerceptronParams, 'randomState'>>;
   /**
    * The caller gives X up: its rows are reordered and scaled in place (X's contents are undefined
    * afterwards), so that no second copy of the data is held. Same results. Default false.
    */
   consumeInput?: boolean;
+  /** The model's preprocessing record (default: all-numeric, no imputation). */
+  preprocessing?: Preprocessing;
 }
 
 export interface Evaluation {
@@ -72,6 +75,7 @@ export function trainPipeline(X: Matrix, labels: readonly string[], options: Tra
     features: options.features,
     params: { ...options.perceptron, randomState: options.seed },
     consumeInput: true,
+    ...(options.preprocessing === undefined ? {} : { preprocessing: options.preprocessing }),
   });
 
   const XTest = parts?.second ?? takeRows(X, split.test);
@@ -94,6 +98,8 @@ export interface FitOptions {
   params?: Partial<PerceptronParams>;
   /** The caller gives X up: it is scaled in place. Default false (X is never modified). */
   consumeInput?: boolean;
+  /** The fitted column steps in front of X (default: all-numeric, no imputation). */
+  preprocessing?: Preprocessing;
 }
 
 /**
@@ -130,6 +136,7 @@ export function fitModel(
     nIter: linear.nIter,
     converged: linear.converged,
     params,
+    preprocessing: options.preprocessing ?? numericPreprocessing(options.features),
   };
   return { model, trainAccuracy };
 }
@@ -140,7 +147,7 @@ export function linearPart(model: FittedModel): { nClasses: number; nFeatures: n
 }
 
 /** Each row's label as an index into the distinct labels (in order of appearance). */
-function labelCodes(labels: readonly string[]) {
+export function labelCodes(labels: readonly string[]) {
   const index = new Map<string, number>();
   const distinct: string[] = [];
   const codes = new Int32Array(labels.length);

@@ -5,23 +5,28 @@
 import { encodeLabels } from '../core/labels.js';
 import { takeRows } from '../core/matrix.js';
 import { fitModel, splitRows } from '../core/pipeline.js';
-import { DEFAULT_PERCEPTRON_PARAMS, type PerceptronParams } from '../core/perceptron.js';
+import { DEFAULT_PERCEPTRON_PARAMS } from '../core/perceptron.js';
 import type { Matrix } from '../core/types.js';
 import { isMatrixLike, toLabels, toMatrix, type FlatMatrix, type Label, type MatrixInput, type MatrixLike } from './inputs.js';
 import { Model } from './model.js';
+import { fitTable } from './fit-table.js';
+import { columnTableRows, isColumnTable, isRecordList, type ColumnTable, type TableRecord } from './records.js';
+import { DataError } from '../core/errors.js';
+import type { FitOptions } from './fit-options.js';
 
-export interface FitOptions extends Partial<Omit<PerceptronParams, 'randomState'>> {
-  /** random_state of the perceptron's shuffling (default 0). */
-  seed?: number;
-  /** Feature names, one per column of X (default x0, x1, …, as scikit-learn names them). */
-  features?: readonly string[];
-  /** The name of what y holds (default "y"). */
-  target?: string;
-}
+export type { FitOptions } from './fit-options.js';
 
-/** Fits the scaler on X, then the perceptron on the scaled rows. X and y are never modified. */
-export function fit(X: MatrixInput, y: readonly Label[], options: FitOptions = {}): Model {
-  const { seed = DEFAULT_PERCEPTRON_PARAMS.randomState, features: names, target = 'y', ...params } = options;
+/**
+ * Fits the scaler on X, then the perceptron on the scaled rows. X and y are never modified.
+ * X is a numeric matrix, or records / a column table (keyed by input name) for tables with
+ * categorical inputs and missing values: the ColumnTransformer of docs/MODEL_FORMAT.md, then the perceptron.
+ */
+export function fit(X: MatrixInput | readonly TableRecord[] | ColumnTable, y: readonly Label[], options: FitOptions = {}): Model {
+  if (isRecordList(X) || isColumnTable(X)) return fitTable(isRecordList(X) ? X : columnTableRows(X), y, options);
+  const { seed = DEFAULT_PERCEPTRON_PARAMS.randomState, features: names, target = 'y', categorical, impute, fillValue, maxCategories, ...params } = options;
+  if (categorical !== undefined || impute !== undefined || fillValue !== undefined || maxCategories !== undefined) {
+    throw new DataError('categorical, impute, fillValue and maxCategories need rows as records or a column table');
+  }
   const XTrain = toMatrix(X, names === undefined ? {} : { width: names.length, features: names });
   const labels = toLabels(y, XTrain.rows);
   const features = names ?? Array.from({ length: XTrain.cols }, (_, j) => `x${j}`);

@@ -8,18 +8,93 @@ import type { FittedModel } from '../core/model.js';
 import type { Matrix } from '../core/types.js';
 import { decodeArtifact, parseArtifact, readArtifact, saveArtifact, toArtifact, type LoadedArtifact, type ModelArtifact, type TrainingJson } from '../io/model/index.js';
 import { toLabels, toMatrix, type Label, type MatrixInput } from './inputs.js';
+import { TableExpander } from '../core/column-transformer.js';
+import { isPlainNumeric } from '../core/preprocessing.js';
+import { columnTableRows, encodeRecords, isColumnTable, isRecordList, type ColumnTable, type EncodeOptions, type ModelInput, type TableRecord } from './records.js';
 
+/** What predict, decisionFunction and score take: a numeric matrix (all-numeric models), records, or a column table. */
+export type ModelRows = MatrixInput | readonly TableRecord[] | ColumnTable;
+
+/**
+ * A fitted model. Rows are given as a numeric matrix (columns in `features` order, all-numeric
+ * models), or as records / a column table keyed by input name, for any model:
+ *
+ * - `inputs` describes what a row holds, in model order: each input's `name`, `kind` (`numeric`
+ *   or `categorical`), `categories` (categorical: the known values, in one-hot order) and `imputed`
+ *   (whether a missing value is filled in; if not, it is refused). Front ends build their forms,
+ *   OIP metadata and request parsers from it.
+ * - `featureNamesOut` are the linear model's columns (`island=Biscoe` for a category), as
+ *   scikit-learn's `get_feature_names_out`.
+ * - `encodeRecords(records, { unknown, onUnknown })` turns records into input rows (numbers,
+ *   category indices, NaN for missing), and `scoreInputRows(rows)` scores them: the two halves of
+ *   `predict`, for callers that count unknown categories or score in batches.
+ */
 export class Model {
   /** The numbers: scaler statistics, weights, names. Shared, not copied: never modify it. */
   readonly fitted: FittedModel;
   /** The formatVersion of the document the model was read from (the current one for a new model). */
   readonly fileFormatVersion: number;
+  /** The model's inputs in model order (see the class comment). */
+  readonly inputs: readonly ModelInput[];
   readonly #artifact: ModelArtifact;
+  /** null for an all-numeric model without imputation: its input rows are its feature rows. */
+  readonly #expander: TableExpander | null;
 
   private constructor(loaded: Pick<LoadedArtifact, 'artifact' | 'model' | 'fileFormatVersion'>) {
     this.fitted = loaded.model;
     this.#artifact = loaded.artifact;
     this.fileFormatVersion = loaded.fileFormatVersion;
+    const pre = loaded.model.preprocessing;
+    const imputed = pre.impute !== null;
+    this.inputs = Object.freeze(
+      pre.columns.map((c): ModelInput =>
+        Object.freeze(c.kind === 'numeric' ? { name: c.name, kind: c.kind, imputed } : { name: c.name, kind: c.kind, categories: c.categories, imputed }),
+      ),
+    );
+    this.#expander = isPlainNumeric(pre) ? null : new TableExpander(pre, Int32Array.from(pre.columns, (_, k) => k), pre.columns.map(() => null));
+  }
+
+  /** The linear model's column names: the features, with one `name=category` per category. */
+  get featureNamesOut(): readonly string[] {
+    return this.fitted.features;
+  }
+  /** The strings that are missing values when a CSV is read for this model (pandas' na_values). */
+  get naValues(): readonly string[] {
+    return this.fitted.preprocessing.naValues;
+  }
+  /** True when rows must be given by input (records, a column table): categorical inputs or imputation. */
+  get isTable(): boolean {
+    return this.#expander !== null;
+  }
+
+  /** Records as input rows (numbers, category indices, NaN), in `inputs` order. */
+  encodeRecords(records: readonly TableRecord[], options: EncodeOptions = {}): Matrix {
+    return encodeRecords(records, this.inputs, options);
+  }
+
+  /**
+   * Class codes and decision values of input rows (`inputs` order: numbers, category indices with
+   * an index past the last category for an unknown one, NaN for a missing value): imputed,
+   * one-hot encoded and scaled as training did.
+   */
+  scoreInputRows(X: Matrix): { predictions: Int32Array; scores: Float64Array } {
+    const expander = this.#expander;
+    if (expander === null) return this.scoreRows(X);
+    if (X.cols !== this.inputs.length) throw new DataError(`rows have ${X.cols} values; the model has ${this.inputs.length} inputs (${this.inputs.map((i) => i.name).join(', ')})`);
+    const out = new Float64Array(X.rows * expander.width);
+    expander.expand(X.data, X.cols, X.rows, out);
+    return this.scoreRows({ data: out, rows: X.rows, cols: expander.width });
+  }
+
+  /** Any accepted shape of rows as input rows. */
+  #rows(X: ModelRows): Matrix {
+    if (isRecordList(X)) return this.encodeRecords(X);
+    if (isColumnTable(X)) return this.encodeRecords(columnTableRows(X));
+    if (this.#expander !== null) {
+      if (Array.isArray(X) && X.length === 0) return { data: new Float64Array(0), rows: 0, cols: this.inputs.length };
+      throw new DataError(`this model has ${this.inputs.some((i) => i.kind === 'categorical') ? 'categorical inputs' : 'imputed inputs'}: give rows as records or a column table keyed by ${this.inputs.map((i) => i.name).join(', ')}`);
+    }
+    return this.#check(X as MatrixInput);
   }
 
   /** A model from a verified artifact (what the loaders return). */
@@ -96,19 +171,24 @@ export class Model {
   }
 
   /** The predicted class of each row, as `iris predict` prints it. */
-  predict(X: MatrixInput): string[] {
-    const { predictions } = this.scoreRows(this.#check(X));
+  predict(X: ModelRows): string[] {
+    const { predictions } = this.scoreInputRows(this.#rows(X));
     return Array.from(predictions, (code) => this.fitted.classes[code]!);
   }
 
-  /** The predicted class of one record keyed by feature name (every feature, nothing else). */
-  predictOne(record: Readonly<Record<string, number>>): string {
-    return this.predict([this.#rowOf(record)])[0]!;
+  /**
+   * The predicted class of one record keyed by input name. All-numeric models: every feature, a
+   * number each. Table models: a word for a categorical input, null (or leaving it out) for a
+   * missing value where the model imputes.
+   */
+  predictOne(record: TableRecord): string {
+    if (this.#expander !== null) return this.predict([record])[0]!;
+    return this.predict([this.#rowOf(record as Readonly<Record<string, number>>)])[0]!;
   }
 
   /** scikit-learn's decision_function: one number per row for two classes, else one row of C per row. */
-  decisionFunction(X: MatrixInput): number[] | number[][] {
-    const { scores } = this.scoreRows(this.#check(X));
+  decisionFunction(X: ModelRows): number[] | number[][] {
+    const { scores } = this.scoreInputRows(this.#rows(X));
     const width = coefRows(this.fitted.classes.length);
     if (width === 1) return Array.from(scores);
     const out: number[][] = [];
@@ -117,7 +197,7 @@ export class Model {
   }
 
   /** Mean accuracy on the given rows and labels (scikit-learn's ClassifierMixin.score). */
-  score(X: MatrixInput, y: readonly Label[]): number {
+  score(X: ModelRows, y: readonly Label[]): number {
     const predicted = this.predict(X);
     const labels = toLabels(y, predicted.length);
     if (labels.length === 0) return 0;

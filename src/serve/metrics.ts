@@ -3,7 +3,7 @@ import client from 'prom-client';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(sources: { queueDepth: () => number; jobCounts: () => Record<string, number> }) {
+export function createMetrics(sources: { queueDepth: () => number; jobCounts: () => Promise<Record<string, number>> }) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
   // Gauges that prom-client names with a counter's _total suffix: `promtool check metrics` refuses
@@ -44,8 +44,8 @@ export function createMetrics(sources: { queueDepth: () => number; jobCounts: ()
     help: 'Async jobs kept, by status',
     labelNames: ['status'] as const,
     registers,
-    collect() {
-      const counts = sources.jobCounts();
+    async collect() {
+      const counts = await sources.jobCounts().catch(() => ({}) as Record<string, number>);
       for (const status of ['queued', 'running', 'done', 'failed']) this.set({ status }, counts[status] ?? 0);
     },
   });

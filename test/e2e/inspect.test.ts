@@ -17,7 +17,7 @@ describe('iris inspect', () => {
     expect(stderr).toBe('');
     expect(exitCode).toBe(0);
     for (const fragment of [
-      'iris-model version 2',
+      'iris-model version 3',
       'species',
       'sepal_length, sepal_width, petal_length, petal_width',
       'setosa, versicolor, virginica',

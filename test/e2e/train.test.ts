@@ -7,7 +7,7 @@ import { IRIS_CSV, REFERENCE, ROOT, expectReferenceMetrics, iris, relDiff, tempD
 
 const dir = tempDir();
 const validateArtifact = new Ajv2020.default({ strict: true, allErrors: true }).compile(
-  JSON.parse(readFileSync(join(ROOT, 'schema', 'model-v2.json'), 'utf8')),
+  JSON.parse(readFileSync(join(ROOT, 'schema', 'model-v3.json'), 'utf8')),
 );
 
 function readModel(path: string) {

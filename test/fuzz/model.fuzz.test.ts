@@ -20,10 +20,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IrisError, ModelError } from '../../src/core/errors.js';
 import { canonicalJson, computeChecksum, readArtifact as loadModel, parseArtifact, type LoadedArtifact as LoadedModel } from '../../src/io/model/index.js';
 import { ROOT } from '../helpers/cli.js';
+import { expandedNames } from '../../src/core/preprocessing.js';
 import { FUZZ_TIMEOUT, fuzzParams, mutateAll, mutationArb } from './fuzz-settings.js';
 
 const FIXTURES = join(ROOT, 'fixtures', 'models');
-const VALID = ['valid-iris.json', 'valid-binary.json'].map((name) => readFileSync(join(FIXTURES, name), 'utf8'));
+// Version 1 files (migrated on load) and version 3 ones, one with categorical columns and imputation.
+const VALID = ['valid-iris.json', 'valid-binary.json', 'valid-iris-v3.json', 'penguins-v3.json'].map((name) => readFileSync(join(FIXTURES, name), 'utf8'));
 const SOURCE = 'fuzz.json';
 
 type Outcome = { ok: true; model: LoadedModel } | { ok: false; message: string };
@@ -65,6 +67,13 @@ function wellFormed(model: LoadedModel): void {
   expect(Array.from(coef)).toEqual(artifact.perceptron.coef.flat());
   expect(Array.from(intercept)).toEqual(artifact.perceptron.intercept);
   expect(artifact.checksum).toBe(computeChecksum(artifact));
+  // Format 3: the columns expand to exactly the features, one-hot columns unscaled.
+  expect(expandedNames(model.model.preprocessing.columns)).toEqual(model.model.features);
+  let j = 0;
+  for (const column of model.model.preprocessing.columns) {
+    if (column.kind === 'numeric') j++;
+    else for (let k = 0; k < column.categories.length; k++, j++) expect(mean[j] === 0 && scale[j] === 1).toBe(true);
+  }
 }
 
 // -------------------------------------------------------------------------------------------------

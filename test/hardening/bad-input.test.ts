@@ -145,7 +145,7 @@ const MODEL_PROBLEMS: ModelProblem[] = [
   { what: 'JSON that is not an object', model: '[1, 2, 3]\n', error: /^bad\.json: is not an iris model \(the file holds an array, not a JSON object\)$/ },
   { what: 'wrong format', model: edited((d) => (d.format = 'onnx')), error: /^bad\.json: is not an iris model \(format: "onnx"\)$/ },
   { what: 'another JSON document (package.json)', model: '{ "name": "iris", "version": "0.1.0" }\n', error: /^bad\.json: is not an iris model \(it has no "format" field\)$/ },
-  { what: 'future version', model: edited((d) => (d.formatVersion = 3), true), error: /^bad\.json: model format version 3 is newer than this iris supports \(2\); upgrade iris$/ },
+  { what: 'future version', model: edited((d) => (d.formatVersion = 4), true), error: /^bad\.json: model format version 4 is newer than this iris supports \(3\); upgrade iris$/ },
   { what: 'invalid version', model: edited((d) => (d.formatVersion = '1')), error: /^bad\.json: formatVersion "1" is not a valid format version/ },
   { what: 'tampered weight', model: replacedText(/("coef": \[\s*\[)-?\d/, '$19'), error: /^bad\.json: checksum mismatch: the file was modified after training$/ },
   { what: 'tampered label', model: edited((d) => (d.classes[1] = 'versicolour')), error: /^bad\.json: checksum mismatch: the file was modified after training$/ },
@@ -318,7 +318,8 @@ const badGates: Array<[string[], RegExp]> = [
   [['--max-drop', '0.1'], /^--max-drop needs --baseline <model>$/],
   [['--baseline', 'model.json', '--max-drop', '-1'], /^--max-drop -1: must be a number of at least 0, got "-1"$/],
   [['--baseline', 'model.json', '--max-drop', 'x'], /^--max-drop x: "x" is not a number$/],
-  [['--format', 'html'], /^--format html: must be one of text, json, junit, markdown, got "html"$/],
+  [['--format', 'pdf'], /^--format pdf: must be one of text, json, junit, markdown, html, got "pdf"$/],
+  [['--format', 'json', '--out', 'report.json'], /^--out goes with --format html$/],
   [['--min-acc', '0.9'], /^unknown option '--min-acc'/],
   [['--min-accuracy'], /^option '--min-accuracy <x>' argument missing$/],
 ];
@@ -366,7 +367,7 @@ const configs: Array<[Command, string, Record<string, string>, string[], RegExp]
   ['predict', 'config with invalid syntax', { '.irisrc.json': '{ predict: {} }' }, FLAGS, /^config \S+\/\.irisrc\.json: cannot be read: .*JSON/],
   ['evaluate', 'config with a bad gate', { '.irisrc.json': '{ "evaluate": { "minAccuracy": 90 } }' }, [], /^config \S+\/\.irisrc\.json: evaluate\.minAccuracy: must be a number from 0 to 1, got 90$/],
   ['evaluate', 'config with invalid YAML', { '.irisrc.yml': 'evaluate: {minAccuracy: 0.9\n' }, [], /^config \S+\/\.irisrc\.yml: cannot be read: /],
-  ['inspect', 'config with an unknown top-level key', { '.irisrc.json': '{ "models": "m.json" }' }, [], /^config \S+\/\.irisrc\.json: models: unknown key \(known: model, color, train, predict, evaluate, inspect, serve, worker\)$/],
+  ['inspect', 'config with an unknown top-level key', { '.irisrc.json': '{ "models": "m.json" }' }, [], /^config \S+\/\.irisrc\.json: models: unknown key \(known: model, color, train, predict, evaluate, inspect, serve, worker, export\)$/],
   ['inspect', 'config with a bad top-level model', { '.irisrc.json': '{ "model": 5 }' }, [], /^config \S+\/\.irisrc\.json: model: expected a non-empty string$/],
 ];
 for (const [command, what, files, args, error] of configs) add({ command, what, args, files, code: 2, error });

@@ -192,10 +192,10 @@ describe('odd but valid inputs', () => {
       expect(report.split).toEqual({ train: 700_000, test: 300_000, testIndices: expect.any(Array) });
       expect(report.classes).toEqual(['a', 'b']);
       expect(report.metrics.test.accuracy).toBeGreaterThan(0.98);
-      // Format version 2: the file size depends on features and classes, not on the 1M rows.
+      // Since format version 2 the file size depends on features and classes, not on the 1M rows.
       const size = statSync(join(dir, 'million.json')).size;
       expect(size).toBeLessThan(4096);
-      expect(size).toBeLessThan(statSync(join(ROOT, 'fixtures', 'models', 'valid-iris-v2.json')).size + 1024);
+      expect(size).toBeLessThan(statSync(join(ROOT, 'fixtures', 'models', 'valid-iris-v3.json')).size + 1024);
       const evaluation = JSON.parse(await ok(['evaluate', '-m', 'million.json', '--json', '--min-accuracy', '0.98']));
       expect(evaluation.n).toBe(300_000);
       expect(evaluation.accuracy).toBe(report.metrics.test.accuracy);

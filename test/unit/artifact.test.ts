@@ -9,6 +9,8 @@ import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { DataError, IrisError, ModelError } from '../../src/core/errors.js';
 import { loadReference } from '../helpers/iris.js';
+import { DEFAULT_PERCEPTRON_PARAMS } from '../../src/core/perceptron.js';
+import { DEFAULT_NA_VALUES } from '../../src/core/preprocessing.js';
 import {
   MAX_JSON_DEPTH,
   MAX_MODEL_FILE_BYTES,
@@ -51,19 +53,20 @@ const REF = loadReference()[0]!;
 function irisBody(): ModelArtifactBodyV1 {
   return {
     format: 'iris-model',
-    formatVersion: 2,
+    formatVersion: 3,
     producer: { name: 'iris', version: '0.1.0' },
     createdAt: '2025-01-01T00:00:00.000Z',
     target: REF.target,
     features: [...REF.features],
     classes: [...REF.classes],
+    preprocessing: { columns: REF.features.map((name) => ({ name, kind: 'numeric' as const, impute: null })), naValues: [...DEFAULT_NA_VALUES], impute: null, dropna: 'none' },
     scaler: { mean: [...REF.scaler.mean], scale: [...REF.scaler.scale] },
     perceptron: {
       coef: REF.coef.map((row) => [...row]),
       intercept: [...REF.intercept],
       nIter: REF.n_iter,
       converged: true,
-      params: { maxIter: 40, eta0: 0.1, tol: 0.001, nIterNoChange: 5, shuffle: true, fitIntercept: true, randomState: 0 },
+      params: { ...DEFAULT_PERCEPTRON_PARAMS },
     },
     training: {
       data: { path: 'iris.csv', bundled: true, sha256: 'a'.repeat(64), rows: 150 },
@@ -312,7 +315,7 @@ describe('sealing, checksum and saving', () => {
     expect(Array.from(loaded.model.scale)).toEqual(REF.scaler.scale);
     expect(loaded.model.classes.length).toBe(3);
     expect(loaded.model.features.length).toBe(4);
-    expect(loaded.fileFormatVersion).toBe(2);
+    expect(loaded.fileFormatVersion).toBe(3);
     expect(loaded.artifact).toEqual(artifact);
     expect(loaded.source).toBe('model.json');
   });
@@ -350,19 +353,29 @@ describe('sealing, checksum and saving', () => {
     expect(() => sealArtifact(typed as ModelArtifactBodyV1)).toThrow(/Float64Array/);
   });
 
-  it('validates against schema/model-v2.json, which also rejects broken documents', () => {
-    const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'model-v2.json'), 'utf8')) as object;
+  it('validates against schema/model-v3.json, which also rejects broken documents', () => {
+    const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'model-v3.json'), 'utf8')) as object;
     // ajv is CommonJS: under NodeNext the default import is module.exports, whose `default` is the class
     const ajv = new Ajv2020.default({ strict: true, allErrors: true });
     const validate = ajv.compile(schema);
     expect(validate(sealed()), JSON.stringify(validate.errors)).toBe(true);
-    for (const name of ['valid-iris-v2.json', 'valid-binary-v2.json', 'in-memory-v2.json']) {
+    for (const name of ['valid-iris-v3.json', 'valid-binary-v3.json', 'in-memory-v3.json', 'penguins-v3.json']) {
       expect(validate(JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'))), name).toBe(true);
     }
     const broken: [string, (d: Doc) => void][] = [
       ['no scaler', (d) => delete d['scaler']],
       ['wrong format', (d) => (d['format'] = 'xyz')],
-      ['version 3', (d) => (d['formatVersion'] = 3)],
+      ['version 2', (d) => (d['formatVersion'] = 2)],
+      ['no preprocessing', (d) => delete d['preprocessing']],
+      ['unknown column kind', (d) => (d['preprocessing']['columns'][0]['kind'] = 'text')],
+      ['unknown impute strategy', (d) => (d['preprocessing']['impute'] = { strategy: 'mode', fillValue: null })],
+      ['bad dropna', (d) => (d['preprocessing']['dropna'] = 'all')],
+      ['no penalty', (d) => delete d['perceptron']['params']['penalty']],
+      ['bad penalty', (d) => (d['perceptron']['params']['penalty'] = 'l3')],
+      ['validationFraction 1', (d) => (d['perceptron']['params']['validationFraction'] = 1)],
+      ['bad classWeight', (d) => (d['perceptron']['params']['classWeight'] = 'even')],
+      ['bad initModel', (d) => (d['perceptron']['params']['initModel'] = { checksum: 'x' })],
+      ['search without results', (d) => (d['training']['search'] = { grid: [], folds: 5, cv: 'stratified', shuffle: false, scoring: 'accuracy', bestParams: {}, bestScore: 0.9 })],
       ['zero scale', (d) => (d['scaler']['scale'][1] = 0)],
       ['string coef', (d) => (d['perceptron']['coef'][0][0] = '1')],
       ['duplicate class', (d) => (d['classes'][2] = 'setosa')],
@@ -517,21 +530,21 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
 
   it('4. formatVersion: newer is refused with "upgrade"; 0, negative, fractional, text, missing are invalid', () => {
     const newer = expectModelError(() => parse(variant((d) => (d['formatVersion'] = 7))), 'model.json', '');
-    expect(newer.message).toBe('model.json: model format version 7 is newer than this iris supports (2); upgrade iris');
+    expect(newer.message).toBe('model.json: model format version 7 is newer than this iris supports (3); upgrade iris');
     expect(newer.hint).toMatch(/upgrade/);
     for (const bad of [0, -1, 1.5, '1', null]) {
       expectModelError(() => parse(variant((d) => (d['formatVersion'] = bad))), 'model.json', `formatVersion ${JSON.stringify(bad)} is not a valid format version`);
     }
     const text = goodText();
-    expect(text).toContain('"formatVersion": 2,');
-    expectModelError(() => parse(text.replace('"formatVersion": 2,', '"formatVersion": 1e999,')), 'model.json', 'formatVersion Infinity is not a valid format version');
+    expect(text).toContain('"formatVersion": 3,');
+    expectModelError(() => parse(text.replace('"formatVersion": 3,', '"formatVersion": 1e999,')), 'model.json', 'formatVersion Infinity is not a valid format version');
     expectModelError(() => parse(variant((d) => delete d['formatVersion'])), 'model.json', 'has no formatVersion');
   });
 
-  it('4. older versions go through the MIGRATIONS table (1 -> 2)', () => {
-    expect([...MIGRATIONS.keys()]).toEqual([1]);
+  it('4. older versions go through the MIGRATIONS table (1 -> 2 -> 3)', () => {
+    expect([...MIGRATIONS.keys()]).toEqual([1, 2]);
     expect(MODEL_FORMAT).toBe('iris-model');
-    expect(MODEL_FORMAT_VERSION).toBe(2);
+    expect(MODEL_FORMAT_VERSION).toBe(3);
     // the mechanism, with a toy table where the current version would be 3
     const table = new Map([
       [1, { from: 1, migrate: (d: Record<string, unknown>) => ({ ...d, formatVersion: 2, renamed: d['old'] }) }],
@@ -541,7 +554,7 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
     expect(migrateToCurrent(input, 1, 'm.json', table, 3)).toEqual({ formatVersion: 3, old: 'x', renamed: 'x' });
     expect(input).toEqual({ formatVersion: 1, old: 'x' });
     expect(() => migrateToCurrent({}, 1, 'm.json', new Map([[2, table.get(2)!]]), 3)).toThrow(/m\.json: model format version 1 is no longer supported/);
-    expect(migrateToCurrent(input, 2, 'm.json')).toBe(input); // current: nothing to do
+    expect(migrateToCurrent(input, 3, 'm.json')).toBe(input); // current: nothing to do
   });
 
   it('5. missing required fields name their path', () => {
@@ -659,7 +672,10 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(text) as Doc).reverse()));
     expect(parse(reordered).model.classes.length).toBe(3);
     // a lone surrogate cannot be canonicalised: reported, not thrown as a TypeError
-    const lone = variant((d) => (d['features'][0] = 'x'), false).replace('"x"', '"\\ud800"');
+    const lone = variant((d) => {
+      d['features'][0] = 'x';
+      d['preprocessing']['columns'][0]['name'] = 'x';
+    }, false).replaceAll('"x"', '"\\ud800"');
     expectModelError(() => parse(lone), 'model.json', 'features[0] cannot be checksummed: a string with an unpaired UTF-16 surrogate');
   });
 
@@ -673,7 +689,7 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
     expectModelError(() => parse(variant((d) => d['scaler']['mean'].pop(), false).replace(String(REF.coef[0]![0]), '1e999')), 'model.json', 'scaler.mean has 3 numbers');
     // future version with a broken shape: version first
     expectModelError(() => parse(variant((d) => {
-      d['formatVersion'] = 3;
+      d['formatVersion'] = 4;
       delete d['scaler'];
     })), 'model.json', 'newer than this iris supports');
     // wrong format and a future version: format first
@@ -690,13 +706,18 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
       'valid-iris-v2.json': null,
       'valid-binary-v2.json': null,
       'in-memory-v2.json': null,
+      'valid-iris-v3.json': null,
+      'valid-binary-v3.json': null,
+      'in-memory-v3.json': null,
+      'penguins-v3.json': null,
+      'v3-categories-unsorted.json': 'preprocessing.columns[5].categories are not sorted by code point at "Biscoe"',
       'float-classes-before-label-rule.json': null,
       'v1-short-test-indices.json': 'training.split.testIndices has 44 indices, expected 45 (training.split.test)',
       'empty.json': 'not valid JSON (the file is empty)',
       'not-json.json': 'not valid JSON (line 1, column 1: unexpected "f")',
       'truncated.json': 'the file looks truncated',
       'wrong-format.json': 'is not an iris model (format: "onnx")',
-      'future-version.json': 'model format version 7 is newer than this iris supports (2); upgrade iris',
+      'future-version.json': 'model format version 7 is newer than this iris supports (3); upgrade iris',
       'version-0.json': 'formatVersion 0 is not a valid format version',
       'missing-field.json': 'required field scaler is missing',
       'wrong-shape.json': 'perceptron.coef[1] has 3 numbers, expected 4',

@@ -103,7 +103,7 @@ describe('a model in use', () => {
 
   it('toJSON is the sealed artifact; fromJSON verifies it; JSON.stringify(model) works; save is atomic and loads back', async () => {
     const json = model.toJSON();
-    expect(json.formatVersion).toBe(2);
+    expect(json.formatVersion).toBe(3);
     expect(json.training).toEqual({ data: null, metrics: { train: { accuracy: expect.any(Number) } } });
     expect(JSON.parse(JSON.stringify(model))).toEqual(json);
     const again = Model.fromJSON(json);
@@ -139,7 +139,7 @@ describe('a model in use', () => {
       expect(v1.fileFormatVersion).toBe(1);
       expect(v1.fitted).toEqual(v2.fitted);
       expect(v1.checksum).toBe(v2.checksum);
-      expect(Model.fromJSON(v1.toJSON()).fileFormatVersion).toBe(2);
+      expect(Model.fromJSON(v1.toJSON()).fileFormatVersion).toBe(3);
     }
   });
 });

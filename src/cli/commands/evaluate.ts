@@ -10,6 +10,7 @@ import { digestIndices } from '../../io/model/index.js';
 import type { Model } from '../../lib/model.js';
 import { BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
+import { rocOf } from '../roc-metrics.js';
 import type { CommandInput, CommandResult } from '../command.js';
 import { csvDialect, dialectOfModel } from '../csv-options.js';
 import { gateLine, renderJUnit, renderJUnitError, renderMarkdown, renderMarkdownError, type EvaluationSummary, type Gate } from '../report-formats.js';
@@ -87,13 +88,13 @@ function takeLabels(labels: readonly string[], indices: number[] | undefined): s
   return indices === undefined ? [...labels] : indices.map((i) => labels[i] as string);
 }
 
-function scoreOn(model: Model, rows: Rows): { labels: string[]; predictions: Int32Array } {
+function scoreOn(model: Model, rows: Rows): { labels: string[]; predictions: Int32Array; scores: Float64Array } {
   const { data, indices } = rows;
   // Rows first: the held-out rows are a fraction of the file.
   const rowsToScore = indices === undefined ? data.X : takeRows(data.X, indices);
   const X = selectColumns(rowsToScore, data.features, model.features);
-  const { predictions } = model.scoreRows(X);
-  return { labels: inModelNames(takeLabels(data.labels, indices), model.classes), predictions };
+  const { predictions, scores } = model.scoreRows(X);
+  return { labels: inModelNames(takeLabels(data.labels, indices), model.classes), predictions, scores };
 }
 
 /**
@@ -124,7 +125,7 @@ function ownTrainingRows(model: Model, rows: Rows): number {
   return scored.reduce((count, i) => count + (inTrain[i] ?? 0), 0);
 }
 
-type Format = 'text' | 'json' | 'junit' | 'markdown';
+type Format = 'text' | 'json' | 'junit' | 'markdown' | 'html';
 
 /**
  * A run that fails before it has a report still leaves CI a document: a JUnit file with one
@@ -166,6 +167,9 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
   // A config file may set evaluate.maxDrop for the runs that compare; only the flag itself needs --baseline.
   if (s.maxDrop !== undefined && s.baseline === undefined && flags.source('maxDrop') === 'cli') {
     throw new UsageError('--max-drop needs --baseline <model>');
+  }
+  if (s.out !== undefined && format !== 'html' && flags.source('out') === 'cli') {
+    throw new UsageError('--out goes with --format html', { hint: 'to keep the HTML page beside another format, pass --html <path>' });
   }
   const model = await ctx.model(modelPath);
   const baseline = s.baseline === undefined ? undefined : await ctx.model(s.baseline);
@@ -247,7 +251,8 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
     });
   }
   const passed = gates.every((g) => g.passed);
-  const metrics = metricsJson(evaluation);
+  const roc = rocOf(scored, model.classes);
+  const metrics = { ...metricsJson(evaluation), rocAuc: roc.auc };
   const summary: EvaluationSummary = { model: modelPath, source: rows.source, labels: evaluation.labels, ...metrics, gates, passed };
 
   if (ctx.io.env.GITHUB_STEP_SUMMARY) {
@@ -257,7 +262,14 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
       ctx.warn(`could not append to GITHUB_STEP_SUMMARY (${ctx.io.env.GITHUB_STEP_SUMMARY}): ${(error as Error).message}`);
     }
   }
-  if (ctx.quiet && format === 'text') return passed ? 0 : 1;
+  // The HTML page (report-html.ts): the output itself with --format html, a file beside any format with --html.
+  const html = format === 'html' ? (s.out ?? '-') : s.html;
+  if (html !== undefined) {
+    const { writeHtmlReport } = await import('../report-html.js');
+    await writeHtmlReport(ctx, html, { modelPath, model, source: rows.source, evaluation, scored, roc: roc.curves, gates, passed, baseline: baselineAccuracy === undefined ? undefined : { model: s.baseline as string, accuracy: baselineAccuracy } });
+  }
+  // --quiet silences the text report only; the html page was written above.
+  if ((ctx.quiet && format === 'text') || format === 'html') return passed ? 0 : 1;
   const seconds = (performance.now() - started) / 1000;
   switch (format) {
     case 'json':

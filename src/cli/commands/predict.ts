@@ -214,7 +214,7 @@ export async function run({ ctx, flags, config, args, options = [] }: CommandInp
       });
     }
     // Distributed scoring: workers format their own chunks with the same RecordWriter and scoreRows.
-    const { checkQueueUrl, predictOnQueue } = await import('../../serve/queue/index.js');
+    const { checkQueueUrl, predictOnQueue } = await import('../../queue/index.js');
     checkQueueUrl(s.queue);
     return predictOnQueue({ ctx, url: s.queue, model, modelPath, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, format, withScores, withInput });
   }

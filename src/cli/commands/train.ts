@@ -1,9 +1,11 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { DataError } from '../../core/errors.js';
-import { trainPipeline } from '../../core/pipeline.js';
 import { DEFAULT_PERCEPTRON_PARAMS } from '../../core/perceptron.js';
+import { trainTablePipeline } from '../../core/table-pipeline.js';
 import { readLabelledCsv } from '../../io/csv/index.js';
+import { prepareTable } from '../../io/csv/table-prepare.js';
+import { tableSettings } from '../table-options.js';
 import { digestIndices, type TrainingJson } from '../../io/model/index.js';
 import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { Model } from '../../lib/model.js';
@@ -61,27 +63,40 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   const stratify = s.stratify ?? false;
   const splitShuffle = s.splitShuffle ?? true;
 
+  const tables = tableSettings(s);
   await checkOutputFolder(out);
   const spinner = await ctx.spinner(`reading ${bundled ? 'the bundled Iris data' : dataPath}`);
   let data;
   let outcome;
+  let prepared;
   try {
-    data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, exclude: s.exclude, ...csvDialect(s), stdin: ctx.io.stdin });
-    spinner.update(`training on ${data.X.rows} rows`);
+    data = await readLabelledCsv(dataPath, {
+      target: s.target,
+      features: s.features,
+      exclude: s.exclude,
+      ...csvDialect(s),
+      stdin: ctx.io.stdin,
+      table: tables.read,
+    });
+    prepared = prepareTable(data, { dropna: tables.fit.dropna, imputes: tables.fit.impute !== null });
+    spinner.update(`training on ${prepared.table.rows} rows`);
     // The parsed rows are not needed afterwards: the pipeline may reorder and scale them in place.
-    outcome = trainPipeline(data.X, data.labels, {
+    outcome = trainTablePipeline(prepared.table, prepared.labels, {
       target: data.target,
-      features: data.features,
       testSize,
       seed,
       stratify,
       splitShuffle,
       perceptron: params,
-      consumeInput: true,
+      ...tables.fit,
     });
   } finally {
     spinner.stop();
   }
+  const droppedText =
+    prepared.dropped === 0
+      ? ''
+      : `${prepared.dropped} of ${data.X.rows} rows dropped by --dropna (lines ${prepared.droppedLines.join(', ')}${prepared.dropped > prepared.droppedLines.length ? ', …' : ''})`;
   for (const warning of data.warnings) ctx.warn(warning);
   const { model, split, test } = outcome;
   const { classes } = model;
@@ -126,6 +141,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
         data: training.data,
         target: data.target,
         features: data.features,
+        ...(model.features.length === data.features.length && prepared.dropped === 0 ? {} : { columns: model.features, rows: { read: data.X.rows, dropped: prepared.dropped, used: prepared.table.rows, droppedLines: prepared.droppedLines } }),
         classes,
         nIter: model.nIter,
         converged: model.converged,
@@ -141,9 +157,11 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   const source = bundled ? 'the bundled Iris data' : dataPath === '-' ? 'stdin' : dataPath;
   const status = model.converged ? c.green('converged') : c.yellow(params.tol === null ? 'tol none: ran every epoch' : 'did not converge');
   ctx.write(
-    `${c.bold('Trained')} a Perceptron on ${source}: ${data.X.rows} rows (${split.train.length} train, ${split.test.length} test)\n` +
+    `${c.bold('Trained')} a Perceptron on ${source}: ${prepared.table.rows} rows (${split.train.length} train, ${split.test.length} test)\n` +
       `  target    ${data.target}\n` +
       `  features  ${data.features.join(', ')}\n` +
+      (model.features.length === data.features.length ? '' : `  columns   ${model.features.join(', ')}\n`) +
+      (droppedText === '' ? '' : `  dropped   ${droppedText}\n`) +
       `  classes   ${classes.join(', ')}\n` +
       `  epochs    ${model.nIter} of at most ${params.maxIter} (${status})\n` +
       `  accuracy  train ${fixed(outcome.trainAccuracy)}, test ${fixed(testMetrics.accuracy)} ` +

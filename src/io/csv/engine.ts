@@ -26,7 +26,7 @@ import { dialectBytes, sniffDelimiter, type DecimalMark, type DelimiterChoice } 
 import { badValueError, binaryError, emptyLabelError, fieldCountError, recordTooLongError } from './errors.js';
 import { viaFastPath } from './fast-path.js';
 import { CR, LF, QUOTE, parseNumber } from './numbers.js';
-import { SLOT_EMPTY, SLOT_IGNORE, SLOT_LABEL, type EngineState, type FirstRecord, type Layout, type ParserChoice } from './layout.js';
+import { SLOT_EMPTY, SLOT_IGNORE, SLOT_LABEL, type CellReader, type EngineState, type FirstRecord, type Layout, type ParserChoice } from './layout.js';
 import { LabelCache, RowStore } from './row-store.js';
 
 export { csvPathStats, SLOT_EMPTY, SLOT_IGNORE, SLOT_LABEL, type FirstRecord, type Layout, type ParserChoice } from './layout.js';
@@ -46,6 +46,8 @@ export interface EngineOptions {
   delimiter?: DelimiterChoice;
   decimal?: DecimalMark;
   skipRows?: number;
+  /** Read a table: categories, missing values (layout.ts CellReader). */
+  cells?: CellReader;
 }
 
 const BLANK = /^[ \t]*$/;
@@ -91,6 +93,8 @@ export class CsvEngine implements EngineState {
   readonly labelCache = new LabelCache();
   /** @internal */
   readonly quotes = new QuoteScanner();
+  /** @internal Table reading; set by the `first` callback at the latest (the columns are known then). */
+  cells: CellReader | null;
 
   private readonly first: EngineOptions['first'];
   private readonly forceCsvParse: boolean;
@@ -116,6 +120,7 @@ export class CsvEngine implements EngineState {
     this.maxRecordBytes = options.maxRecordBytes ?? 0;
     this.decimal = options.decimal ?? '.';
     this.toSkip = options.skipRows ?? 0;
+    this.cells = options.cells ?? null;
     const delimiter = options.delimiter ?? ',';
     this.delimiter = delimiter === 'auto' ? null : delimiter;
     if (this.delimiter !== null) this.setDelimiter(this.delimiter);
@@ -365,19 +370,26 @@ export class CsvEngine implements EngineState {
     const base = store.reserve();
     const X = store.X;
     let label = '';
+    const cells = this.cells;
     for (let j = 0; j < fields.length; j++) {
       const slot = layout.slots[j]!;
       if (slot === SLOT_IGNORE) continue;
       const text = fields[j]!;
       if (slot === SLOT_LABEL) {
-        if (text === '') throw emptyLabelError(this.source, line, layout.names[j]!);
-        label = text;
+        const kept = cells === null ? (text === '' ? undefined : text) : cells.label(text, line);
+        if (kept === undefined) throw emptyLabelError(this.source, line, layout.names[j]!);
+        label = kept;
       } else if (slot === SLOT_EMPTY) {
         if (!BLANK.test(text)) throw this.fieldError(line, j, text);
       } else {
-        const value = parseNumber(text, this.decimal);
-        if (value === undefined || value - value !== 0) throw this.fieldError(line, j, text);
-        X[base + slot] = value;
+        const value = cells !== null && cells.textFeatures[slot] === 1 ? undefined : parseNumber(text, this.decimal);
+        if (value === undefined || value - value !== 0) {
+          const cell = cells === null ? undefined : cells.cell(slot, text, line);
+          if (cell === undefined) throw this.fieldError(line, j, text);
+          X[base + slot] = cell;
+        } else {
+          X[base + slot] = value;
+        }
       }
     }
     store.commit(line, label, this.keepRaw ? fields : null);
@@ -399,6 +411,7 @@ export class CsvEngine implements EngineState {
         hint: 'name the column in the header row, or drop the value (a trailing delimiter on every line makes an empty, ignored column)',
       });
     }
+    if (this.cells !== null && slot !== undefined && slot >= 0) return this.cells.fieldError(slot, name, text, line);
     return badValueError(this.source, line, name, text, this.decimal);
   }
 }

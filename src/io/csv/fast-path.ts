@@ -89,9 +89,23 @@ function fastRow(engine: EngineState, buf: Buffer, start: number, final: boolean
   let badEnd = 0;
   let label = '';
   let e: number;
+  const cells = engine.cells;
   for (;;) {
     const slot = j < ncols ? slots[j]! : SLOT_IGNORE;
-    if (slot >= 0) {
+    if (slot >= 0 && cells !== null && cells.textFeatures[slot] === 1) {
+      // A categorical field: its text, decoded once per distinct value, then its code.
+      e = skipField(buf, s, n, delim);
+      const value = cells.cell(slot, cells.caches[slot]!.decode(buf, s, e), line);
+      if (value === undefined) {
+        if (bad < 0) {
+          bad = j;
+          badStart = s;
+          badEnd = e;
+        }
+      } else {
+        X[base + slot] = value;
+      }
+    } else if (slot >= 0) {
       // The common field, a plain decimal of at most 15 digits (`-12.345`, `7`), is read here
       // without a call; anything else (spaces, `+`, an exponent, more digits, not a number) goes
       // to scanDecimal. Both compute digits / 10^fractionDigits, exactly as scanDecimal does.
@@ -121,18 +135,34 @@ function fastRow(engine: EngineState, buf: Buffer, start: number, final: boolean
         X[base + slot] = negative ? -value : value;
         e = i;
       } else {
-        const value = scanDecimal(buf, s, n, delim, dec);
+        let value = scanDecimal(buf, s, n, delim, dec);
         e = scan.end;
-        X[base + slot] = value;
-        if (value - value !== 0 && bad < 0) {
-          bad = j;
-          badStart = s;
-          badEnd = e;
+        if (value - value !== 0) {
+          // Not a finite number: a missing value, a word, or an error, as the table reader decides.
+          const cell = cells === null ? undefined : cells.cell(slot, cells.caches[slot]!.decode(buf, s, e), line);
+          if (cell !== undefined) value = cell;
+          else if (bad < 0) {
+            bad = j;
+            badStart = s;
+            badEnd = e;
+          }
         }
+        X[base + slot] = value;
       }
     } else {
       e = skipField(buf, s, n, delim);
-      if (slot === SLOT_LABEL || (slot === SLOT_EMPTY && !blankBytes(buf, s, e))) {
+      if (slot === SLOT_LABEL && cells !== null) {
+        const kept = cells.label(e === s ? '' : engine.labelCache.decode(buf, s, e), line);
+        if (kept === undefined) {
+          if (bad < 0) {
+            bad = j;
+            badStart = s;
+            badEnd = e;
+          }
+        } else {
+          label = kept;
+        }
+      } else if (slot === SLOT_LABEL || (slot === SLOT_EMPTY && !blankBytes(buf, s, e))) {
         if (e === s || slot === SLOT_EMPTY) {
           if (bad < 0) {
             bad = j;

@@ -16,6 +16,11 @@ import { binaryError, readError } from './errors.js';
 import type { ParserChoice } from './layout.js';
 import { columnName } from './names.js';
 import { readStreamHashed, toBuffer } from './streams.js';
+import { TrainingCells, type TableReadOptions } from './table-cells.js';
+import type { RawColumn } from '../../core/column-transformer.js';
+import { MISSING_LABEL } from '../../core/table-pipeline.js';
+import { UsageError } from '../../core/errors.js';
+import { quoteName } from './names.js';
 
 export interface LabelledData {
   /** For messages: the path as given, or '<stdin>'. */
@@ -39,6 +44,20 @@ export interface LabelledData {
   bytes: number;
   /** Things the user should hear about the columns (an unnamed or row-number feature column); at most one. */
   warnings: string[];
+  /**
+   * Read as a table (options.table): each feature's kind and categories. X then holds numbers,
+   * category codes and NaN for missing values; a missing label is ''.
+   */
+  table?: TableRead;
+}
+
+export interface TableRead {
+  columns: RawColumn[];
+  /** Per feature: missing values in the file, and the line of the first. */
+  missing: number[];
+  firstMissing: (number | undefined)[];
+  missingLabels: number;
+  firstMissingLabel: number | undefined;
 }
 
 export interface ReadLabelledOptions extends LabelledColumns, DialectOptions {
@@ -51,9 +70,16 @@ export interface ReadLabelledOptions extends LabelledColumns, DialectOptions {
   maxRecordBytes?: number;
   /** Called with the column names once the header is known, before they are checked (evaluate blames a baseline with it). */
   onHeader?: (columns: readonly string[]) => void;
+  /** Read a table: missing-value strings and categorical columns (docs/CLI.md "Tables"). */
+  table?: TableReadOptions;
 }
 
 const STDIN = '<stdin>';
+
+interface Slot {
+  choice?: LabelledChoice;
+  cells?: TrainingCells;
+}
 /** The labelled reader feeds the engine slices of about this size, cut at line ends. */
 const SLICE_BYTES = 1 << 20;
 /** A labelled file is read in pieces of this size. */
@@ -61,7 +87,7 @@ const READ_BYTES = 1 << 20;
 /** The longest record accepted (an open quote or a file with no line ends must not fill the memory). */
 export const MAX_RECORD_BYTES = 64 << 20;
 
-function labelledEngine(source: string, options: ReadLabelledOptions, slot: { choice?: LabelledChoice }, expectedRows: number): CsvEngine {
+function labelledEngine(source: string, options: ReadLabelledOptions, slot: Slot, expectedRows: number): CsvEngine {
   checkDialect(options);
   const engine: CsvEngine = new CsvEngine({
     source,
@@ -78,6 +104,16 @@ function labelledEngine(source: string, options: ReadLabelledOptions, slot: { ch
       options.onHeader?.(header.names);
       const { first, choice } = labelledLayout(source, header, line, options, engine.delimiter ?? ',', given);
       slot.choice = choice;
+      if (options.table !== undefined) {
+        for (const name of options.table.categorical ?? []) {
+          if (!choice.features.includes(name)) {
+            if (!header.names.includes(name)) throw new DataError(`${source}: --categorical ${quoteName(name)}: no such column`, { hint: `the columns are: ${header.names.join(', ')}` });
+            throw new UsageError(`--categorical ${quoteName(name)}: that column is not a feature (it is the target or excluded)`);
+          }
+        }
+        slot.cells = new TrainingCells(source, choice.features, options.decimal ?? '.', options.table);
+        engine.cells = slot.cells;
+      }
       return first;
     },
   });
@@ -85,7 +121,7 @@ function labelledEngine(source: string, options: ReadLabelledOptions, slot: { ch
 }
 
 /** The parsed data once the engine has seen the whole input, or the error that stopped it. */
-function finishLabelled(engine: CsvEngine, source: string, slot: { choice?: LabelledChoice }): Omit<LabelledData, 'sha256' | 'bytes'> {
+function finishLabelled(engine: CsvEngine, source: string, slot: Slot): Omit<LabelledData, 'sha256' | 'bytes'> {
   engine.end();
   if (engine.error !== undefined) throw engine.error;
   const store = engine.store;
@@ -97,9 +133,22 @@ function finishLabelled(engine: CsvEngine, source: string, slot: { choice?: Labe
   }
   if (store.n === 0) throw new DataError(`${source}: has a header but no data rows`, { hint: 'add data rows below the header' });
   const X = { data: store.matrixData(), rows: store.n, cols: choice.features.length };
-  const labels = store.labels === null || store.labels.length === 0 ? [] : classLabels(store.labels, `${source}: column ${columnName(choice.target)}`);
+  const where = `${source}: column ${columnName(choice.target)}`;
+  const cells = slot.cells;
+  const labels = store.labels === null || store.labels.length === 0 ? [] : cells === undefined ? classLabels(store.labels, where) : tableLabels(store.labels, where);
+  const table: TableRead | undefined =
+    cells === undefined
+      ? undefined
+      : {
+          columns: cells.finish(X.data, X.rows),
+          missing: Array.from(cells.missing),
+          firstMissing: cells.firstMissing,
+          missingLabels: cells.missingLabels,
+          firstMissingLabel: cells.firstMissingLabel,
+        };
   const warning = columnWarning(source, X, choice);
   return {
+    ...(table === undefined ? {} : { table }),
     source,
     columns: choice.columns,
     target: choice.target,
@@ -109,6 +158,16 @@ function finishLabelled(engine: CsvEngine, source: string, slot: { choice?: Labe
     lines: store.linesData(),
     warnings: warning === undefined ? [] : [warning],
   };
+}
+
+/** classLabels over the labels that are not missing (a missing label stays ''). */
+function tableLabels(labels: readonly string[], where: string): readonly string[] {
+  if (!labels.includes(MISSING_LABEL)) return classLabels(labels, where);
+  const present = labels.filter((l) => l !== MISSING_LABEL);
+  const named = classLabels(present, where);
+  if (named === present) return labels;
+  let k = 0;
+  return labels.map((l) => (l === MISSING_LABEL ? l : named[k++]!));
 }
 
 /** Number of LF bytes: an upper bound of the number of data rows (with the last line unterminated). */
@@ -129,7 +188,7 @@ export function parseLabelledBuffer(
 ): Omit<LabelledData, 'sha256' | 'bytes'> {
   const nul = bytes.indexOf(0);
   if (nul !== -1) throw binaryError(source, nul);
-  const slot: { choice?: LabelledChoice } = {};
+  const slot: Slot = {};
   const engine = labelledEngine(source, options, slot, countLineEnds(bytes));
   if (options.parser === 'csv-parse') {
     engine.push(bytes);
@@ -177,7 +236,7 @@ async function readLabelledFile(
     const size = info.isFile() ? info.size : 0;
     const readBytes = Math.max(1, options.readBytes ?? READ_BYTES);
     const hash = createHash('sha256');
-    const slot: { choice?: LabelledChoice } = {};
+    const slot: Slot = {};
     let engine: CsvEngine | undefined;
     let carry: Buffer | undefined; // the unfinished last line of the previous read
     let spare: Buffer | undefined; // the previous read's buffer, once the engine no longer refers to it
@@ -241,7 +300,7 @@ async function readLabelledFile(
  */
 async function readLabelledStream(stream: Readable, source: string, options: ReadLabelledOptions): Promise<LabelledData> {
   const hash = createHash('sha256');
-  const slot: { choice?: LabelledChoice } = {};
+  const slot: Slot = {};
   const engine = labelledEngine(source, options, slot, 256);
   let total = 0;
   try {

@@ -6,6 +6,24 @@
 import type { DataError } from '../../core/errors.js';
 import type { LabelCache, RowStore } from './row-store.js';
 
+/**
+ * Reading a table (docs/CLI.md "Tables"): what the engine does with a feature field that is not a
+ * plain number, with every field of a categorical feature, and with the label. Absent for plain
+ * numeric reading, whose fast path is then exactly what it was.
+ */
+export interface CellReader {
+  /** Per feature: 1 when its fields are categories (text), not numbers. */
+  readonly textFeatures: Uint8Array;
+  /** Per feature: decodes repeated values without a new string each time. */
+  readonly caches: readonly LabelCache[];
+  /** The number to store for `text` in feature `k` (NaN: a missing value; else a number or a category code), or undefined when the field is an error. */
+  cell(k: number, text: string, line: number): number | undefined;
+  /** The label to keep ('' for a missing target), or undefined when the field is an error. */
+  label(text: string, line: number): string | undefined;
+  /** The error of a field that `cell` refused. */
+  fieldError(k: number, name: string, text: string, line: number): DataError;
+}
+
 /** Which parser handles the input: `auto` picks the fast path for quote-free chunks. */
 export type ParserChoice = 'auto' | 'csv-parse';
 
@@ -44,6 +62,8 @@ export interface EngineState {
   readonly store: RowStore | null;
   readonly keepRaw: boolean;
   readonly labelCache: LabelCache;
+  /** Table reading, or null for plain numbers. */
+  readonly cells: CellReader | null;
   /** The delimiter (resolved) and decimal mark, as bytes and as text. */
   readonly delim: number;
   readonly dec: number;

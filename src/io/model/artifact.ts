@@ -10,11 +10,12 @@
  */
 import { ModelError } from '../../core/errors.js';
 import type { FittedModel } from '../../core/model.js';
+import type { Preprocessing } from '../../core/preprocessing.js';
 import { writeFileAtomic } from '../atomic-write.js';
 import { packageInfo, upgradeCommand } from '../package-info.js';
 import { CanonicalJsonError, formatPath } from './canonical-json.js';
 import { computeChecksum, sealArtifact, serializeArtifact } from './checksum.js';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifact, type ModelArtifactBody, type TrainingJson } from './format.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifact, type ModelArtifactBody, type PreprocessingJson, type TrainingJson } from './format.js';
 import { parseJson } from './json.js';
 import { migrateToCurrent } from './migrate.js';
 import { readModelText } from './read.js';
@@ -115,7 +116,26 @@ function fittedModelOf(artifact: ModelArtifact, shapes: Shapes): FittedModel {
     intercept: Float64Array.from(shapes.intercept),
     nIter,
     converged,
-    params: { ...params },
+    params: structuredClone(params),
+    preprocessing: preprocessingOf(artifact.preprocessing),
+  };
+}
+
+function preprocessingOf(p: PreprocessingJson): Preprocessing {
+  return {
+    columns: p.columns.map((c) => (c.kind === 'numeric' ? { ...c } : { ...c, categories: [...c.categories] })),
+    naValues: [...p.naValues],
+    impute: p.impute === null ? null : { ...p.impute },
+    dropna: p.dropna,
+  };
+}
+
+function preprocessingJson(p: Preprocessing): PreprocessingJson {
+  return {
+    columns: p.columns.map((c) => (c.kind === 'numeric' ? { name: c.name, kind: c.kind, impute: c.impute } : { name: c.name, kind: c.kind, categories: [...c.categories], impute: c.impute })),
+    naValues: [...p.naValues],
+    impute: p.impute === null ? null : { strategy: p.impute.strategy, fillValue: p.impute.fillValue },
+    dropna: p.dropna,
   };
 }
 
@@ -130,13 +150,14 @@ export function toArtifact(model: FittedModel, training: TrainingJson, createdAt
     target: model.target,
     features: [...model.features],
     classes: [...model.classes],
+    preprocessing: preprocessingJson(model.preprocessing),
     scaler: { mean: Array.from(model.mean), scale: Array.from(model.scale) },
     perceptron: {
       coef: Array.from({ length: model.intercept.length }, (_, r) => Array.from(model.coef.subarray(r * d, (r + 1) * d))),
       intercept: Array.from(model.intercept),
       nIter: model.nIter,
       converged: model.converged,
-      params: { ...model.params },
+      params: structuredClone(model.params),
     },
     training,
   });

@@ -27,7 +27,7 @@ export function digestIndices(indices: readonly number[]): string {
   return sha256Hex(canonicalJson(indices));
 }
 
-const KEY_ORDER = ['format', 'formatVersion', 'producer', 'createdAt', 'target', 'features', 'classes', 'scaler', 'perceptron', 'training'];
+const KEY_ORDER = ['format', 'formatVersion', 'producer', 'createdAt', 'target', 'features', 'classes', 'preprocessing', 'scaler', 'perceptron', 'training'];
 
 /**
  * Adds the checksum. Members are laid out in a fixed, readable order (format first, checksum last);

@@ -3,9 +3,10 @@
  * The format itself is documented in docs/MODEL_FORMAT.md; schema/model-v<N>.json is its JSON Schema.
  */
 import type { PerceptronParams } from '../../core/perceptron.js';
+import type { DropnaPolicy, ImputeStrategy } from '../../core/preprocessing.js';
 
 export const MODEL_FORMAT = 'iris-model';
-export const MODEL_FORMAT_VERSION = 2;
+export const MODEL_FORMAT_VERSION = 3;
 /** Where every command reads or writes the model when neither a flag nor the config names one. */
 export const DEFAULT_MODEL_PATH = 'model.json';
 
@@ -71,10 +72,38 @@ export interface TrainingJson {
   data: TrainingDataJson | null;
   split?: SplitJson;
   metrics: Record<string, unknown>;
+  /** A grid search that chose the parameters (iris tune; docs/MODEL_FORMAT.md). */
+  search?: SearchJson;
+}
+
+/** scikit-learn's GridSearchCV, as far as a model file records it. */
+export interface SearchJson {
+  /** param_grid as a list of dicts. */
+  grid: Record<string, unknown[]>[];
+  folds: number;
+  cv: 'stratified' | 'kfold';
+  shuffle: boolean;
+  scoring: string;
+  bestParams: Record<string, unknown>;
+  bestScore: number;
+  results: { params: Record<string, unknown>; meanTestScore: number; stdTestScore: number; rank: number }[];
+}
+
+/** One input column in model order: its kind and fitted state (core/preprocessing.ts). */
+export type ColumnJson =
+  | { name: string; kind: 'numeric'; impute: number | null }
+  | { name: string; kind: 'categorical'; categories: string[]; impute: string | null };
+
+/** What the model does to a table's columns before the linear model (docs/MODEL_FORMAT.md, version 3). */
+export interface PreprocessingJson {
+  columns: ColumnJson[];
+  naValues: string[];
+  impute: { strategy: ImputeStrategy; fillValue: string | null } | null;
+  dropna: DropnaPolicy;
 }
 
 /**
- * Format version 2. Later minor additions (extra members, at the top level or inside) are allowed in
+ * Format version 3. Later minor additions (extra members, at the top level or inside) are allowed in
  * a file, kept by the loader and covered by the checksum, but are deliberately not part of this
  * static type: an index signature would make `Omit<ModelArtifact, 'checksum'>` lose every named field.
  */
@@ -86,6 +115,7 @@ export interface ModelArtifact {
   target: string;
   features: string[];
   classes: string[];
+  preprocessing: PreprocessingJson;
   scaler: { mean: number[]; scale: number[] };
   perceptron: { coef: number[][]; intercept: number[]; nIter: number; converged: boolean; params: PerceptronParams };
   training: TrainingJson;
@@ -93,8 +123,18 @@ export interface ModelArtifact {
   checksum: string;
 }
 
+/** The perceptron parameters format versions 1 and 2 record. */
+export type PerceptronParamsV2 = Pick<PerceptronParams, 'maxIter' | 'eta0' | 'tol' | 'nIterNoChange' | 'shuffle' | 'fitIntercept' | 'randomState'>;
+
+/** Format version 2: version 3 without preprocessing (all-numeric, no imputation) and with fewer parameters. */
+export interface ModelArtifactV2 extends Omit<ModelArtifact, 'formatVersion' | 'preprocessing' | 'perceptron' | 'training'> {
+  formatVersion: 2;
+  perceptron: Omit<ModelArtifact['perceptron'], 'params'> & { params: PerceptronParamsV2 };
+  training: Omit<TrainingJson, 'search'>;
+}
+
 /** Format version 1: version 2 with the test-row indices listed in full. */
-export interface ModelArtifactV1 extends Omit<ModelArtifact, 'formatVersion' | 'training'> {
+export interface ModelArtifactV1 extends Omit<ModelArtifactV2, 'formatVersion' | 'training'> {
   formatVersion: 1;
   training: { data: TrainingDataJson; split: SplitJsonV1; metrics: Record<string, unknown> };
 }

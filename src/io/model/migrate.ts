@@ -3,6 +3,8 @@
  * file as written, before migration; a migration step must not modify its input.
  */
 import { ModelError } from '../../core/errors.js';
+import { DEFAULT_PERCEPTRON_PARAMS } from '../../core/perceptron.js';
+import { numericPreprocessing } from '../../core/preprocessing.js';
 import { digestIndices } from './checksum.js';
 import { MODEL_FORMAT_VERSION } from './format.js';
 
@@ -28,8 +30,32 @@ const v1ToV2: Migration = {
   },
 };
 
+/**
+ * Version 3 adds the preprocessing section and the parameters of penalties, early stopping, class
+ * weights and warm starts. Every earlier model is all-numeric, without imputation, trained with
+ * scikit-learn's defaults for those parameters: that is what the migration writes.
+ */
+const v2ToV3: Migration = {
+  from: 2,
+  migrate(doc) {
+    const perceptron = doc['perceptron'] as Obj;
+    const { penalty, alpha, l1Ratio, earlyStopping, validationFraction, classWeight, initModel } = DEFAULT_PERCEPTRON_PARAMS;
+    const defaults = { penalty, alpha, l1Ratio, earlyStopping, validationFraction, classWeight, initModel };
+    const pre = numericPreprocessing(doc['features'] as string[]);
+    return {
+      ...doc,
+      formatVersion: 3,
+      preprocessing: { columns: pre.columns.map((c) => ({ ...c })), naValues: [...pre.naValues], impute: null, dropna: 'none' },
+      perceptron: { ...perceptron, params: { ...(perceptron['params'] as Obj), ...defaults } },
+    };
+  },
+};
+
 /** Keyed by the version migrated from. */
-export const MIGRATIONS: ReadonlyMap<number, Migration> = new Map([[1, v1ToV2]]);
+export const MIGRATIONS: ReadonlyMap<number, Migration> = new Map([
+  [1, v1ToV2],
+  [2, v2ToV3],
+]);
 
 export function migrateToCurrent(
   doc: Obj,

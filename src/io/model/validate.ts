@@ -5,13 +5,16 @@
 import { coefRows } from '../../core/linear.js';
 import { MAX_CLASSES, MAX_COEF_NUMBERS, MAX_FEATURES, RECORDED_DECIMALS, RECORDED_DELIMITERS } from './format.js';
 import { limitText, SHAPE_HINT } from './json.js';
+import { checkers, describe, isIntLike, plural, type Obj } from './shape-checkers.js';
+import { checkParamsV3, checkPreprocessing, checkSearch } from './validate-v3.js';
+
+export { describe };
 
 export const CHECKSUM_PATTERN = /^sha256:[0-9a-f]{64}$/;
 const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/;
 const ISO_8601_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export type Fail = (message: string, hint?: string) => never;
-type Obj = Record<string, unknown>;
 
 export interface Shapes {
   features: string[];
@@ -22,97 +25,11 @@ export interface Shapes {
   scale: number[];
 }
 
-/** A value in a message: short strings quoted, containers named, never a whole input. */
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'nothing';
-  if (Array.isArray(v)) return 'an array';
-  switch (typeof v) {
-    case 'string': {
-      const s = JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
-      return s;
-    }
-    case 'number':
-    case 'boolean':
-      return String(v);
-    case 'object':
-      return 'an object';
-    default:
-      return typeof v;
-  }
-}
-
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** An integer, or a non-finite number (left for step 6 to report as such). */
-function isIntLike(v: unknown): v is number {
-  return typeof v === 'number' && (Number.isInteger(v) || !Number.isFinite(v));
-}
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** Step 5: required fields and shapes of a document of format `version` (limits first, before any per-entry work). */
 export function checkShapes(doc: Obj, version: number, fail: Fail): Shapes {
   const bad = (message: string): never => fail(message, SHAPE_HINT);
-
-  const field = (parent: Obj, key: string, path: string): unknown => {
-    if (!Object.hasOwn(parent, key)) bad(`required field ${path} is missing`);
-    return parent[key];
-  };
-  const obj = (parent: Obj, key: string, path: string): Obj => {
-    const v = field(parent, key, path);
-    if (!isObj(v)) bad(`${path} should be an object, found ${describe(v)}`);
-    return v as Obj;
-  };
-  const str = (parent: Obj, key: string, path: string): string => {
-    const v = field(parent, key, path);
-    if (typeof v !== 'string') bad(`${path} should be a string, found ${describe(v)}`);
-    return v as string;
-  };
-  const bool = (parent: Obj, key: string, path: string): boolean => {
-    const v = field(parent, key, path);
-    if (typeof v !== 'boolean') bad(`${path} should be true or false, found ${describe(v)}`);
-    return v as boolean;
-  };
-  const num = (parent: Obj, key: string, path: string, positive = false): number => {
-    const v = field(parent, key, path);
-    if (typeof v !== 'number') bad(`${path} should be a number, found ${describe(v)}`);
-    if (positive && !((v as number) > 0)) bad(`${path} should be a number > 0, found ${describe(v)}`);
-    return v as number;
-  };
-  const int = (parent: Obj, key: string, path: string, min: number): number => {
-    const v = field(parent, key, path);
-    if (!isIntLike(v)) bad(`${path} should be a whole number, found ${describe(v)}`);
-    if ((v as number) < min) bad(`${path} should be at least ${min}, found ${describe(v)}`);
-    return v as number;
-  };
-  const arr = (parent: Obj, key: string, path: string): unknown[] => {
-    const v = field(parent, key, path);
-    if (!Array.isArray(v)) bad(`${path} should be an array, found ${describe(v)}`);
-    return v as unknown[];
-  };
-  const numbers = (v: unknown[], path: string, expected: number, per: string): number[] => {
-    if (v.length !== expected) bad(`${path} has ${plural(v.length, 'number', 'numbers')}, expected ${expected}${per}`);
-    for (let i = 0; i < v.length; i++) {
-      if (typeof v[i] !== 'number') bad(`${path}[${i}] should be a number, found ${describe(v[i])}`);
-    }
-    return v as number[];
-  };
-  const names = (v: unknown[], path: string, min: number): string[] => {
-    if (v.length < min) bad(min === 1 ? `${path} is empty` : `${path} has ${plural(v.length, 'entry', 'entries')}, expected at least ${min}`);
-    const seen = new Set<string>();
-    for (let i = 0; i < v.length; i++) {
-      const s = v[i];
-      if (typeof s !== 'string') bad(`${path}[${i}] should be a string, found ${describe(s)}`);
-      if (seen.has(s as string)) bad(`${path} has a duplicate: ${describe(s)}`);
-      seen.add(s as string);
-    }
-    return v as string[];
-  };
+  const c = checkers(bad);
+  const { field, obj, str, bool, num, int, arr, numbers, names } = c;
 
   // format and formatVersion were checked in steps 3 and 4.
   const producer = obj(doc, 'producer', 'producer');
@@ -171,6 +88,10 @@ export function checkShapes(doc: Obj, version: number, fail: Fail): Shapes {
   bool(params, 'shuffle', 'perceptron.params.shuffle');
   bool(params, 'fitIntercept', 'perceptron.params.fitIntercept');
   int(params, 'randomState', 'perceptron.params.randomState', 0);
+  if (version >= 3) {
+    checkParamsV3(params, c, bad);
+    checkPreprocessing(obj(doc, 'preprocessing', 'preprocessing'), features, mean, scale, c, bad);
+  }
 
   // Version 1 always records its data file and split; version 2 may lack them (a model fitted in memory).
   const training = obj(doc, 'training', 'training');
@@ -202,6 +123,7 @@ export function checkShapes(doc: Obj, version: number, fail: Fail): Shapes {
       }
     }
     obj(training, 'metrics', 'training.metrics');
+    if (version >= 3 && Object.hasOwn(training, 'search')) checkSearch(obj(training, 'search', 'training.search'), c, bad);
   }
 
   const checksum = field(doc, 'checksum', 'checksum');
