@@ -90,12 +90,13 @@ function fastRow(engine: EngineState, buf: Buffer, start: number, final: boolean
   let label = '';
   let e: number;
   const cells = engine.cells;
+  const textFeatures = cells === null ? null : cells.textFeatures;
   // Table reading: the fields the table reader decides (position, start, end), read after the loop.
   const odd = cells === null ? null : engine.scratch(3 * ncols);
   let nOdd = 0;
   for (;;) {
     const slot = j < ncols ? slots[j]! : SLOT_IGNORE;
-    if (slot >= 0 && cells !== null && cells.textFeatures[slot] === 1) {
+    if (slot >= 0 && textFeatures !== null && textFeatures[slot] === 1) {
       // A categorical field: handed to the table reader once the record is known to be complete.
       e = skipField(buf, s, n, delim);
       odd![3 * nOdd] = j;
