@@ -419,7 +419,7 @@ function renderMarkdown(r) {
   lines.push(`Run of ${r.date.slice(0, 16).replace('T', ' ')} UTC, ${r.seconds} s in all.`);
   lines.push('');
   lines.push(`- Machine: ${m.cpu}, ${m.memory} RAM, ${m.os}; load average at the start ${m.loadAverage}`);
-  lines.push(`- Node.js ${m.node}; ${py}`);
+  lines.push(`- Node.js ${m.node} (NODE_EXTRA_CA_CERTS ${m.nodeExtraCaCerts}: see "Start-up" below); ${py}`);
   lines.push(`- Runs: ${r.settings.runs} of each train and streaming predict command per size, ${r.settings.quickRuns} of each one-off and --help command, ${r.settings.memoryRuns} of each memory check; medians; sizes ${r.settings.sizes.join(', ')}; peak memory from ${m.peakMemoryFrom}`);
   lines.push('');
   lines.push('| command | iris | scikit-learn | time ratio | target | iris peak | scikit-learn peak | memory ratio | target |');

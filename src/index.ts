@@ -8,6 +8,7 @@
  */
 export { fit, trainTestSplit, type FitOptions, type SplitOptions, type Split } from './lib/fit.js';
 export { Model, loadModel, type ModelRows } from './lib/model.js';
+export { toOnnx, saveOnnx } from './lib/onnx.js';
 export type { ModelInput, TableRecord, ColumnTable, CellValue, EncodeOptions } from './lib/records.js';
 export type { ImputeStrategy, Preprocessing } from './core/preprocessing.js';
 export type { FlatMatrix, Label, MatrixInput, MatrixLike } from './lib/inputs.js';

@@ -11,6 +11,11 @@ export interface CommandInput {
   config: Config;
   /** Tokens commander did not recognise (predict's feature flags) and positional arguments. */
   args: string[];
+  /**
+   * The command's option names and its parents', as commander knows them (long without `--`, short
+   * without `-`): what predict's feature flags must not shadow. main.ts always passes them.
+   */
+  options?: readonly string[];
 }
 
 export type Handler = (input: CommandInput) => Promise<CommandResult>;

@@ -30,6 +30,18 @@ function flagsOf(command: Command): ParsedFlags {
   return { values, source: (key) => command.getOptionValueSourceWithGlobals(key) };
 }
 
+/** Every option name a command takes, its parents' and help included, as commander knows them (long without `--`, short without `-`). */
+function optionNamesOf(command: Command): string[] {
+  const names = new Set<string>();
+  for (let c: Command | null = command; c !== null; c = c.parent) {
+    for (const option of [...c.options, ...c.createHelp().visibleOptions(c)]) {
+      if (option.long !== undefined) names.add(option.long.replace(/^--/, ''));
+      if (option.short !== undefined) names.add(option.short.replace(/^-/, ''));
+    }
+  }
+  return [...names];
+}
+
 /** The CSV dialect options (docs/CLI.md "CSV"), the same for every command that reads CSV. */
 function addCsvOptions(command: Command, { exclude }: { exclude: boolean }): void {
   command
@@ -102,7 +114,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
         ctx.setColor(config.top.color);
       }
       const { run: handler } = await load();
-      exitCode = await handler({ ctx, flags: flagsOf(command), config, args: command.args });
+      exitCode = await handler({ ctx, flags: flagsOf(command), config, args: command.args, options: optionNamesOf(command) });
     };
 
   const program = new Command('iris')
@@ -213,6 +225,8 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('-o, --output <path>', 'write the predictions to this file (atomically) instead of stdout')
     .option('--queue <url>', 'score --input on `iris worker`s through this Redis URL, in chunks')
     .option('--chunk-rows <n>', 'with --queue: rows per chunk job (default: 50000)')
+    .option('--connect-timeout <ms>', 'with --queue: give up when Redis does not answer within this time (default: 10000)')
+    .option('--timeout <ms>', 'with --queue: give up when no worker listens within this time (default: 60000)')
     .option('--unknown <what>', 'a category the model never saw: ignore (all zeros, counted on stderr) or error (default: ignore)')
     .allowUnknownOption()
     .allowExcessArguments();
@@ -228,9 +242,11 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--min-f1 <x>', 'gate: fail when macro F1 is below x')
     .option('--baseline <path>', 'a second model scored on the same rows')
     .option('--max-drop <x>', "with --baseline: fail when accuracy falls more than x below the baseline's (default: 0)")
-    .option('--format <fmt>', 'text, json, junit or markdown (default: text)')
+    .option('--format <fmt>', 'text, json, junit, markdown or html (default: text)')
     .option('--json', 'same as --format json')
-    .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code');
+    .option('-o, --out <path>', 'with --format html: write the page to this file (atomically) instead of stdout')
+    .option('--html <path>', 'also write the HTML report to this file, beside the output of --format')
+    .option('-q, --quiet', 'no text report: errors, and the gate results in the exit code (a --format document is still printed)');
   addCsvOptions(evaluate, { exclude: true });
   evaluate.action(run(() => import('./commands/evaluate.js')));
 
@@ -243,12 +259,22 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .action(run(() => import('./commands/inspect.js')));
 
   program
+    .command('export')
+    .description('write the model in a format other runtimes run: ONNX (ai.onnx.ml Scaler and LinearClassifier)')
+    .option('-m, --model <path>', 'the model artifact (default: model.json)')
+    .option('--format <fmt>', 'onnx (default: onnx)')
+    .option('-o, --out <path>', "where to write it, atomically; - is stdout (default: the model's path with .onnx)")
+    .option('-q, --quiet', 'print nothing but errors')
+    .action(run(() => import('./commands/export.js')));
+
+  program
     .command('worker')
     .description('score batches from a Redis queue (BullMQ) for `iris serve --queue` and `iris predict --queue`')
     .option('-m, --model <path>', 'the model artifact; the worker takes only jobs of this model version (default: model.json)')
     .option('--queue <url>', 'the Redis URL, e.g. redis://localhost:6379/0 (required)')
     .option('--concurrency <n>', 'jobs processed at once (default: the number of cores)')
     .option('--log-level <level>', 'debug, info, warn, error or silent (default: info)')
+    .option('--connect-timeout <ms>', 'give up when Redis does not answer within this time (default: 10000)')
     .action(run(() => import('./commands/worker.js')));
 
   program
@@ -261,6 +287,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--threads <n>', 'worker threads for large batches (default: cores - 1, at least 1)')
     .option('--queue <url>', 'queue mode: score on `iris worker`s through this Redis URL (redis://host:6379/0)')
     .option('--cache <n>', 'result-cache entries; 0 turns it off (default: 0, 100000 with --queue)')
+    .option('--connect-timeout <ms>', 'with --queue: give up when Redis does not answer within this time (default: 10000)')
     .option('--max-body <size>', 'request body limit, e.g. 64mb (default: 64mb)')
     .option('--max-rows <n>', 'rows in one request (default: 1000000)')
     .option('--timeout <ms>', 'a request that takes longer gets 504 (default: 60000)')
@@ -273,7 +300,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
   try {
     if (argv[0] === 'predict' && argv.some((arg) => arg === '--help' || arg === '-h')) {
       const { modelHelpText } = await import('./commands/predict.js');
-      predict.addHelpText('after', await modelHelpText(argv.slice(1), io));
+      predict.addHelpText('after', await modelHelpText(argv.slice(1), io, optionNamesOf(predict)));
     }
     await program.parseAsync([...argv], { from: 'user' });
     await output.settle();

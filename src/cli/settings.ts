@@ -212,7 +212,8 @@ export const IMPUTE_CHOICES = ['mean', 'median', 'most_frequent', 'constant'] as
 export const SERVE_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const PREDICT_FORMATS = ['text', 'csv', 'jsonl', 'json'] as const;
-export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown'] as const;
+export const EVALUATE_FORMATS = ['text', 'json', 'junit', 'markdown', 'html'] as const;
+export const EXPORT_FORMATS = ['onnx'] as const;
 
 /** The CSV dialect options of every command that reads CSV (docs/CLI.md "CSV"). */
 const DIALECT = { delimiter, decimal: oneOf('.', ','), skipRows: nonNegativeWhole, names: featureList } as const;
@@ -235,21 +236,23 @@ const TABLES = {
   predict: {
     model: str, input: str, format: oneOf(...PREDICT_FORMATS), scores: bool, withInput: bool, json: bool,
     ...DIALECT,
-    output: str, queue: str, chunkRows: atLeastOne,
+    output: str, queue: str, chunkRows: atLeastOne, connectTimeout: atLeastOne, timeout: atLeastOne,
     unknown: oneOf('ignore', 'error'),
   },
   evaluate: {
     model: str, data: str, minAccuracy: unitInterval, minF1: unitInterval, baseline: str, maxDrop: nonNegative,
     format: oneOf(...EVALUATE_FORMATS), json: bool, quiet: bool,
     ...DIALECT, exclude: featureList,
+    html: str, out: str,
   },
   inspect: { model: str, json: bool },
   serve: {
     model: str, name: str, host: str, port: wholeAtLeast(0, 65535), threads: atLeastOne, cache: wholeAtLeast(0), maxBody: byteSize,
     maxRows: atLeastOne, timeout: atLeastOne, token: str, logLevel: oneOf(...SERVE_LOG_LEVELS), grace: wholeAtLeast(0), jobTtl: atLeastOne,
-    queue: str,
+    queue: str, connectTimeout: atLeastOne,
   },
-  worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent') },
+  worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'), connectTimeout: atLeastOne },
+  export: { model: str, format: oneOf(...EXPORT_FORMATS), out: str, quiet: bool },
   cv: {
     data: str, target: str, features: featureList, seed,
     maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, json: bool, quiet: bool,

@@ -94,7 +94,7 @@ export function fitColumnTransformer(table: RawTable, rows: ArrayLike<number>, o
   const scales: number[] = [];
   const noValue = (name: string) =>
     new DataError(`column ${JSON.stringify(name)} has no value in the training rows (every one is missing)`, {
-      hint: `leave it out with --exclude ${name}`,
+      hint: `leave it out with --exclude ${/^[\w.:+-]+$/.test(name) ? name : JSON.stringify(name)}`,
     });
   for (const k of order) {
     const raw = table.columns[k]!;
@@ -147,7 +147,7 @@ export function fitColumnTransformer(table: RawTable, rows: ArrayLike<number>, o
       const categories = sortByCodePoint(texts);
       if (categories.length > options.maxCategories) {
         throw new DataError(`column ${JSON.stringify(raw.name)} has ${categories.length} distinct values in the training rows, more than --max-categories ${options.maxCategories}: an id or free-text column?`, {
-          hint: `leave it out with --exclude ${raw.name}, or raise --max-categories`,
+          hint: `leave it out with --exclude ${/^[\w.:+-]+$/.test(raw.name) ? raw.name : JSON.stringify(raw.name)}, or raise --max-categories`,
         });
       }
       const index = new Map(categories.map((t, i) => [t, i]));

@@ -5,7 +5,9 @@
  * share it: `lookup` answers the rows it holds, the caller scores the rest its own way, `fill` stores them.
  */
 import { LRUCache } from 'lru-cache';
-import { scoreFlat, type Scored, type ScoringParams } from './model.js';
+import type { Model } from '../lib/model.js';
+import type { Scored } from './codec/format.js';
+import { nScores, scoreFlat } from './model.js';
 
 /** One request's pass through the cache. */
 export interface CachePass {
@@ -20,7 +22,7 @@ export interface CachePass {
 export interface ResultCache {
   lookup(checksum: string, d: number, m: number, X: Float64Array, n: number): CachePass;
   /** lookup, scoreFlat of the missing rows, fill: the embedded mode's synchronous path. */
-  score(checksum: string, params: ScoringParams, X: Float64Array, n: number): Scored;
+  score(model: Model, X: Float64Array, n: number): Scored;
 }
 
 export function createResultCache(entries: number, onHits: (n: number) => void = () => {}, onMisses: (n: number) => void = () => {}): ResultCache {
@@ -63,10 +65,9 @@ export function createResultCache(entries: number, onHits: (n: number) => void =
   };
   return {
     lookup,
-    score(checksum, params, X, n) {
-      const m = params.classes.length === 2 ? 1 : params.classes.length;
-      const pass = lookup(checksum, params.nFeatures, m, X, n);
-      return pass.fill(pass.missing.length === 0 ? { predictions: new Int32Array(0), scores: new Float64Array(0) } : scoreFlat(params, pass.rows, pass.missing.length));
+    score(model, X, n) {
+      const pass = lookup(model.checksum, model.features.length, nScores(model), X, n);
+      return pass.fill(pass.missing.length === 0 ? { predictions: new Int32Array(0), scores: new Float64Array(0) } : scoreFlat(model, pass.rows, pass.missing.length));
     },
   };
 }

@@ -1,6 +1,8 @@
 /**
- * HTTP errors of the server: each carries the status and code of the table in docs/SERVE.md, and
- * travels between threads as a plain object (`HttpErrorData`).
+ * HTTP errors of the server: each carries the status and code of the table in docs/SERVE.md from
+ * where it is thrown (the queue's errors, src/queue/errors.ts, carry the same members), and
+ * travels between threads as a plain object (`HttpErrorData`). The error handler
+ * (plugins/errors.ts) sends any error with a status and a code as it is.
  */
 export type ErrorCode =
   | 'BAD_REQUEST'
@@ -12,6 +14,7 @@ export type ErrorCode =
   | 'NOT_READY'
   | 'OVERLOADED'
   | 'QUEUE_DOWN'
+  | 'NO_WORKER'
   | 'TIMEOUT'
   | 'WORKER_FAILED'
   | 'CONFLICT'
@@ -69,7 +72,25 @@ export function quote(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** The JSON body of an error response. */
-export function errorBody(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ error: message, code, ...extra });
+/** An error that says its own HTTP status and code (HttpError, or the queue's QueueError). */
+export interface StatusError {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  headers?: Record<string, string>;
+  line?: number;
+}
+
+export function isStatusError(error: unknown): error is StatusError {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { status?: unknown; code?: unknown };
+  return typeof e.status === 'number' && e.status >= 400 && e.status < 600 && typeof e.code === 'string';
+}
+
+/**
+ * The JSON body of an error response: `error` and `code` everywhere (the Open Inference Protocol's
+ * `error`), plus MLflow's `error_code` and `message` on the MLflow routes, which its clients read.
+ */
+export function errorBody(code: ErrorCode, message: string, extra: Record<string, unknown> = {}, mlflow = false): string {
+  return JSON.stringify(mlflow ? { error: message, code, error_code: code, message, ...extra } : { error: message, code, ...extra });
 }

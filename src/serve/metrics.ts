@@ -3,8 +3,10 @@ import client from 'prom-client';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(sources: { queueDepth: () => number; jobCounts: () => Record<string, number> }) {
+export function createMetrics(sources: { queueDepth: () => number; jobCounts: () => Promise<Record<string, number>> }) {
   const registry = new client.Registry();
+  /** Job counts as of the scrape in progress (scrape() reads them first: a job seen done there counts its rows in the same scrape). */
+  let lastCounts: Record<string, number> = {};
   client.collectDefaultMetrics({ register: registry });
   // Gauges that prom-client names with a counter's _total suffix: `promtool check metrics` refuses
   // them, and the count of handles is of no use to an operator of this server.
@@ -45,7 +47,7 @@ export function createMetrics(sources: { queueDepth: () => number; jobCounts: ()
     labelNames: ['status'] as const,
     registers,
     collect() {
-      const counts = sources.jobCounts();
+      const counts = lastCounts;
       for (const status of ['queued', 'running', 'done', 'failed']) this.set({ status }, counts[status] ?? 0);
     },
   });
@@ -62,6 +64,11 @@ export function createMetrics(sources: { queueDepth: () => number; jobCounts: ()
     setModel(name: string, version: string, checksum: string) {
       modelInfo.reset();
       modelInfo.set({ name, version, checksum }, 1);
+    },
+    /** The text of /metrics: job counts first (reading them may count a finished job's rows), then every metric. */
+    async scrape(): Promise<string> {
+      lastCounts = await sources.jobCounts().catch(() => ({}) as Record<string, number>);
+      return registry.metrics();
     },
     /** Rows of one scored request or job. */
     scored(rows: number) {

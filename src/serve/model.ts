@@ -1,49 +1,20 @@
 /**
- * The one place where the server touches the project's model loading and scoring code, so that a
- * change of the model API is one file to follow. Everything else in src/serve works with
- * `ServedModel` and `ScoringParams`.
+ * What the server does with lib's `Model`, the one model type of src/serve: its default name,
+ * scoring flat rows, the number of decision values, and reading CSV rows exactly as `iris predict`
+ * reads them.
  *
- * The model file is re-read on every load (no process-wide cache): SIGHUP reloads must see the new
- * file. Scoring is the project's own scoreRows, so a prediction is bit for bit what `iris predict`
- * gives for the same row.
+ * The model file is re-read on every load (lib's loadModel has no process-wide cache): SIGHUP
+ * reloads must see the new file. Scoring is lib's Model.scoreRows, so a prediction is bit for bit
+ * what `iris predict` gives for the same row.
  */
 import { basename, extname } from 'node:path';
 import type { Readable } from 'node:stream';
-import { coefRows, scoreRows } from '../core/linear.js';
-import { loadModel } from '../lib/model.js';
+import { coefRows } from '../core/linear.js';
+import { matrix } from '../core/matrix.js';
+import type { Model } from '../lib/model.js';
+import type { Scored } from './codec/format.js';
 
-/** What scoring needs, as plain typed arrays: cheap to copy to a worker thread with a task. */
-export interface ScoringParams {
-  classes: string[];
-  nFeatures: number;
-  mean: Float64Array;
-  scale: Float64Array;
-  coef: Float64Array;
-  intercept: Float64Array;
-}
-
-export interface Scored {
-  /** Class index per row. */
-  predictions: Int32Array;
-  /** Row-major n x nScores decision values (nScores = 1 for two classes). */
-  scores: Float64Array;
-}
-
-export interface ServedModel {
-  path: string;
-  /** The full 'sha256:…' checksum of the artifact. */
-  checksum: string;
-  /** The first 12 hex digits of the checksum (the OIP model version). */
-  version: string;
-  target: string;
-  features: readonly string[];
-  classes: readonly string[];
-  /** Decision values per row: 1 for a two-class model, else one per class. */
-  nScores: number;
-  /** The artifact's training metrics, as stored (train and test accuracy, confusion matrix, per class). */
-  metrics: Record<string, unknown>;
-  params: ScoringParams;
-}
+export { loadModel } from '../lib/model.js';
 
 /** The model's default name: the file's base name without its extension (`models/iris.json` → `iris`). */
 export function defaultModelName(path: string): string {
@@ -52,33 +23,15 @@ export function defaultModelName(path: string): string {
   return ext === '' || ext === base ? base : base.slice(0, -ext.length);
 }
 
-/** Reads, parses and verifies (checksum included) the model file; a ModelError says what is wrong. */
-export async function loadServedModel(path: string): Promise<ServedModel> {
-  const model = await loadModel(path);
-  const { fitted } = model;
-  return {
-    path,
-    checksum: model.checksum,
-    version: model.version,
-    target: model.target,
-    features: model.features,
-    classes: model.classes,
-    nScores: coefRows(model.classes.length),
-    metrics: model.training.metrics,
-    params: {
-      classes: [...fitted.classes],
-      nFeatures: fitted.features.length,
-      mean: fitted.mean,
-      scale: fitted.scale,
-      coef: fitted.coef,
-      intercept: fitted.intercept,
-    },
-  };
+/** Decision values per row: 1 for a two-class model, else one per class. */
+export function nScores(model: Model): number {
+  return coefRows(model.classes.length);
 }
 
-/** Scores n rows held row-major in X (n x nFeatures, in the model's feature order). */
-export function scoreFlat(params: ScoringParams, X: Float64Array, n: number): Scored {
-  return scoreRows(params, { data: X, rows: n, cols: params.nFeatures });
+/** Scores n rows held row-major in X (at least n x features, in the model's feature order). */
+export function scoreFlat(model: Model, X: Float64Array, n: number): Scored {
+  const d = model.features.length;
+  return model.scoreRows(matrix(X.length === n * d ? X : X.subarray(0, n * d), n, d));
 }
 
 export interface CsvBatch {

@@ -1,8 +1,12 @@
 /**
- * /openapi.json, generated from the schemas the routes are registered with (app.ts): params and
+ * /openapi.json, generated from the schemas the routes are registered with (schemas.ts): params and
  * querystring (validated by Fastify), `requestBody` (the body forms the codec checks; bodies are
  * read by the routes themselves, so that large ones are parsed off the event loop) and `response`.
  */
+import { ERROR_SCHEMA, type JsonSchema } from './schemas.js';
+
+export type { JsonSchema };
+
 export interface RouteDoc {
   method: string;
   url: string;
@@ -25,21 +29,6 @@ export interface RouteSchema {
   /** Whether --token guards the route. */
   secured?: boolean;
 }
-
-export type JsonSchema = Record<string, unknown>;
-
-export const ERROR_SCHEMA: JsonSchema = {
-  type: 'object',
-  required: ['error', 'code'],
-  properties: {
-    error: { type: 'string', description: 'What went wrong; names the row and feature, never echoes more than the offending value' },
-    code: {
-      type: 'string',
-      enum: ['BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'NOT_READY', 'OVERLOADED', 'QUEUE_DOWN', 'TIMEOUT', 'WORKER_FAILED', 'CONFLICT', 'INTERNAL'],
-    },
-    line: { type: 'integer', description: 'NDJSON: the line of the body that failed' },
-  },
-};
 
 function parameters(schema: JsonSchema | undefined, where: 'path' | 'query' | 'header'): unknown[] {
   if (schema === undefined) return [];

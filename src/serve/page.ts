@@ -63,7 +63,12 @@ input { font: inherit; padding: .2rem .4rem; } button { font: inherit; padding: 
   function row(table, label, value) {
     var tr = el('tr'); tr.appendChild(el('th', label)); tr.appendChild(el('td', value)); table.appendChild(tr);
   }
+  // Numbers as the card shows them (4 decimals); a rounded cell keeps the full value in its tooltip.
   function fmt(x) { return typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(4)) : (x === undefined ? '–' : String(x)); }
+  function numberRow(table, label, value) {
+    row(table, label, fmt(value));
+    table.lastChild.lastChild.title = String(value);
+  }
   function showCard(m) {
     model = m;
     $('name').textContent = m.name;
@@ -102,10 +107,16 @@ input { font: inherit; padding: .2rem .4rem; } button { font: inherit; padding: 
       grid.appendChild(el('tr')).appendChild(el('td', 'no test split recorded'));
     }
     var form = $('form'); form.textContent = '';
+    // The form checks its fields itself (novalidate): the browser's own check would block the submit
+    // silently and leave a previous answer on screen next to fields that no longer produce it.
+    form.setAttribute('novalidate', '');
+    var example = Array.isArray(m.example) ? m.example : [];
     m.features.forEach(function (f, j) {
       var id = 'f' + j;
+      var attrs = { id: id, name: f, type: 'number', step: 'any', required: 'required' };
+      if (typeof example[j] === 'number') attrs.placeholder = 'e.g. ' + example[j];
       form.appendChild(el('label', f, { for: id }));
-      form.appendChild(el('input', null, { id: id, name: f, type: 'number', step: 'any', required: 'required' }));
+      form.appendChild(el('input', null, attrs));
     });
     var button = el('button', 'Predict', { type: 'submit', id: 'submit' });
     form.appendChild(button);
@@ -136,7 +147,7 @@ input { font: inherit; padding: .2rem .4rem; } button { font: inherit; padding: 
     });
     var answer = $('answer'); answer.textContent = '';
     if (bad !== null) { answer.appendChild(el('p', 'Enter a number for ' + bad + '.', { class: 'error' })); return; }
-    fetch('/invocations', { method: 'POST', headers: headers({ 'Content-Type': 'application/json' }), body: JSON.stringify({ dataframe_records: [record] }) })
+    fetch('/invocations?scores=true', { method: 'POST', headers: headers({ 'Content-Type': 'application/json' }), body: JSON.stringify({ dataframe_records: [record] }) })
       .then(function (r) {
         if (r.status === 401) { needToken('The token was refused; enter it again.'); return null; }
         return r.json().then(function (body) {
@@ -145,8 +156,8 @@ input { font: inherit; padding: .2rem .4rem; } button { font: inherit; padding: 
           answer.appendChild(el('p', 'Prediction: ')).appendChild(el('span', p.label, { class: 'label', id: 'prediction' }));
           var table = el('table', null, { id: 'scores' });
           var head = el('tr'); head.appendChild(el('th', 'class')); head.appendChild(el('th', 'decision value')); table.appendChild(head);
-          if (typeof p.scores === 'number') row(table, model.classes[1] + ' vs ' + model.classes[0], p.scores);
-          else Object.keys(p.scores).forEach(function (c) { row(table, c, p.scores[c]); });
+          if (typeof p.scores === 'number') numberRow(table, model.classes[1] + ' vs ' + model.classes[0], p.scores);
+          else Object.keys(p.scores).forEach(function (c) { numberRow(table, c, p.scores[c]); });
           answer.appendChild(table);
         });
       })

@@ -1,19 +1,22 @@
 /**
  * Where rows are scored. The routes call a `Scorer`; the embedded one below scores small requests
- * inline and large ones in a worker-thread pool. A queue-backed scorer (Redis) implements the same
- * interface.
+ * inline and large ones in a worker-thread pool. The queue mode's scorer (queue-scorer.ts)
+ * implements the same interface.
  *
  * The inline/pool threshold is on the request body's size, not its row count, because parsing
  * and formatting (JSON.parse, building the answer) cost several times what scoring costs, and the
  * point of the pool is that the event loop never waits on a big body. docs/SERVE.md ("Inline or
  * pool") has the measurement behind POOL_BODY_BYTES.
  */
-import { HttpError, type HttpErrorData } from './errors.js';
-import { scoreFlat, type Scored } from './model.js';
-import type { PoolJob } from './pool-worker.js';
+import type { ModelArtifact } from '../io/model/index.js';
+import type { Model } from '../lib/model.js';
 import type { ResultCache } from './cache.js';
-import { parseTask, runTask, type Task, type TaskModel, type TaskResult } from './work.js';
-import type { Rows } from './codec.js';
+import type { Scored } from './codec/format.js';
+import type { Rows } from './codec/rows.js';
+import { HttpError, type HttpErrorData } from './errors.js';
+import { scoreFlat } from './model.js';
+import type { PoolJob, PoolTask } from './pool-worker.js';
+import { parseTask, runTask, type Task, type TaskResult } from './work.js';
 
 /**
  * Bodies of at least this many bytes are parsed, scored and formatted in the pool. Measured with
@@ -31,11 +34,13 @@ export interface Scorer {
   /** A whole request body: parse, score, format. Client errors come back as data. */
   run(task: Task, abort?: () => AbortSignal): Promise<TaskResult>;
   /** A whole body to rows only (jobs check their body at submission). */
-  parse(task: Task, abort?: () => AbortSignal): Promise<Rows>;
+  parse(task: Task, abort?: () => AbortSignal): Promise<Rows & { withScores?: boolean }>;
   /** Rows already parsed (NDJSON stream chunks, jobs). */
-  score(model: TaskModel & { checksum: string }, X: Float64Array, n: number, abort?: () => AbortSignal): Promise<Scored>;
-  /** Tasks waiting for a pool thread. */
+  score(model: Model, X: Float64Array, n: number, abort?: () => AbortSignal): Promise<Scored>;
+  /** Tasks waiting for a pool thread (or a queue worker). */
   queueDepth(): number;
+  /** Why predictions cannot be made now (readiness), or undefined. */
+  notReady?(): { reason: string; error: Error } | undefined;
   close(): Promise<void>;
 }
 
@@ -52,6 +57,18 @@ export interface EmbeddedOptions {
 
 function owned(body: Uint8Array): ArrayBuffer | undefined {
   return body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body.buffer : undefined;
+}
+
+/** A model's artifact, made once per model (toJSON copies it): what a task carries to a thread. */
+const artifacts = new WeakMap<Model, ModelArtifact>();
+function artifactOf(model: Model): ModelArtifact {
+  let artifact = artifacts.get(model);
+  if (artifact === undefined) artifacts.set(model, (artifact = model.toJSON()));
+  return artifact;
+}
+
+function poolTask({ model, ...rest }: Task): PoolTask {
+  return { ...rest, artifact: artifactOf(model) };
 }
 
 type PiscinaPool = import('piscina').Piscina;
@@ -84,19 +101,17 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
     return result;
   };
 
-  const inlineScore = (task: Task, checksum: string | undefined) =>
-    cache === null || checksum === undefined ? undefined : (X: Float64Array, n: number) => cache.score(checksum, task.model.params, X, n);
-
   return {
     async run(task, abort) {
       if (pool === null || task.body.byteLength < poolBytes) {
-        return runTask(task, inlineScore(task, (task.model as { checksum?: string }).checksum));
+        return runTask(task, cache === null ? undefined : (X, n) => cache.score(task.model, X, n));
       }
       const buffer = owned(task.body);
       try {
-        const packed = (await onPool({ op: 'run', task }, buffer === undefined ? [] : [buffer], abort)) as Uint8Array;
+        const packed = (await onPool({ op: 'run', task: poolTask(task) }, buffer === undefined ? [] : [buffer], abort)) as Uint8Array;
         const bytes = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
-        return { ok: true, rows: bytes.readDoubleLE(0), body: bytes.subarray(8) };
+        const headerLength = bytes.readDoubleLE(8);
+        return { ok: true, rows: bytes.readDoubleLE(0), body: bytes.subarray(16), ...(headerLength < 0 ? {} : { headerLength }) };
       } catch (error) {
         if (error instanceof HttpError) return { ok: false, error: error.toData() };
         throw error;
@@ -105,15 +120,15 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
     async parse(task, abort) {
       if (pool === null || task.body.byteLength < poolBytes) return parseTask(task);
       const buffer = owned(task.body);
-      const packed = (await onPool({ op: 'parse', task }, buffer === undefined ? [] : [buffer], abort)) as Float64Array;
-      const n = packed[packed.length - 1] as number;
-      return { X: packed.subarray(0, packed.length - 1), n };
+      const packed = (await onPool({ op: 'parse', task: poolTask(task) }, buffer === undefined ? [] : [buffer], abort)) as Float64Array;
+      const n = packed[packed.length - 2] as number;
+      return { X: packed.subarray(0, packed.length - 2), n, ...(packed[packed.length - 1] === 1 ? { withScores: true } : {}) };
     },
     async score(model, X, n, abort) {
       if (pool === null || n < poolRows) {
-        return cache === null ? scoreFlat(model.params, X, n) : cache.score(model.checksum, model.params, X, n);
+        return cache === null ? scoreFlat(model, X, n) : cache.score(model, X, n);
       }
-      const packed = (await onPool({ op: 'score', params: model.params, X, n }, [], abort)) as Float64Array;
+      const packed = (await onPool({ op: 'score', artifact: artifactOf(model), X, n }, [], abort)) as Float64Array;
       return { predictions: Int32Array.from(packed.subarray(0, n)), scores: packed.subarray(n) };
     },
     queueDepth: () => pool?.queueSize ?? 0,

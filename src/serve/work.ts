@@ -5,53 +5,50 @@
  */
 import { Readable } from 'node:stream';
 import { isIrisError } from '../core/errors.js';
-import {
-  csvBody,
-  formatter,
-  inferBody,
-  invocationBody,
-  parseJsonBody,
-  putNdjsonLine,
-  rowsOfInfer,
-  rowsOfInvocation,
-  type ModelShape,
-  type OutputName,
-  type Rows,
-} from './codec.js';
+import type { Model } from '../lib/model.js';
+import { csvBody, formatter, invocationBody, type Classes, type Scored } from './codec/format.js';
+import { inferBody, parseInfer, type RequestedOutput } from './codec/infer.js';
+import { parseJsonBody, putNdjsonLine, rowsOfInvocation, type Rows } from './codec/rows.js';
 import { HttpError, badRequest, tooLarge, type HttpErrorData } from './errors.js';
-import { csvRows, scoreFlat, type Scored, type ScoringParams } from './model.js';
+import { csvRows, scoreFlat } from './model.js';
 
 /** `json`/`csv`/`ndjson`: MLflow /invocations bodies; `infer`: an OIP v2 inference request. */
 export type TaskFormat = 'json' | 'csv' | 'ndjson' | 'infer';
-/** What the response body is: MLflow JSON, OIP JSON, NDJSON records or CSV (job results). */
-export type TaskOutput = 'mlflow' | 'infer' | 'ndjson' | 'csv';
-
-export interface TaskModel extends ModelShape {
-  name: string;
-  version: string;
-  params: ScoringParams;
-}
+/** What the response body is: MLflow JSON, NDJSON records or CSV (job results). */
+export type TaskOutput = 'mlflow' | 'ndjson' | 'csv';
 
 export interface Task {
   format: TaskFormat;
   body: Uint8Array;
-  model: TaskModel;
+  model: Model;
+  /** The served model's name (the OIP answer's model_name). */
+  name: string;
   withScores: boolean;
   maxRows: number;
+  /** Binary tensor extension: the length of the JSON header that opens the body. */
+  headerLength?: number | undefined;
 }
 
 /** A body made inline stays a string (it goes out in one write); one from the pool comes as bytes. */
-export type TaskResult = { ok: true; body: string | Uint8Array; rows: number } | { ok: false; error: HttpErrorData };
+export type TaskResult = { ok: true; body: string | Uint8Array; rows: number; headerLength?: number } | { ok: false; error: HttpErrorData };
 
 /** How rows of a parsed request are scored: plain scoring, or through the result cache. */
 export type RowScorer = (X: Float64Array, n: number) => Scored;
+
+/** What parsing found besides the rows. */
+export interface Parsed extends Rows {
+  id?: string | undefined;
+  outputs?: RequestedOutput[];
+  /** MLflow's params: {"scores": true}. */
+  withScores?: boolean;
+}
 
 function text(body: Uint8Array): string {
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
 }
 
 /** Reads CSV rows exactly as `iris predict` does; a data error is a 400 naming the line and column. */
-export async function rowsOfCsv(body: Uint8Array, model: ModelShape, maxRows: number): Promise<Rows> {
+export async function rowsOfCsv(body: Uint8Array, model: Model, maxRows: number): Promise<Rows> {
   if (body.byteLength === 0) throw badRequest('the body is empty; expected CSV with a header row naming the features');
   const batches: Rows[] = [];
   let n = 0;
@@ -77,7 +74,7 @@ export async function rowsOfCsv(body: Uint8Array, model: ModelShape, maxRows: nu
 }
 
 /** A whole NDJSON body (async jobs; /invocations streams it instead). */
-export function rowsOfNdjson(body: string, model: ModelShape, maxRows: number): Rows {
+export function rowsOfNdjson(body: string, model: Model, maxRows: number): Rows {
   const lines = body.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const d = model.features.length;
@@ -93,21 +90,24 @@ export function rowsOfNdjson(body: string, model: ModelShape, maxRows: number): 
 }
 
 /** Body to rows, in the task's format. */
-export async function parseTask(task: Task): Promise<Rows & { id?: string | undefined; outputs?: OutputName[] }> {
+export async function parseTask(task: Task): Promise<Parsed> {
   if (task.format === 'csv') return rowsOfCsv(task.body, task.model, task.maxRows);
   if (task.format === 'ndjson') return rowsOfNdjson(text(task.body), task.model, task.maxRows);
-  const doc = parseJsonBody(text(task.body));
-  return task.format === 'infer' ? rowsOfInfer(doc, task.model, task.maxRows) : rowsOfInvocation(doc, task.model, task.maxRows);
+  if (task.format === 'infer') return parseInfer(task.body, task.headerLength, task.model, task.maxRows);
+  return rowsOfInvocation(parseJsonBody(text(task.body)), task.model, task.maxRows);
 }
 
 /** Rows and their scores to the response body of the task's format. */
-export function formatTask(task: Task, parsed: { id?: string | undefined; outputs?: OutputName[] }, scored: Scored, n: number): string {
-  if (task.format === 'infer') return inferBody(task.model, { id: parsed.id, outputs: parsed.outputs ?? ['label', 'decision_function'] }, scored, n);
-  return invocationBody(task.model, scored, n, task.withScores);
+export function formatTask(task: Task, parsed: Parsed, scored: Scored, n: number): { body: string | Buffer; headerLength?: number } {
+  if (task.format === 'infer') {
+    const answer = inferBody(task.model, task.name, { id: parsed.id, outputs: parsed.outputs ?? [] }, scored, n);
+    return typeof answer === 'string' ? { body: answer } : answer;
+  }
+  return { body: invocationBody(task.model, scored, n, task.withScores || parsed.withScores === true) };
 }
 
 /** Formats already-scored rows as another output (job results). */
-export function formatAs(output: TaskOutput, model: ModelShape, scored: Scored, n: number, withScores: boolean): string {
+export function formatAs(output: TaskOutput, model: Classes, scored: Scored, n: number, withScores: boolean): string {
   if (output === 'csv') return csvBody(model, scored, n, withScores);
   if (output === 'ndjson') return formatter(model).ndjson(scored, n, withScores);
   return invocationBody(model, scored, n, withScores);
@@ -119,11 +119,12 @@ export function errorData(error: unknown): HttpErrorData {
 }
 
 /** Runs a whole task; errors the client caused come back as data, bugs are thrown. */
-export async function runTask(task: Task, score: RowScorer = (X, n) => scoreFlat(task.model.params, X, n)): Promise<TaskResult> {
+export async function runTask(task: Task, score: RowScorer = (X, n) => scoreFlat(task.model, X, n)): Promise<TaskResult> {
   try {
     const parsed = await parseTask(task);
     const scored = score(parsed.X, parsed.n);
-    return { ok: true, body: formatTask(task, parsed, scored, parsed.n), rows: parsed.n };
+    const { body, headerLength } = formatTask(task, parsed, scored, parsed.n);
+    return { ok: true, body, rows: parsed.n, ...(headerLength === undefined ? {} : { headerLength }) };
   } catch (error) {
     return { ok: false, error: errorData(error) };
   }

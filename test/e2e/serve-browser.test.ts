@@ -4,6 +4,7 @@
  * form answers with the prediction and scores that `iris predict` gives; with --token it asks for
  * the token first.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,10 +61,42 @@ describe('the page', () => {
     await page.getByRole('button', { name: 'Predict' }).click();
     const want = await expectedFor(ROW);
     await expect.poll(() => page.locator('#prediction').textContent(), { timeout: 20_000 }).toBe(want.prediction);
+    // Decision values are rounded as the card rounds (4 decimals); the full value is the cell's tooltip.
     const scores = await page.locator('#scores').innerText();
-    for (const [label, score] of Object.entries(want.scores)) expect(scores).toContain(`${label}\t${score}`);
+    for (const [label, score] of Object.entries(want.scores)) {
+      expect(scores).toContain(`${label}\t${score.toFixed(4)}`);
+      expect(await page.locator('#scores td', { hasText: score.toFixed(4) }).getAttribute('title')).toBe(String(score));
+    }
     // Offline: nothing but the server itself was asked for.
     for (const url of requests) expect(url.startsWith(server.url)).toBe(true);
+    await page.close();
+  });
+
+  it("shows each feature's training mean as an example in its field", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/`);
+    await page.locator('#facts').getByText('species').waitFor();
+    const { features, scaler } = JSON.parse(readFileSync(MODEL, 'utf8')) as { features: string[]; scaler: { mean: number[] } };
+    for (const [j, feature] of features.entries()) {
+      const field = page.getByLabel(feature, { exact: true });
+      expect(await field.getAttribute('placeholder')).toBe(`e.g. ${Number(scaler.mean[j]!.toPrecision(3))}`);
+      expect(await field.inputValue()).toBe('');
+    }
+    await page.close();
+  });
+
+  it('an invalid field clears the previous answer and says which field', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}/`);
+    await page.locator('#facts').getByText('species').waitFor();
+    for (const [feature, value] of Object.entries(ROW)) await page.getByLabel(feature, { exact: true }).fill(value);
+    await page.getByRole('button', { name: 'Predict' }).click();
+    await page.locator('#prediction').waitFor();
+    await page.getByLabel('petal_width', { exact: true }).fill('');
+    await page.getByRole('button', { name: 'Predict' }).click();
+    await expect.poll(() => page.locator('#answer').innerText(), { timeout: 20_000 }).toBe('Enter a number for petal_width.');
+    expect(await page.locator('#prediction').count()).toBe(0);
+    expect(await page.locator('#scores').count()).toBe(0);
     await page.close();
   });
 

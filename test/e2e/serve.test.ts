@@ -80,7 +80,7 @@ describe('health, metadata and the MLflow probes', () => {
     expect((await call(server.url, 'GET', '/v2/health/live')).json()).toEqual({ live: true });
     expect((await call(server.url, 'GET', '/v2/health/ready')).json()).toEqual({ ready: true });
     const version = (await call(server.url, 'GET', '/v2')).json();
-    expect(version).toEqual({ name: 'iris', version: expect.any(String), extensions: [] });
+    expect(version).toEqual({ name: 'iris', version: expect.any(String), extensions: ['binary_tensor_data'] });
     const meta = (await call(server.url, 'GET', '/v2/models/iris')).json();
     const artifact = JSON.parse(readFileSync(MODEL, 'utf8'));
     expect(meta).toEqual({
@@ -162,26 +162,30 @@ describe('predictions are exactly what iris predict gives', () => {
       { inputs: Object.fromEntries(FEATURES.map((f, j) => [f, ROWS.map((row) => row[j])])) },
     ];
     for (const body of bodies) {
-      const answer = await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify(body) });
+      const answer = await call(server.url, 'POST', '/invocations?scores=true', { headers: JSON_TYPE, body: JSON.stringify(body) });
       expect(answer.status, answer.text).toBe(200);
       expect(answer.headers['x-model-checksum']).toMatch(/^sha256:[0-9a-f]{64}$/);
       expectSame(answer.json().predictions, expected);
     }
   });
 
-  it('CSV with the columns in any order and an extra column; ?scores=false leaves scores out', async () => {
+  it('CSV with the columns in any order and an extra column; the default answer is the labels, as MLflow gives them', async () => {
     const order = [FEATURES[2]!, FEATURES[0]!, FEATURES[3]!, FEATURES[1]!];
     const text = `id,${order.join(',')}\n${ROWS.map((row, i) => `x${i},${order.map((f) => row[FEATURES.indexOf(f)]).join(',')}`).join('\n')}\n`;
-    const answer = await call(server.url, 'POST', '/invocations', { headers: { 'content-type': 'text/csv; charset=utf-8' }, body: text });
+    const answer = await call(server.url, 'POST', '/invocations?scores=true', { headers: { 'content-type': 'text/csv; charset=utf-8' }, body: text });
     expect(answer.status, answer.text).toBe(200);
     expectSame(answer.json().predictions, expected);
-    const labels = await call(server.url, 'POST', '/invocations?scores=false', { headers: CSV_TYPE, body: csvOf(ROWS) });
-    expect(labels.json().predictions).toEqual(expected.map((e) => ({ label: e.prediction })));
+    const labels = await call(server.url, 'POST', '/invocations', { headers: CSV_TYPE, body: csvOf(ROWS) });
+    expect(labels.json()).toEqual({ predictions: expected.map((e) => e.prediction) });
+    const spelledOut = await call(server.url, 'POST', '/invocations?scores=false', { headers: CSV_TYPE, body: csvOf(ROWS) });
+    expect(spelledOut.text).toBe(labels.text);
+    const asked = await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: ROWS, params: { scores: true } }) });
+    expectSame(asked.json().predictions, expected);
   });
 
   it('NDJSON in, NDJSON out: the records of iris predict --format jsonl --scores, arrays and records mixed', async () => {
     const body = ROWS.map((row, i) => JSON.stringify(i % 2 === 0 ? row : records([row])[0])).join('\n');
-    const answer = await call(server.url, 'POST', '/invocations', { headers: NDJSON_TYPE, body });
+    const answer = await call(server.url, 'POST', '/invocations?scores=true', { headers: NDJSON_TYPE, body });
     expect(answer.status, answer.text).toBe(200);
     expect(answer.headers['content-type']).toContain('application/x-ndjson');
     const { stdout } = await iris(['predict', '-m', MODEL, '--format', 'jsonl', '--scores'], { input: csvOf(ROWS) });
@@ -212,12 +216,12 @@ describe('predictions are exactly what iris predict gives', () => {
   });
 
   it('large requests (scored in the worker pool) give the same answers in every format', async () => {
-    const json = await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: MANY }) });
+    const json = await call(server.url, 'POST', '/invocations?scores=true', { headers: JSON_TYPE, body: JSON.stringify({ instances: MANY }) });
     expect(json.status).toBe(200);
     expectSame(json.json().predictions, expectedMany);
-    const csv = await call(server.url, 'POST', '/invocations', { headers: CSV_TYPE, body: csvOf(MANY) });
+    const csv = await call(server.url, 'POST', '/invocations?scores=true', { headers: CSV_TYPE, body: csvOf(MANY) });
     expectSame(csv.json().predictions, expectedMany);
-    const ndjson = await call(server.url, 'POST', '/invocations', { headers: NDJSON_TYPE, body: MANY.map((row) => JSON.stringify(row)).join('\n') });
+    const ndjson = await call(server.url, 'POST', '/invocations?scores=true', { headers: NDJSON_TYPE, body: MANY.map((row) => JSON.stringify(row)).join('\n') });
     expectSame(ndjson.text.trim().split('\n').map((line) => JSON.parse(line)), expectedMany);
     const infer = await call(server.url, 'POST', '/v2/models/iris/infer', { body: JSON.stringify({ inputs: [{ name: 'input-0', datatype: 'FP64', shape: [MANY.length, 4], data: MANY.flat() }] }) });
     expect(infer.json().outputs[0].data).toEqual(expectedMany.map((e) => e.prediction));
@@ -229,7 +233,7 @@ describe('predictions are exactly what iris predict gives', () => {
       const rows = ROWS.slice(0, 100);
       const want = await predictLocally(BINARY, rows);
       expect(typeof want[0]!.scores).toBe('number');
-      const answer = await call(two.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: rows }) });
+      const answer = await call(two.url, 'POST', '/invocations?scores=true', { headers: JSON_TYPE, body: JSON.stringify({ instances: rows }) });
       expectSame(answer.json().predictions, want);
       const meta = (await call(two.url, 'GET', '/v2/models/binary')).json();
       expect(meta.outputs[1].shape).toEqual([-1]);
@@ -245,7 +249,7 @@ describe('predictions are exactly what iris predict gives', () => {
     const cached = await startServer(['-m', MODEL, '--threads', '1', '--cache', '1000', '--name', 'cached']);
     try {
       for (let round = 0; round < 2; round++) {
-        const answer = await call(cached.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: ROWS }) });
+        const answer = await call(cached.url, 'POST', '/invocations?scores=true', { headers: JSON_TYPE, body: JSON.stringify({ instances: ROWS }) });
         expectSame(answer.json().predictions, expected);
       }
       const metrics = (await call(cached.url, 'GET', '/metrics')).text;
@@ -261,7 +265,7 @@ describe('predictions are exactly what iris predict gives', () => {
 describe('async jobs', () => {
   it('202 with Location, status with ?wait, result as JSON, NDJSON or CSV; a resubmission is the same job', async () => {
     const body = csvOf(MANY);
-    const submitted = await call(server.url, 'POST', '/v1/jobs', { headers: CSV_TYPE, body });
+    const submitted = await call(server.url, 'POST', '/v1/jobs?scores=true', { headers: CSV_TYPE, body });
     expect(submitted.status, submitted.text).toBe(202);
     const { id, status } = submitted.json();
     expect(['queued', 'running', 'done']).toContain(status);
@@ -272,7 +276,7 @@ describe('async jobs', () => {
       return view.status === 'done';
     }, 'the job');
     expect(view).toEqual({ id, status: 'done', rows: MANY.length, progress: 1 });
-    const again = await call(server.url, 'POST', '/v1/jobs', { headers: CSV_TYPE, body });
+    const again = await call(server.url, 'POST', '/v1/jobs?scores=true', { headers: CSV_TYPE, body });
     expect(again.status).toBe(202);
     expect(again.json()).toMatchObject({ id, status: 'done' });
     const json = await call(server.url, 'GET', `/v1/jobs/${id}/result`);
@@ -302,7 +306,7 @@ describe('async jobs', () => {
 
 describe('metrics', () => {
   it('exposes the contract metric names, and promtool accepts them', async () => {
-    expect((await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: ROWS }) })).status).toBe(200);
+    expect((await call(server.url, 'POST', '/invocations?scores=true', { headers: JSON_TYPE, body: JSON.stringify({ instances: ROWS }) })).status).toBe(200);
     const job = (await call(server.url, 'POST', '/v1/jobs', { headers: JSON_TYPE, body: JSON.stringify({ instances: ROWS.slice(0, 3) }) })).json();
     await call(server.url, 'GET', `/v1/jobs/${job.id}?wait=10000`);
     const text = (await call(server.url, 'GET', '/metrics')).text;
@@ -342,7 +346,7 @@ describe('signals and the token', () => {
       const otherVersion = JSON.parse(readFileSync(OTHER, 'utf8')).checksum.slice(7, 19);
       await eventually(async () => (await versionOf()) === otherVersion, 'the reload');
       expect(otherVersion).not.toBe(before);
-      const answer = await call(live.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: ROWS }) });
+      const answer = await call(live.url, 'POST', '/invocations?scores=true', { headers: JSON_TYPE, body: JSON.stringify({ instances: ROWS }) });
       expectSame(answer.json().predictions, await predictLocally(OTHER, ROWS));
       expect(answer.headers['x-model-checksum']).toBe(JSON.parse(readFileSync(OTHER, 'utf8')).checksum);
 
@@ -362,7 +366,7 @@ describe('signals and the token', () => {
 
   it('SIGTERM: readiness turns 503 at once, a request in flight (body still arriving) completes, exit 0', async () => {
     const draining = await startServer(['-m', MODEL, '--threads', '1', '--grace', '500', '--log-level', 'silent']);
-    const url = new URL('/invocations', draining.url);
+    const url = new URL('/invocations?scores=true', draining.url);
     const body: string[] = [];
     let firstLine: () => void = () => {};
     const gotFirst = new Promise<void>((resolve) => (firstLine = resolve));
@@ -408,9 +412,9 @@ describe('signals and the token', () => {
           expect(none.headers['www-authenticate']).toBe('Bearer');
           expect((await call(guarded.url, 'GET', path, { headers: { authorization: 'Bearer wrong' } })).status, path).toBe(401);
         }
-        const denied = await call(guarded.url, 'POST', '/invocations', { headers: { ...JSON_TYPE, authorization: 'Bearer s3cre' }, body: JSON.stringify({ instances: ROWS }) });
+        const denied = await call(guarded.url, 'POST', '/invocations?scores=true', { headers: { ...JSON_TYPE, authorization: 'Bearer s3cre' }, body: JSON.stringify({ instances: ROWS }) });
         expect(denied.status).toBe(401);
-        const ok = await call(guarded.url, 'POST', '/invocations', { headers: { ...JSON_TYPE, authorization: 'Bearer s3cret' }, body: JSON.stringify({ instances: ROWS }) });
+        const ok = await call(guarded.url, 'POST', '/invocations?scores=true', { headers: { ...JSON_TYPE, authorization: 'Bearer s3cret' }, body: JSON.stringify({ instances: ROWS }) });
         expect(ok.status).toBe(200);
         expectSame(ok.json().predictions, expected);
         expect((await call(guarded.url, 'GET', '/metrics', { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
@@ -423,7 +427,7 @@ describe('signals and the token', () => {
   it('start-up failures are exit codes: a bad model is 4, a bad option 2', async () => {
     const help = await iris(['serve', '--help']);
     expect(help.exitCode).toBe(0);
-    for (const option of ['--model', '--name', '--host', '--port', '--threads', '--cache', '--max-body', '--max-rows', '--timeout', '--token', '--log-level', '--grace', '--job-ttl']) {
+    for (const option of ['--model', '--name', '--host', '--port', '--threads', '--cache', '--max-body', '--max-rows', '--timeout', '--token', '--log-level', '--grace', '--job-ttl', '--queue', '--connect-timeout']) {
       expect(help.stdout).toContain(option);
     }
     const missing = await iris(['serve', '-m', join(dir, 'nope.json'), '--port', '0']);

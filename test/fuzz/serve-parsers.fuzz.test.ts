@@ -1,5 +1,5 @@
 /**
- * Fuzzing the three body parsers of `iris serve` (src/serve/codec.ts, work.ts) in-process: JSON
+ * Fuzzing the three body parsers of `iris serve` (src/serve/codec/, work.ts) in-process: JSON
  * (MLflow forms and OIP tensors), CSV and NDJSON, with random values and random mutations of valid
  * bodies. For every input:
  *
@@ -13,13 +13,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseJsonBody, rowsOfInfer, rowsOfInvocation, type ModelShape, type Rows } from '../../src/serve/codec.js';
+import type { Model } from '../../src/lib/model.js';
+import { rowsOfInfer } from '../../src/serve/codec/infer.js';
+import { parseJsonBody, rowsOfInvocation, type Rows } from '../../src/serve/codec/rows.js';
 import { HttpError } from '../../src/serve/errors.js';
 import { rowsOfCsv, rowsOfNdjson } from '../../src/serve/work.js';
 import { FUZZ_TIMEOUT, fuzzParams, mutateAll, mutationArb } from './fuzz-settings.js';
 
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
-const MODEL: ModelShape = { features: FEATURES, classes: ['a', 'b', 'c'], nScores: 3 };
+// The parsers read a model's features and classes only.
+const MODEL = { features: FEATURES, classes: ['a', 'b', 'c'] } as unknown as Model;
 const MAX_ROWS = 50;
 
 function checkRows(rows: Rows): void {

@@ -1,7 +1,7 @@
 /**
- * Absurd model files are refused quickly with exit 4, before they can exhaust memory. Each runs the
- * CLI with its heap capped at 128 MB (NODE_OPTIONS), so a loader that materialised the file would
- * die (exit 134, "heap out of memory") instead of answering; the time bound is only a sanity ceiling.
+ * Absurd model files are refused with exit 4, before they can exhaust memory. Each runs the CLI with
+ * its heap capped at 128 MB (NODE_OPTIONS), so a loader that materialised the file would die (exit 134,
+ * "heap out of memory") instead of answering: the memory bound is the assertion, not a duration.
  */
 import { closeSync, openSync, readFileSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import { ROOT, iris, tempDir } from '../helpers/cli.js';
 const dir = tempDir('iris-limits-');
 const VALID = readFileSync(join(ROOT, 'fixtures', 'models', 'valid-iris.json'), 'utf8');
 const CAPPED = { NODE_OPTIONS: '--max-old-space-size=128' };
-const SECONDS = 5;
 
 /** The valid artifact with `member` replaced (or added) as raw JSON text, written in pieces. */
 function withMember(name: string, member: string, parts: () => Iterable<string>): void {
@@ -77,7 +76,7 @@ const CASES: Array<{ file: string; what: string; make: () => void; error: RegExp
   },
 ];
 
-describe('absurd models are refused quickly with exit 4, within a 128 MB heap', () => {
+describe('absurd models are refused with exit 4, within a 128 MB heap', () => {
   beforeAll(() => {
     for (const c of CASES) c.make();
   }, 60_000);
@@ -87,15 +86,12 @@ describe('absurd models are refused quickly with exit 4, within a 128 MB heap', 
     const commands = c.allCommands === true ? [['inspect', c.file], ['predict', '-m', c.file, '--x', '1'], ['evaluate', '-m', c.file]] : [['inspect', c.file]];
     it(`${c.what}: ${commands.map((a) => a[0]).join(', ')}`, async () => {
       for (const args of commands) {
-        const started = performance.now();
         const { exitCode, stdout, stderr } = await iris(args, { cwd: dir, env: CAPPED });
-        const seconds = (performance.now() - started) / 1000;
         expect(stderr).not.toMatch(/heap out of memory|\n\s+at /);
         expect(stderr.split('\n')[0]).toMatch(/^iris: error: /);
         expect(stderr.split('\n')[0]!.slice('iris: error: '.length)).toMatch(c.error);
         expect(exitCode).toBe(4);
         expect(stdout).toBe('');
-        expect(seconds).toBeLessThan(SECONDS);
       }
     }, 60_000);
   }

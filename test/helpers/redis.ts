@@ -33,26 +33,6 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Resolves once something accepts TCP connections on the port, or rejects after `ms`. */
-async function waitForPort(port: number, ms: number, died: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const problem = died();
-    if (problem !== undefined) throw new Error(problem);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on port ${port} within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 export class RedisServer {
   readonly dir: string;
   port = 0;
@@ -63,14 +43,37 @@ export class RedisServer {
     this.dir = mkdtempSync(join(tmpdir(), 'iris-redis-'));
   }
 
+  /** What the last redis-server started printed (its log goes to stdout). */
+  get output(): string {
+    return this.log;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts the server (again, on the same port and folder after stop()). */
+  /**
+   * Starts the server (again, on the same port and folder after stop()). A free port is picked,
+   * freed and then bound by redis-server, so another process may take it in between: redis-server
+   * then exits with "Address already in use" and is started again, on a new port the first time (on a
+   * restart the URL must stay, so the same port, once it is free again). It is ready when it says so
+   * on its log: that line is its own (not another server's on the port) and comes after the AOF is loaded.
+   */
   async start(): Promise<this> {
     if (this.child !== undefined) return this;
-    if (this.port === 0) this.port = await freePort();
+    const restart = this.port !== 0;
+    for (let attempt = 1; ; attempt++) {
+      if (this.port === 0) this.port = await freePort();
+      const outcome = await this.spawnOnce();
+      if (outcome === 'ready') return this;
+      if (!/Address already in use/.test(this.log) || attempt === 20) throw new Error(`redis-server on port ${this.port} did not start:\n${this.log}`);
+      if (!restart) this.port = 0;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Spawns redis-server once and resolves when it is ready to accept connections, or has exited. */
+  private async spawnOnce(): Promise<'ready' | 'exited'> {
     const args = [
       '--port', String(this.port),
       '--bind', '127.0.0.1',
@@ -89,29 +92,18 @@ export class RedisServer {
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.log = '';
-    const keep = (chunk: Buffer) => {
-      this.log = (this.log + chunk.toString()).slice(-8000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    let exited: string | undefined;
-    child.once('exit', (code, signal) => {
-      exited = `redis-server exited (${code ?? signal}) before it listened:\n${this.log}`;
-      if (this.child === child) this.child = undefined;
+    return new Promise((resolve) => {
+      const keep = (chunk: Buffer) => {
+        this.log = (this.log + chunk.toString()).slice(-8000);
+        if (/Ready to accept connections/.test(this.log)) resolve('ready');
+      };
+      child.stdout?.on('data', keep);
+      child.stderr?.on('data', keep);
+      child.once('exit', () => {
+        if (this.child === child) this.child = undefined;
+        resolve('exited');
+      });
     });
-    await waitForPort(this.port, 20_000, () => exited);
-    // Listening is not the same as loaded: wait until the AOF is read (PING answers LOADING before).
-    await this.waitLoaded();
-    return this;
-  }
-
-  private async waitLoaded(): Promise<void> {
-    for (let i = 0; i < 400; i++) {
-      const reply = await this.command('PING').catch(() => '');
-      if (reply.startsWith('+PONG')) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`redis-server on port ${this.port} never answered PING:\n${this.log}`);
   }
 
   /** One inline command over a raw socket; returns the first reply line(s) as text. */

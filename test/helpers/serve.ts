@@ -95,8 +95,11 @@ export const JSON_TYPE = { 'content-type': 'application/json' };
 export const CSV_TYPE = { 'content-type': 'text/csv' };
 export const NDJSON_TYPE = { 'content-type': 'application/x-ndjson' };
 
-/** Polls until check() is true (no wall-clock assertion: only an upper bound on the wait). */
-export async function eventually(check: () => Promise<boolean>, what: string, tries = 200): Promise<void> {
+/**
+ * Polls until check() is true, the one polling helper of the tests. No wall-clock assertion: a number
+ * of tries bounds the wait (60 s by default, for a busy machine), and a failure names what never came.
+ */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, tries = 600): Promise<void> {
   for (let i = 0; i < tries; i++) {
     if (await check()) return;
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IRIS_CSV, iris, tempDir } from '../helpers/cli.js';
 import { QUEUE_ENV, killAll, spawnIris, startWorker, writeBigCsv } from '../helpers/queue.js';
 import { haveRedis, startRedis, type RedisServer } from '../helpers/redis.js';
+import { pauseInJob } from './held-job.js';
 
 const dir = tempDir('iris-queue-');
 const model = join(dir, 'm.json');
@@ -87,13 +88,12 @@ describe('iris predict --queue', () => {
   }, 120_000);
 
   it('survives a worker killed in the middle of a chunk: another worker takes it, no row twice', async () => {
-    // This worker holds each job for a minute, so it is surely killed in the middle of one.
-    const doomed = await startWorker(redis.url, model, { env: { IRIS_WORKER_DELAY_MS: '60000' }, args: ['--concurrency', '1'] });
+    const doomed = await startWorker(redis.url, model, { args: ['--concurrency', '1'] });
     const options = ['--input', big, '--format', 'jsonl', '--with-input', '--scores'];
     const expected = await local(options);
     const run = queued([...options, '--chunk-rows', '1500']);
-    await doomed.waitFor(/"msg":"job started"/);
-    const held = doomed.logs('job started')[0]?.job;
+    // Paused while it holds a chunk (BullMQ says the chunk is active), then killed: surely mid-chunk.
+    const held = await pauseInJob(doomed, redis.url, model);
     doomed.kill('SIGKILL');
     await doomed.exited;
     const rescuer = await startWorker(redis.url, model);
@@ -135,15 +135,19 @@ describe('iris predict --queue', () => {
   }, 120_000);
 
   it('a worker given SIGTERM finishes the job in hand, then exits 0', async () => {
-    const slow = await startWorker(redis.url, model, { env: { IRIS_WORKER_DELAY_MS: '3000' }, args: ['--concurrency', '1'] });
+    const slow = await startWorker(redis.url, model, { args: ['--concurrency', '1'] });
     const options = ['--input', big, '--format', 'csv'];
     const run = queued([...options, '--chunk-rows', '4000']);
-    await slow.waitFor(/"msg":"job started"/);
+    // SIGTERM reaches the worker while it is paused holding a chunk; it finishes that chunk, takes no other.
+    const held = await pauseInJob(slow, redis.url, model);
     slow.kill('SIGTERM');
+    slow.kill('SIGCONT');
     const exit = await slow.exited;
     expect(exit.code).toBe(0);
+    expect(slow.logs('job done').map((entry) => entry.job)).toContain(held);
+    expect(slow.logs('job started').at(-1)?.job).toBe(held);
     const order = slow.stderr.split('\n').map((line) => /"msg":"([^"]+)"/.exec(line)?.[1]).filter(Boolean);
-    expect(order.indexOf('job done')).toBeGreaterThan(order.indexOf('stopping: finishing the jobs in hand'));
+    expect(order).toContain('stopping: finishing the jobs in hand');
     expect(order.at(-1)).toBe('worker stopped');
     await startWorker(redis.url, model);
     const result = await run;

@@ -69,7 +69,7 @@ describe('iris serve --queue', () => {
   it('Redis stopped and restarted: 503 QUEUE_DOWN + Retry-After meanwhile, readiness recovers, no accepted job lost', async () => {
     const server = await serve();
     // No worker yet: the job waits in Redis through the restart.
-    const submitted = await call(server.url, 'POST', '/v1/jobs', { headers: CSV_TYPE, body: csv });
+    const submitted = await call(server.url, 'POST', '/v1/jobs?scores=true', { headers: CSV_TYPE, body: csv });
     expect(submitted.status).toBe(202);
     const { id } = submitted.json() as { id: string };
     await redis.stop();
@@ -80,8 +80,10 @@ describe('iris serve --queue', () => {
     expect(refused.headers['retry-after']).toBe('1');
     expect((await call(server.url, 'GET', '/v2/health/live')).status).toBe(200);
     await redis.start();
-    await eventually(async () => (await call(server.url, 'GET', '/v2/health/ready')).status === 200, 'readiness back');
+    // Redis answers again; readiness waits for a worker too (none runs yet).
+    await eventually(async () => (await call(server.url, 'GET', '/v2/health/ready')).json().reason === 'no worker', 'Redis back');
     await startWorker(redis.url, model);
+    await eventually(async () => (await call(server.url, 'GET', '/v2/health/ready')).status === 200, 'readiness back');
     const done = await call(server.url, 'GET', `/v1/jobs/${id}?wait=30000`);
     expect(done.json()).toMatchObject({ id, status: 'done', rows: 150, progress: 1 });
     const result = await call(server.url, 'GET', `/v1/jobs/${id}/result`, { headers: { accept: 'text/csv' } });
@@ -113,21 +115,28 @@ describe('iris serve --queue', () => {
   it('a job the worker fails is 502 WORKER_FAILED with the reason', async () => {
     const server = await serve();
     // A worker of the same model that finds the rows gone: it fails the job (UnrecoverableError).
-    // It waits 1.5 s before it reads them; the rows are deleted as soon as they are written.
-    await startWorker(redis.url, model, { env: { IRIS_WORKER_DELAY_MS: '1500' } });
+    // It is paused (SIGSTOP) until the rows are deleted, as soon as they are written.
+    const worker = await startWorker(redis.url, model);
+    // The server sees the worker (readiness), then the worker is paused.
+    await eventually(async () => (await call(server.url, 'GET', '/v2/health/ready')).status === 200, 'readiness with a worker');
+    worker.kill('SIGSTOP');
     const { Redis } = await import('ioredis');
     const spy = new Redis(redis.url);
+    const subscriber = new Redis(redis.url);
     try {
-      const subscriber = new Redis(redis.url);
       await subscriber.config('SET', 'notify-keyspace-events', 'K$');
       await subscriber.psubscribe('__keyspace@0__:iris:*:rows:*');
-      subscriber.on('pmessage', (_pattern, channel) => void spy.del(channel.replace('__keyspace@0__:', '')));
-      const answer = await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }) });
+      const deleted = new Promise<void>((resolve) => subscriber.on('pmessage', (_pattern, channel) => void spy.del(channel.replace('__keyspace@0__:', '')).then(() => resolve())));
+      const pending = call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }) });
+      await deleted;
+      worker.kill('SIGCONT');
+      const answer = await pending;
       expect(answer.status).toBe(502);
       expect(answer.json()).toMatchObject({ code: 'WORKER_FAILED' });
       expect(answer.json().error).toMatch(/gone from Redis/);
-      subscriber.disconnect();
     } finally {
+      worker.kill('SIGCONT');
+      subscriber.disconnect();
       spy.disconnect();
     }
   }, 60_000);

@@ -6,10 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, served, type ServerState } from '../../src/serve/app.js';
-import { JobStore } from '../../src/serve/jobs.js';
+import { buildApp, type ServerState } from '../../src/serve/app.js';
+import { MemoryJobStore } from '../../src/serve/jobs/memory.js';
 import { createMetrics } from '../../src/serve/metrics.js';
-import { loadServedModel, scoreFlat } from '../../src/serve/model.js';
+import { loadModel, scoreFlat } from '../../src/serve/model.js';
 import { createEmbeddedScorer, type Scorer } from '../../src/serve/scorer.js';
 import { HttpError } from '../../src/serve/errors.js';
 import { BIN, IRIS_CSV, tempDir } from '../helpers/cli.js';
@@ -22,10 +22,10 @@ beforeAll(() => {
 });
 
 async function make(overrides: { token?: string; timeout?: number; scorer?: Scorer } = {}) {
-  const model = await loadServedModel(MODEL);
-  const state: ServerState = { model: served(model, 'iris'), draining: false };
-  const jobs = new JobStore(60_000);
+  const model = await loadModel(MODEL);
+  const state: ServerState = { model, draining: false };
   const scorer = overrides.scorer ?? (await createEmbeddedScorer({ threads: 1, workerUrl: null, cache: null, maxQueue: 10 }));
+  const jobs = new MemoryJobStore({ ttlMs: 60_000, scorer });
   const metrics = createMetrics({ queueDepth: () => 0, jobCounts: () => jobs.counts() });
   const app = await buildApp({
     options: { name: 'iris', token: overrides.token, maxBody: 1 << 20, maxRows: 1000, timeout: overrides.timeout ?? 10_000, logLevel: 'silent', packageVersion: '0.0.0-test' },
@@ -44,7 +44,7 @@ describe('the application', () => {
     const { app, model } = await make();
     const res = await app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload: { inputs: [{ name: 'input-0', datatype: 'FP64', shape: [1, 4], data: ROW }] } });
     expect(res.statusCode).toBe(200);
-    const want = scoreFlat(model.params, Float64Array.from(ROW), 1);
+    const want = scoreFlat(model, Float64Array.from(ROW), 1);
     expect(res.json().outputs[1].data).toEqual(Array.from(want.scores));
     expect(res.headers['x-model-checksum']).toBe(model.checksum);
   });
@@ -107,6 +107,6 @@ describe('the application', () => {
     const { app } = await make({ scorer: broken });
     const res = await app.inject({ method: 'POST', url: '/invocations', payload: { instances: [ROW] }, headers: { 'x-request-id': 'req-9' } });
     expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({ error: 'internal error (request id req-9)', code: 'INTERNAL' });
+    expect(res.json()).toEqual({ error: 'internal error (request id req-9)', code: 'INTERNAL', error_code: 'INTERNAL', message: 'internal error (request id req-9)' });
   });
 });

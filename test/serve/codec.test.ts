@@ -1,10 +1,14 @@
 /** The body codec on its own: limits are checked before memory is allocated for a request. */
 import { describe, expect, it } from 'vitest';
-import { MAX_VALUES, rowsOfInfer, rowsOfInvocation, type ModelShape } from '../../src/serve/codec.js';
+import type { Model } from '../../src/lib/model.js';
+import { rowsOfInfer } from '../../src/serve/codec/infer.js';
+import { MAX_VALUES, rowsOfInvocation } from '../../src/serve/codec/rows.js';
 import { HttpError } from '../../src/serve/errors.js';
 
-const NARROW: ModelShape = { features: ['a', 'b', 'c', 'd'], classes: ['x', 'y'], nScores: 1 };
-const WIDE: ModelShape = { features: Array.from({ length: 100_000 }, (_, j) => `f${j}`), classes: ['x', 'y'], nScores: 1 };
+// The parsers read a model's features and classes only.
+const shape = (features: string[]) => ({ features, classes: ['x', 'y'] }) as unknown as Model;
+const NARROW = shape(['a', 'b', 'c', 'd']);
+const WIDE = shape(Array.from({ length: 100_000 }, (_, j) => `f${j}`));
 
 function statusOf(parse: () => unknown): number {
   try {

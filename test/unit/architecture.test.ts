@@ -20,8 +20,13 @@ describe('architecture lint rules', () => {
       'iris/layers: io may not import from lib (allowed: io, core)',
     ]);
     expect(await problems('src/serve/x.ts', "export const m = () => import('../cli/main.js');\n")).toEqual([
-      'iris/layers: serve may not import from cli (allowed: serve, lib, io, core)',
+      'iris/layers: serve may not import from cli (allowed: serve, queue, lib, io, core)',
     ]);
+    // The queue package is beside serve, below it: batch scoring knows nothing of HTTP serving.
+    expect(await problems('src/queue/x.ts', "import type { Scorer } from '../serve/scorer.js';\nexport type S = Scorer;\n")).toEqual([
+      'iris/layers: queue may not import from serve (allowed: queue, lib, io, core)',
+    ]);
+    expect(await problems('src/serve/x.ts', "import type { Batcher } from '../queue/batcher.js';\nexport type B = Batcher;\n")).toEqual([]);
     expect(await problems('src/core/x.ts', "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n")).toEqual([
       'iris/layers: core is pure: it may not import "node:fs"',
     ]);

@@ -10,10 +10,13 @@ import { digestIndices } from '../../io/model/index.js';
 import type { Model } from '../../lib/model.js';
 import { BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
+import { rocOf } from '../roc-metrics.js';
 import type { CommandInput, CommandResult } from '../command.js';
 import { csvDialect, dialectOfModel } from '../csv-options.js';
 import { gateLine, renderJUnit, renderJUnitError, renderMarkdown, renderMarkdownError, type EvaluationSummary, type Gate } from '../report-formats.js';
 import { modelPathOf, resolveSettings, type Settings } from '../settings.js';
+import { inputRowsOf, prepareLike, tableReadOf } from '../evaluate-table.js';
+import type { TableReadOptions } from '../../io/csv/table-cells.js';
 
 /** Columns `columns` of X, in that order, as a new matrix. */
 function selectColumns(X: Matrix, from: readonly string[], columns: readonly string[]): Matrix {
@@ -41,6 +44,8 @@ async function heldOutRows(
   stdin: NodeJS.ReadableStream,
   dialect: DialectOptions,
   onHeader: (columns: readonly string[]) => void,
+  table: TableReadOptions | undefined,
+  prepare: (data: LabelledData) => LabelledData,
 ): Promise<Rows> {
   const { data: recorded, split } = model.training;
   const needData = 'pass the labelled rows to score with --data <file>';
@@ -58,7 +63,7 @@ async function heldOutRows(
   let data: LabelledData;
   try {
     // The file is read as it was at training time (its recorded dialect), unless flags say otherwise.
-    data = await readLabelledCsv(path, { target: model.target, features, ...dialectOfModel(recorded), ...dialect, onHeader, stdin: stdin as never });
+    data = await readLabelledCsv(path, { target: model.target, features, ...dialectOfModel(recorded), ...dialect, onHeader, stdin: stdin as never, ...(table === undefined ? {} : { table }) });
   } catch (error) {
     // A file that changed so much that it no longer parses is first of all a changed file.
     if (error instanceof DataError) {
@@ -71,6 +76,8 @@ async function heldOutRows(
     throw error;
   }
   if (data.sha256 !== recorded.sha256) throw changed();
+  // The split counts the rows training kept (after its --dropna).
+  data = prepare(data);
   const { test } = splitRows(data.labels, {
     testSize: split.testSize,
     seed: split.seed,
@@ -87,13 +94,17 @@ function takeLabels(labels: readonly string[], indices: number[] | undefined): s
   return indices === undefined ? [...labels] : indices.map((i) => labels[i] as string);
 }
 
-function scoreOn(model: Model, rows: Rows): { labels: string[]; predictions: Int32Array } {
+function scoreOn(model: Model, rows: Rows): { labels: string[]; predictions: Int32Array; scores: Float64Array } {
   const { data, indices } = rows;
   // Rows first: the held-out rows are a fraction of the file.
+  if (data.table !== undefined) {
+    const { predictions, scores } = model.scoreInputRows(inputRowsOf(model, data, indices));
+    return { labels: inModelNames(takeLabels(data.labels, indices), model.classes), predictions, scores };
+  }
   const rowsToScore = indices === undefined ? data.X : takeRows(data.X, indices);
   const X = selectColumns(rowsToScore, data.features, model.features);
-  const { predictions } = model.scoreRows(X);
-  return { labels: inModelNames(takeLabels(data.labels, indices), model.classes), predictions };
+  const { predictions, scores } = model.scoreRows(X);
+  return { labels: inModelNames(takeLabels(data.labels, indices), model.classes), predictions, scores };
 }
 
 /**
@@ -124,7 +135,7 @@ function ownTrainingRows(model: Model, rows: Rows): number {
   return scored.reduce((count, i) => count + (inTrain[i] ?? 0), 0);
 }
 
-type Format = 'text' | 'json' | 'junit' | 'markdown';
+type Format = 'text' | 'json' | 'junit' | 'markdown' | 'html';
 
 /**
  * A run that fails before it has a report still leaves CI a document: a JUnit file with one
@@ -141,7 +152,8 @@ async function reportFailure(ctx: CommandInput['ctx'], error: unknown, modelPath
   if (ctx.io.env.GITHUB_STEP_SUMMARY) {
     await appendFile(ctx.io.env.GITHUB_STEP_SUMMARY, renderMarkdownError(failure)).catch(() => undefined);
   }
-  if (ctx.quiet) return;
+  // --quiet silences the text report, which is for people; a document asked for with --format is data.
+  if (ctx.quiet && format === 'text') return;
   if (format === 'junit') ctx.write(renderJUnitError(failure, seconds));
   else if (format === 'markdown') ctx.write(renderMarkdownError(failure));
 }
@@ -166,6 +178,9 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
   if (s.maxDrop !== undefined && s.baseline === undefined && flags.source('maxDrop') === 'cli') {
     throw new UsageError('--max-drop needs --baseline <model>');
   }
+  if (s.out !== undefined && format !== 'html' && flags.source('out') === 'cli') {
+    throw new UsageError('--out goes with --format html', { hint: 'to keep the HTML page beside another format, pass --html <path>' });
+  }
   const model = await ctx.model(modelPath);
   const baseline = s.baseline === undefined ? undefined : await ctx.model(s.baseline);
   const target = model.target;
@@ -174,8 +189,16 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
       hint: 'compare models trained for the same target',
     });
   }
-  const features = [...new Set([...model.features, ...(baseline?.features ?? [])])];
+  const table = tableReadOf([model, baseline]);
+  // The columns read: the models' inputs (island, not island=Biscoe).
+  const features = [...new Set([...model.inputs.map((i) => i.name), ...(baseline?.inputs.map((i) => i.name) ?? [])])];
   const dialect = csvDialect(s);
+  let dropped = 0;
+  const prepare = (data: LabelledData): LabelledData => {
+    const prepared = prepareLike(data, model);
+    dropped = prepared.dropped;
+    return prepared.data;
+  };
   let header: readonly string[] | undefined;
   const onHeader = (columns: readonly string[]) => (header = columns);
 
@@ -184,9 +207,9 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
   try {
     rows =
       s.data === undefined
-        ? await heldOutRows(modelPath, model, features, ctx.io.stdin, dialect, onHeader)
+        ? await heldOutRows(modelPath, model, features, ctx.io.stdin, dialect, onHeader, table, prepare)
         : {
-            data: await readLabelledCsv(s.data, { target, features, exclude: s.exclude, ...dialect, onHeader, stdin: ctx.io.stdin }),
+            data: prepare(await readLabelledCsv(s.data, { target, features, exclude: s.exclude, ...dialect, onHeader, stdin: ctx.io.stdin, ...(table === undefined ? {} : { table }) })),
             indices: undefined,
             source: s.data === '-' ? 'stdin' : s.data,
           };
@@ -207,6 +230,7 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
   } finally {
     spinner.stop();
   }
+  if (dropped > 0) ctx.warn(`${dropped} row${dropped === 1 ? '' : 's'} with a missing value dropped, as --dropna did in training`);
   const scored = scoreOn(model, rows);
   const evaluation = evaluateLabels(scored.labels, scored.predictions, model.classes);
   const { report } = evaluation;
@@ -246,7 +270,8 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
     });
   }
   const passed = gates.every((g) => g.passed);
-  const metrics = metricsJson(evaluation);
+  const roc = rocOf(scored, model.classes);
+  const metrics = { ...metricsJson(evaluation), rocAuc: roc.auc };
   const summary: EvaluationSummary = { model: modelPath, source: rows.source, labels: evaluation.labels, ...metrics, gates, passed };
 
   if (ctx.io.env.GITHUB_STEP_SUMMARY) {
@@ -256,7 +281,13 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
       ctx.warn(`could not append to GITHUB_STEP_SUMMARY (${ctx.io.env.GITHUB_STEP_SUMMARY}): ${(error as Error).message}`);
     }
   }
-  if (ctx.quiet) return passed ? 0 : 1;
+  // The HTML page (report-html.ts): the output itself with --format html, a file beside any format with --html.
+  const html = format === 'html' ? (s.out ?? '-') : s.html;
+  if (html !== undefined) {
+    const { writeHtmlReport } = await import('../report-html.js');
+    await writeHtmlReport(ctx, html, { modelPath, model, source: rows.source, evaluation, scored, roc: roc.curves, gates, passed, baseline: baselineAccuracy === undefined ? undefined : { model: s.baseline as string, accuracy: baselineAccuracy } });
+  }
+  if (format === 'html' || (ctx.quiet && format === 'text')) return passed ? 0 : 1;
   const seconds = (performance.now() - started) / 1000;
   switch (format) {
     case 'json':

@@ -1,6 +1,22 @@
 import { fixed, jsonLine, table } from '../format.js';
 import type { CommandInput, CommandResult } from '../command.js';
 import { modelPathOf, resolveSettings } from '../settings.js';
+import type { ModelArtifact } from '../../io/model/index.js';
+import { DEFAULT_NA_VALUES } from '../../core/preprocessing.js';
+
+/** features (all-numeric, no imputation, as before tables), or the inputs with their kinds, the expanded columns and the missing-value handling. */
+function inputRows(artifact: ModelArtifact): string[][] {
+  const pre = artifact.preprocessing;
+  const plain = pre.impute === null && pre.columns.every((c) => c.kind === 'numeric');
+  const na = pre.naValues.length === DEFAULT_NA_VALUES.length && pre.naValues.every((v, i) => v === DEFAULT_NA_VALUES[i]) ? "pandas' defaults" : pre.naValues.map((v) => JSON.stringify(v)).join(', ');
+  const naRow = ['missing values', `${pre.impute === null ? 'refused' : `imputed (${pre.impute.strategy}${pre.impute.fillValue === null ? '' : ` ${JSON.stringify(pre.impute.fillValue)}`})`}${pre.dropna === 'none' ? '' : `, --dropna${pre.dropna === 'target' ? ' target' : ''}`}; markers: ${na}`];
+  if (plain) return na === "pandas' defaults" && pre.dropna === 'none' ? [['features', artifact.features.join(', ')]] : [['features', artifact.features.join(', ')], naRow];
+  const inputs = pre.columns.map((c) => {
+    const fill = c.impute === null ? '' : `, missing -> ${typeof c.impute === 'string' ? JSON.stringify(c.impute) : c.impute}`;
+    return c.kind === 'numeric' ? `${c.name} (numeric${fill})` : `${c.name} (categorical: ${c.categories.length} categories${fill})`;
+  });
+  return [['inputs', inputs.join(', ')], ['columns', artifact.features.join(', ')], naRow];
+}
 
 export async function run({ ctx, flags, config, args }: CommandInput): Promise<CommandResult> {
   const s = resolveSettings('inspect', flags, config);
@@ -28,7 +44,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     ['producer', `${artifact.producer.name} ${artifact.producer.version}`],
     ['created', artifact.createdAt],
     ['target', artifact.target],
-    ['features', artifact.features.join(', ')],
+    ...inputRows(artifact),
     ['classes', artifact.classes.join(', ')],
     ['parameters', params],
     ['epochs', `${perceptron.nIter}${perceptron.converged ? ' (converged)' : ''}`],

@@ -12,10 +12,7 @@ import { loadSettingsConfig } from '../load-config.js';
 import { csvDialect } from '../csv-options.js';
 import { openAtomicStream } from '../../io/atomic-write.js';
 import { RecordWriter, type Format } from '../../io/prediction-records.js';
-
-/** Option names of `predict` (and the global ones) that a feature flag must not shadow. */
-const OPTIONS = ['model', 'feature', 'input', 'format', 'json', 'scores', 'with-input', 'delimiter', 'decimal', 'skip-rows', 'names', 'help', 'color', 'no-color', 'config', 'debug', 'version', 'unknown'];
-const RESERVED = new Set([...OPTIONS, 'm', 'F', 'i', 'h', 'V']);
+import type { Model } from '../../lib/model.js';
 
 /** Edit distance (insertions, deletions, substitutions, swaps of neighbours). */
 function distance(a: string, b: string): number {
@@ -31,19 +28,24 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** An unknown `--name` that is a typo of one of predict's own options (`--formt`), as commander suggests for the other commands. */
-function optionTypo(name: string, flags: ReadonlyMap<string, string>): string | undefined {
+/**
+ * An unknown `--name` that is a typo of one of predict's own options (`--formt`), as commander suggests
+ * for the other commands. `options` are commander's names (CommandInput.options); a feature flag closer
+ * to the typo than any option wins, so that `--petal-lenght` is not taken for an option.
+ */
+function optionTypo(name: string, flags: ReadonlyMap<string, string>, options: readonly string[]): string | undefined {
   if (flags.has(name)) return undefined;
+  const longNames = options.filter((option) => option.length > 1);
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const option of [...OPTIONS, ...flags.keys()]) {
+  for (const option of [...longNames, ...flags.keys()]) {
     const dist = distance(name, option);
     if (dist < bestDistance) {
       best = option;
       bestDistance = dist;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3)) && OPTIONS.includes(best) ? best : undefined;
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length / 3)) && longNames.includes(best) ? best : undefined;
 }
 
 /** The contract's flag name of a column: lower-cased, each run of other than letters and digits one '-', no '-' at the ends. */
@@ -54,26 +56,30 @@ export function featureFlagName(column: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/** Flag name → feature, for features whose flag is usable; the others are reachable only with -F. */
-export function featureFlags(features: readonly string[]): Map<string, string> {
+/**
+ * Flag name → feature, for features whose flag is usable; the others are reachable only with -F.
+ * `options` are the names commander already gives a meaning (a column named `queue` must not become `--queue`).
+ */
+export function featureFlags(features: readonly string[], options: readonly string[]): Map<string, string> {
+  const reserved = new Set(options);
   const counts = new Map<string, number>();
   for (const feature of features) counts.set(featureFlagName(feature), (counts.get(featureFlagName(feature)) ?? 0) + 1);
   const flags = new Map<string, string>();
   for (const feature of features) {
     const name = featureFlagName(feature);
-    if (name !== '' && !RESERVED.has(name) && counts.get(name) === 1) flags.set(name, feature);
+    if (name !== '' && !reserved.has(name) && counts.get(name) === 1) flags.set(name, feature);
   }
   return flags;
 }
 
-function expectedFlags(features: readonly string[]): string {
-  const flags = featureFlags(features);
+function expectedFlags(features: readonly string[], options: readonly string[]): string {
+  const flags = featureFlags(features, options);
   const byFeature = new Map([...flags].map(([flag, feature]) => [feature, flag]));
   return features.map((f) => (byFeature.has(f) ? `--${byFeature.get(f)} <number>` : `-F ${JSON.stringify(`${f}=<number>`)}`)).join(' ');
 }
 
 /** `iris predict --model m.json --help`: the model's own flags, read before commander prints the help. */
-export async function modelHelpText(args: readonly string[], io: CliEnvironment): Promise<string> {
+export async function modelHelpText(args: readonly string[], io: CliEnvironment, options: readonly string[]): Promise<string> {
   let path: string | undefined;
   let configPath: string | undefined;
   for (let i = 0; i < args.length; i++) {
@@ -89,29 +95,43 @@ export async function modelHelpText(args: readonly string[], io: CliEnvironment)
   try {
     const { loadModel } = await import('../../lib/model.js');
     const model = await loadModel(path);
-    const flags = featureFlags(model.features);
+    const names = model.inputs.map((input) => input.name);
+    const flags = featureFlags(names, options);
     const byFeature = new Map([...flags].map(([flag, feature]) => [feature, flag]));
-    const lines = model.features.map((feature) => {
-      const flag = byFeature.get(feature);
-      return flag === undefined ? `  -F "${feature}=<number>"` : `  --${flag} <number>`.padEnd(32) + feature;
+    const lines = model.inputs.map((input) => {
+      const flag = byFeature.get(input.name);
+      const value = input.kind === 'categorical' ? '<word>' : '<number>';
+      const about = input.kind === 'categorical' ? `${input.name}: ${(input.categories ?? []).slice(0, 8).join(', ')}${(input.categories?.length ?? 0) > 8 ? ', …' : ''}` : input.name;
+      return flag === undefined ? `  -F "${input.name}=${value}"` : `  --${flag} ${value}`.padEnd(32) + about;
     });
-    return `\nFeature flags of ${path} (give all of them to predict one row; classes: ${model.classes.join(', ')}):\n${lines.join('\n')}\n`;
+    const imputed = model.inputs[0]?.imputed === true;
+    return `\nFeature flags of ${path} (${imputed ? 'a flag left out is a missing value, imputed' : 'give all of them to predict one row'}; classes: ${model.classes.join(', ')}):\n${lines.join('\n')}\n`;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return `\nFeature flags: one --<feature> <number> per model feature; pass --model to list them (${reason}).\n`;
   }
 }
 
-/** Feature values from flags (`--petal-length 1.4`, `--petal-length=1.4`) and -F (`-F "petal length=1.4"`). */
-function featureValuesFromFlags(tokens: readonly string[], byName: readonly string[], features: readonly string[]): Float64Array | undefined {
+/**
+ * Feature values from flags (`--petal-length 1.4`, `--petal-length=1.4`) and -F (`-F "petal length=1.4"`).
+ * `table` (a model with categorical inputs or imputation): a categorical input takes a word, and
+ * an omitted flag or a missing-value string is a missing value, allowed where the model imputes.
+ */
+function featureValuesFromFlags(
+  tokens: readonly string[],
+  byName: readonly string[],
+  features: readonly string[],
+  options: readonly string[],
+  table?: { model: Model; unknown: 'ignore' | 'error'; onUnknown: (feature: string, value: string) => void },
+): Float64Array | undefined {
   if (tokens.length === 0 && byName.length === 0) return undefined;
-  const flags = featureFlags(features);
+  const flags = featureFlags(features, options);
   const given = new Map<string, { value: string; as: string }>();
   const put = (feature: string, value: string, as: string) => {
     if (given.has(feature)) throw new UsageError(`${as}: the feature ${feature} is given twice`);
     given.set(feature, { value, as });
   };
-  const usage = (message: string) => new UsageError(message, { hint: `the model expects: ${expectedFlags(features)}` });
+  const usage = (message: string) => new UsageError(message, { hint: `the model expects: ${expectedFlags(features, options)}` });
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
     if (!token.startsWith('--')) {
@@ -121,10 +141,8 @@ function featureValuesFromFlags(tokens: readonly string[], byName: readonly stri
     const name = token.slice(2, eq === -1 ? undefined : eq);
     const feature = flags.get(name);
     if (feature === undefined) {
-      const typo = optionTypo(name, flags);
-      if (typo !== undefined) {
-        throw new UsageError(`unknown option '--${name}'`, { hint: `did you mean --${typo}? run \`iris predict --help\` for the options` });
-      }
+      const typo = optionTypo(name, flags, options);
+      if (typo !== undefined) throw typoError(name, typo);
       throw usage(`unknown option '--${name}'`);
     }
     let value: string | undefined;
@@ -143,8 +161,28 @@ function featureValuesFromFlags(tokens: readonly string[], byName: readonly stri
     if (eq === -1 || !known.has(feature)) throw usage(`-F ${item}: expected <feature>=<number> with a feature of the model`);
     put(feature, item.slice(eq + 1), `-F ${feature}`);
   }
+  const imputed = table?.model.inputs[0]?.imputed === true;
   const missing = features.filter((f) => !given.has(f));
-  if (missing.length > 0) throw usage(`missing feature${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  if (missing.length > 0 && !imputed) throw usage(`missing feature${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
+  if (table !== undefined) {
+    const na = new Set(table.model.naValues);
+    const record: Record<string, string | number | null> = {};
+    for (const input of table.model.inputs) {
+      const entry = given.get(input.name);
+      if (entry === undefined || na.has(entry.value)) {
+        if (!imputed) throw usage(`${entry?.as ?? input.name} ${JSON.stringify(entry?.value ?? '')}: a missing value, and the model does not impute`);
+        record[input.name] = null;
+      } else if (input.kind === 'numeric') {
+        const bool = /^(true|True|TRUE)$/.test(entry.value) ? 1 : /^(false|False|FALSE)$/.test(entry.value) ? 0 : undefined;
+        const number = bool ?? (isNumericLabel(entry.value) ? Number(entry.value) : Number.NaN);
+        if (!Number.isFinite(number)) throw usage(`${entry.as} ${JSON.stringify(entry.value)}: not a finite number`);
+        record[input.name] = number;
+      } else {
+        record[input.name] = entry.value;
+      }
+    }
+    return table.model.encodeRecords([record], { unknown: table.unknown, onUnknown: table.onUnknown }).data;
+  }
   const row = new Float64Array(features.length);
   features.forEach((feature, j) => {
     const { value, as } = given.get(feature) as { value: string; as: string };
@@ -155,7 +193,23 @@ function featureValuesFromFlags(tokens: readonly string[], byName: readonly stri
   return row;
 }
 
+function typoError(name: string, typo: string): UsageError {
+  return new UsageError(`unknown option '--${name}'`, { hint: `did you mean --${typo}? run \`iris predict --help\` for the options` });
+}
+
 const NO_SCORES = new Float64Array(0);
+
+/** The text given for an input (an unknown category is shown as the user typed it). */
+function flagValue(tokens: readonly string[], byName: readonly string[], name: string): string {
+  const flag = featureFlagName(name);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token === `--${flag}`) return tokens[i + 1] ?? '';
+    if (token.startsWith(`--${flag}=`)) return token.slice(flag.length + 3);
+  }
+  const item = byName.find((b) => b.startsWith(`${name}=`));
+  return item === undefined ? '' : item.slice(name.length + 1);
+}
 
 
 async function openInput(path: string, stdin: Readable): Promise<{ stream: Readable; source: string }> {
@@ -172,21 +226,43 @@ async function openInput(path: string, stdin: Readable): Promise<{ stream: Reada
   return { stream, source: path };
 }
 
-export async function run({ ctx, flags, config, args }: CommandInput): Promise<CommandResult> {
+export async function run({ ctx, flags, config, args, options = [] }: CommandInput): Promise<CommandResult> {
   const s = resolveSettings('predict', flags, config);
   const format: Format = s.json === true ? 'json' : s.format ?? 'text';
   const byName = (flags.values.feature as string[] | undefined) ?? [];
   const usesFlags = args.length > 0 || byName.length > 0;
   if (usesFlags && s.input !== undefined && flags.source('input') === 'cli') {
+    // With --input no feature flag is expected: an unknown `--scroes` is far likelier a typo of an option.
+    for (const token of args) {
+      const name = token.startsWith('--') ? token.slice(2).split('=')[0]! : '';
+      const typo = name === '' ? undefined : optionTypo(name, new Map(), options);
+      if (typo !== undefined) throw typoError(name, typo);
+    }
     throw new UsageError('give feature flags or --input, not both');
   }
   const modelPath = modelPathOf(s, config);
   const model = await ctx.model(modelPath);
-  const { features, classes } = model;
+  const { classes } = model;
+  // The columns a row holds: the features of an all-numeric model, else its inputs (island, not island=Biscoe).
+  const features = model.inputs.map((input) => input.name);
   const withScores = s.scores === true;
   const withInput = s.withInput === true;
+  const unknownMode = s.unknown ?? 'ignore';
+  const unknownSeen = new Map<string, { rows: number; values: string[] }>();
+  const onUnknown = (feature: string, value: string) => {
+    const seen = unknownSeen.get(feature) ?? { rows: 0, values: [] };
+    seen.rows++;
+    if (seen.values.length < 3 && !seen.values.includes(value)) seen.values.push(value);
+    unknownSeen.set(feature, seen);
+  };
+  const reportUnknown = (counts: { feature: string; rows: number; values: string[] }[]) => {
+    for (const c of counts) {
+      const shown = c.values.map((v) => JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)).join(', ');
+      ctx.warn(`${c.rows} row${c.rows === 1 ? '' : 's'} with a category of ${c.feature} the model never saw (${shown}${c.rows > c.values.length ? ', …' : ''}): encoded as all zeros (--unknown error refuses them)`);
+    }
+  };
 
-  const single = featureValuesFromFlags(args, byName, features);
+  const single = featureValuesFromFlags(args, byName, features, options, model.isTable ? { model, unknown: unknownMode, onUnknown } : undefined);
   if (s.queue !== undefined) {
     if (single !== undefined) throw new UsageError('--queue scores a CSV file (--input), not feature flags');
     const dialect = Object.keys(csvDialect(s));
@@ -196,16 +272,23 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
       });
     }
     // Distributed scoring: workers format their own chunks with the same RecordWriter and scoreRows.
-    const { checkQueueUrl, predictOnQueue } = await import('../../serve/queue/index.js');
+    const { checkQueueUrl, predictOnQueue } = await import('../../queue/index.js');
     checkQueueUrl(s.queue);
-    return predictOnQueue({ ctx, url: s.queue, model, modelPath, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, format, withScores, withInput });
+    return predictOnQueue({ ctx, url: s.queue, model, modelPath, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, connectTimeout: s.connectTimeout ?? 10_000, timeout: s.timeout ?? 60_000, format, withScores, withInput });
   }
   if (s.chunkRows !== undefined) throw new UsageError('--chunk-rows needs --queue');
+  if (s.connectTimeout !== undefined || s.timeout !== undefined) throw new UsageError(`--${s.timeout === undefined ? 'connect-timeout' : 'timeout'} needs --queue`);
   if (single !== undefined) {
     const output = s.output === undefined ? undefined : await openAtomicStream(s.output);
-    const { predictions, scores } = model.scoreRows(matrix(single, 1, features.length));
+    const { predictions, scores } = model.scoreInputRows(matrix(single, 1, features.length));
+    reportUnknown([...unknownSeen].map(([feature, seen]) => ({ feature, ...seen })));
     const writer = new RecordWriter(format, classes, withScores, withInput ? features : null, features);
-    const record = writer.record(withInput ? Array.from(single, String) : null, classes[predictions[0] as number] as string, scores, 0);
+    const shown = model.inputs.map((input, j) => {
+      const v = single[j]!;
+      if (Number.isNaN(v)) return '';
+      return input.kind === 'categorical' ? (input.categories?.[v] ?? flagValue(args, byName, input.name)) : String(v);
+    });
+    const record = writer.record(withInput ? shown : null, classes[predictions[0] as number] as string, scores, 0);
     const text = writer.header() + (format === 'json' ? `[${record}]\n` : format === 'jsonl' ? `${record}\n` : record);
     if (output === undefined) ctx.write(text);
     else {
@@ -225,7 +308,9 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   }
   // The CSV reader (and csv-parse behind it) is loaded only here: a one-off prediction from flags never needs it.
   const { openFeatureRows } = await import('../../io/csv/index.js');
-  const rows = openFeatureRows(stream, { features, source, keepRaw: withInput, ...csvDialect(s) });
+  const { ModelCells } = await import('../../io/csv/table-cells.js');
+  const cells = new ModelCells(source, model.fitted.preprocessing, s.decimal ?? '.', unknownMode);
+  const rows = openFeatureRows(stream, { features, source, keepRaw: withInput, ...csvDialect(s), cells });
   const stdout = output?.stream ?? ctx.io.stdout;
   let closed = false;
   let failure: Error | undefined;
@@ -260,7 +345,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
           if (format !== 'json') byClassBytes = byClass.map((record) => Buffer.from(format === 'jsonl' ? `${record}\n` : record));
         }
       }
-      const { predictions, scores } = model.scoreRows(matrix(batch.X, batch.n, features.length));
+      const { predictions, scores } = model.scoreInputRows(matrix(batch.X, batch.n, features.length));
       if (byClassBytes !== undefined) {
         // Without scores or input columns a record depends on the class alone: its bytes are made
         // once per class and copied into one buffer per batch, so that no object is made per row
@@ -293,6 +378,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
     }
     if (format === 'json') stdout.write(buffered.length === 0 ? '[]\n' : `[\n${buffered.join(',\n')}\n]\n`);
     await output?.commit();
+    reportUnknown(cells.unknownCounts());
     return 0;
   } finally {
     stdout.off('error', onError);

@@ -29,6 +29,7 @@ export function serveSettings({ flags, config, ctx }: Pick<CommandInput, 'flags'
     // Queue mode: a cache hit saves a Redis round trip, worth far more than the lookup.
     cache: s.cache ?? (s.queue === undefined ? 0 : 100_000),
     queue: s.queue,
+    connectTimeout: s.connectTimeout ?? 10_000,
     maxBody: s.maxBody ?? 64 * 1024 * 1024,
     maxRows: s.maxRows ?? 1_000_000,
     timeout: s.timeout ?? 60_000,

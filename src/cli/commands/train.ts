@@ -141,7 +141,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   if (test.unseen.length > 0) {
     ctx.warn(`the test rows hold labels the training rows lack, counted as errors: ${test.unseen.join(', ')}`);
   }
-  if (ctx.quiet) return 0;
+  // --quiet silences what is written for people; the --json report is data and is printed all the same.
   if (s.json === true) {
     ctx.write(
       jsonLine({
@@ -160,6 +160,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
     );
     return 0;
   }
+  if (ctx.quiet) return 0;
   const c = ctx.out;
   const source = bundled ? 'the bundled Iris data' : dataPath === '-' ? 'stdin' : dataPath;
   const status = model.converged ? c.green('converged') : c.yellow(params.tol === null ? 'tol none: ran every epoch' : 'did not converge');

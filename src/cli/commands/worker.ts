@@ -9,7 +9,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
     throw new UsageError('iris worker needs --queue <redis-url>', { hint: 'for example: iris worker --queue redis://localhost:6379/0 --model model.json' });
   }
   // BullMQ and ioredis load only now: other commands never pay for them.
-  const queue = await import('../../serve/queue/index.js');
+  const queue = await import('../../queue/index.js');
   queue.checkQueueUrl(s.queue);
   // The first SIGTERM/SIGINT asks for a graceful stop; the listeners stay so that a second one does
   // not kill the process while jobs are finishing (send SIGKILL for that).
@@ -24,6 +24,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
       queue: s.queue,
       concurrency: s.concurrency ?? availableParallelism(),
       logLevel: s.logLevel ?? 'info',
+      connectTimeout: s.connectTimeout ?? 10_000,
       stderr: ctx.io.stderr,
       env: ctx.io.env,
       stop,

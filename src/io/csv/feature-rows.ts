@@ -9,7 +9,7 @@ import { checkDialect, type DialectOptions } from './dialect.js';
 import { CsvEngine } from './engine.js';
 import { readError } from './errors.js';
 import { MAX_RECORD_BYTES } from './labelled.js';
-import { SLOT_EMPTY, SLOT_IGNORE, type FirstRecord, type ParserChoice } from './layout.js';
+import { SLOT_EMPTY, SLOT_IGNORE, type CellReader, type FirstRecord, type ParserChoice } from './layout.js';
 import { listNames, quoteName } from './names.js';
 import { parseNumber } from './numbers.js';
 import { toBuffer } from './streams.js';
@@ -32,6 +32,8 @@ export interface FeatureRowsOptions extends DialectOptions {
   parser?: ParserChoice;
   /** A record longer than this is an error (an open quote must not fill the memory). Default 64 MiB. */
   maxRecordBytes?: number;
+  /** Table models: categories, missing values (table-cells.ts ModelCells). */
+  cells?: CellReader;
 }
 
 export interface FeatureRows {
@@ -107,6 +109,7 @@ class StreamedFeatureRows implements FeatureRows {
       delimiter: options.delimiter,
       decimal: options.decimal,
       skipRows: options.skipRows,
+      ...(options.cells === undefined ? {} : { cells: options.cells }),
       first: (fields, line) =>
         featureLayout(options, fields, line, this.engine.delimiter ?? ',', (columns) => (this.columns = columns)),
     });

@@ -26,6 +26,8 @@ export interface TableReadOptions {
   naValues: readonly string[];
   /** Columns read as categories whatever their values (--categorical). */
   categorical?: readonly string[];
+  /** Columns that must hold numbers (a model's numeric inputs): a word is an error at its line. */
+  numeric?: readonly string[];
 }
 
 interface FirstSeen {
@@ -53,6 +55,7 @@ export class TrainingCells implements CellReader {
   readonly textFeatures: Uint8Array;
   readonly caches: LabelCache[];
   private readonly na: Set<string>;
+  private readonly strict: Uint8Array;
   private readonly dictionaries: Dictionary[];
   private readonly words: Float64Array;
   private readonly firstWord: (FirstSeen | undefined)[];
@@ -71,6 +74,8 @@ export class TrainingCells implements CellReader {
     const m = features.length;
     const forced = new Set(options.categorical ?? []);
     this.textFeatures = Uint8Array.from(features, (f) => (forced.has(f) ? 1 : 0));
+    const numeric = new Set(options.numeric ?? []);
+    this.strict = Uint8Array.from(features, (f) => (numeric.has(f) ? 1 : 0));
     this.caches = features.map(() => new LabelCache());
     this.na = new Set(options.naValues);
     this.dictionaries = features.map(() => new Dictionary());
@@ -91,6 +96,7 @@ export class TrainingCells implements CellReader {
     // A number that is not finite (1e999) stays an error, as it always was.
     const value = parseNumber(text, this.decimal);
     if (value !== undefined) return undefined;
+    if (this.strict[k] === 1) return TRUE_WORDS.has(text) ? 1 : FALSE_WORDS.has(text) ? 0 : undefined;
     if (classifyBadValue(text, this.decimal) === 'not-finite') this.firstNonFinite[k] ??= { line, text };
     if (this.words[k]! === 0) this.firstWord[k] = { line, text };
     this.words[k]! += 1;
@@ -148,14 +154,19 @@ export class TrainingCells implements CellReader {
   }
 }
 
+/** A column name as a word to type after a flag. */
+export function flagWord(name: string): string {
+  return /^[\w.:+-]+$/.test(name) ? name : JSON.stringify(name);
+}
+
 function mixedColumnError(source: string, name: string, first: FirstSeen, numbers: number, words: number): DataError {
   const looksMissing = MARKER_LIKE.has(first.text.trim());
   const base = badValueError(source, first.line, name, first.text);
   const counts = `${numbers} value${numbers === 1 ? '' : 's'} of the column ${numbers === 1 ? 'is a number' : 'are numbers'}, ${words} ${words === 1 ? 'is' : 'are'} not`;
   return new DataError(base.message, {
     hint: looksMissing
-      ? `${counts}; if ${showValue(first.text)} means a missing value, pass --na-values ${JSON.stringify(first.text)}; if the column holds categories, --categorical ${name}`
-      : `${counts}; read the column as categories with --categorical ${name}, or fix the value (${base.hint ?? ''})`,
+      ? `${counts}; if ${showValue(first.text)} means a missing value, pass --na-values ${JSON.stringify(first.text)}; if the column holds categories, --categorical ${flagWord(name)}`
+      : `${counts}; read the column as categories with --categorical ${flagWord(name)}, or fix the value (${base.hint ?? ''})`,
   });
 }
 
@@ -202,7 +213,8 @@ export class ModelCells implements CellReader {
   cell(k: number, text: string): number | undefined {
     if (this.na.has(text)) return this.imputes ? NaN : undefined;
     const index = this.index[k];
-    if (index === null || index === undefined) return undefined; // a word (or a non-finite number) for a numeric feature
+    // A numeric feature: True/False are 1/0 (a bool column), any other word or non-finite number an error.
+    if (index === null || index === undefined) return TRUE_WORDS.has(text) ? 1 : FALSE_WORDS.has(text) ? 0 : undefined;
     const code = index.get(text);
     if (code !== undefined) return code;
     if (this.unknown === 'error') return undefined;
@@ -227,12 +239,6 @@ export class ModelCells implements CellReader {
       const known = column.categories.slice(0, 10).map((c) => showValue(c)).join(', ');
       return new DataError(`${this.source}:${line}: column ${columnName(name)}: ${showValue(text)} is not a category the model knows (${known}${column.categories.length > 10 ? ', …' : ''})`, {
         hint: 'without --unknown error, an unknown category encodes as all zeros and the row is predicted',
-      });
-    }
-    const kind = classifyBadValue(text, this.decimal);
-    if (kind === 'not-a-number' && parseNumber(text, this.decimal) === undefined) {
-      return new DataError(`${this.source}:${line}: column ${columnName(name)}: ${showValue(text)} is not a number (the model reads this column as numbers)`, {
-        hint: MARKER_LIKE.has(text.trim()) ? `a missing value? the model knows ${this.pre.naValues.filter((v) => v !== '').slice(0, 4).map((v) => showValue(v)).join(', ')}, … and the empty field` : 'give a number',
       });
     }
     return badValueError(this.source, line, name, text, this.decimal);

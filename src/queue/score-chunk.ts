@@ -5,12 +5,12 @@
  * brackets (json) are left to the coordinator, which writes them once.
  */
 import { Readable } from 'node:stream';
-import { DataError, isIrisError } from '../../core/errors.js';
-import { coefRows } from '../../core/linear.js';
-import { matrix } from '../../core/matrix.js';
-import { openFeatureRows } from '../../io/csv/index.js';
-import { RecordWriter } from '../../io/prediction-records.js';
-import type { QueueModel } from './model.js';
+import { DataError, isIrisError } from '../core/errors.js';
+import { coefRows } from '../core/linear.js';
+import { matrix } from '../core/matrix.js';
+import { openFeatureRows } from '../io/csv/index.js';
+import { RecordWriter } from '../io/prediction-records.js';
+import type { Model } from '../lib/model.js';
 import type { CsvChunkJob } from './protocol.js';
 
 const NO_SCORES = new Float64Array(0);
@@ -43,7 +43,7 @@ export function relocateError(error: unknown, source: string, headLines: number,
 }
 
 /** Scores one chunk; the body is what predict writes for its rows (json: the records joined by ",\n"). */
-export async function scoreCsvChunk(job: CsvChunkJob, chunk: Buffer, model: QueueModel): Promise<{ body: Buffer; rows: number }> {
+export async function scoreCsvChunk(job: CsvChunkJob, chunk: Buffer, model: Model): Promise<{ body: Buffer; rows: number }> {
   const { features, classes } = model;
   const headLines = countLf(job.head);
   // Fed in slices of 1 MiB, as predict reads a file: each slice is one batch, small enough to stay

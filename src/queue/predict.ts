@@ -16,22 +16,20 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DataError, ModelError, UsageError } from '../../core/errors.js';
-import type { Model } from '../../lib/model.js';
-import { openAtomicStream, type AtomicOutput } from '../../io/atomic-write.js';
-import { openFeatureRows, parseNumber } from '../../io/csv/index.js';
-import { RecordWriter, csvField, type Format } from '../../io/prediction-records.js';
-import { connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
-import { queueModelFrom, type QueueModel } from './model.js';
-import { KEY_PREFIX, RESULT_TTL_SECONDS, queueName, type CsvChunkJob, type CsvChunkResult } from './protocol.js';
-import { failureKey, type ChunkFailure } from './worker.js';
+import { DataError, ModelError, UsageError } from '../core/errors.js';
+import type { Model } from '../lib/model.js';
+import { openAtomicStream, type AtomicOutput } from '../io/atomic-write.js';
+import { openFeatureRows, parseNumber } from '../io/csv/index.js';
+import { RecordWriter, csvField, type Format } from '../io/prediction-records.js';
+import { closeRedis, connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
+import { KEY_PREFIX, jobIds, queueKeys, queueName } from './keys.js';
+import { RESULT_TTL_SECONDS, type CsvChunkJob, type CsvChunkResult } from './protocol.js';
+import type { ChunkFailure } from './worker.js';
 
 /** Chunks queued or being scored at once, per run. */
 const WINDOW = 16;
 /** A chunk is also cut at this size, so that a file of very long records makes no huge job. */
 const MAX_CHUNK_BYTES = 16 << 20;
-/** How long predict waits for Redis at start before it gives up (exit 3). */
-const CONNECT_MS = 10_000;
 
 export interface PredictIo {
   io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream };
@@ -48,6 +46,10 @@ export interface QueuePredictOptions {
   input: string;
   output: string | undefined;
   chunkRows: number;
+  /** How long to wait for Redis at start before giving up (--connect-timeout; exit 3). */
+  connectTimeout: number;
+  /** How long to wait for a worker when none listens (--timeout; exit 3). */
+  timeout: number;
   format: Format;
   withScores: boolean;
   withInput: boolean;
@@ -171,8 +173,9 @@ function progressBar(done: number, total: number | undefined, rows: number): str
 
 export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
   const { ctx, url, format, withScores, withInput } = options;
-  const model: QueueModel = queueModelFrom(options.model, options.modelPath);
+  const { model } = options;
   const { features, classes } = model;
+  const keys = queueKeys(model.checksum);
   const source = options.input === '-' ? '<stdin>' : options.input;
 
   // The input first: a missing file is reported before any connection is tried.
@@ -229,7 +232,7 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
     const writer = new RecordWriter(format, classes, withScores, withInput ? columns : null, features);
 
     redis = await openRedis(url, { waitForever: true, name: 'iris-predict' });
-    await connectRedis(redis, url, CONNECT_MS);
+    await connectRedis(redis, url, options.connectTimeout);
     await requireNoEviction(redis, url);
     process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true';
     const { Queue: QueueClass, QueueEvents: QueueEventsClass } = await import('bullmq');
@@ -238,11 +241,21 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
     // Each chunk awaited adds a 'closing' listener to the queue until it is done.
     queue.setMaxListeners(WINDOW + 10);
     eventsRedis = await openRedis(url, { waitForever: true, name: 'iris-predict-events' });
+    await connectRedis(eventsRedis, url, options.connectTimeout);
     events = new QueueEventsClass(name, { connection: eventsRedis, prefix: KEY_PREFIX });
     await events.waitUntilReady();
-    const workers = await queue.getWorkersCount().catch(() => -1);
-    if (workers === 0) {
-      ctx.note(`iris: no worker listens on queue ${KEY_PREFIX}:${name} yet; waiting (start one: iris worker --queue ${shownUrl(url)} --model ${model.path})`);
+    // -1: Redis cannot list its clients (CLIENT LIST refused); then the chunks simply wait.
+    if ((await queue.getWorkersCount().catch(() => -1)) === 0) {
+      ctx.note(`iris: no worker listens on queue ${keys.queue} yet; waiting up to ${options.timeout} ms (start one: iris worker --queue ${shownUrl(url)} --model ${options.modelPath})`);
+      const deadline = Date.now() + options.timeout;
+      while ((await queue.getWorkersCount().catch(() => -1)) === 0) {
+        if (Date.now() >= deadline) {
+          throw new DataError(`no iris worker listened on queue ${keys.queue} within ${options.timeout} ms (--timeout)`, {
+            hint: `start one: iris worker --queue ${shownUrl(url)} --model ${options.modelPath}`,
+          });
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(deadline - Date.now(), 1))));
+      }
     }
 
     output = options.output === undefined ? undefined : await openAtomicStream(options.output);
@@ -263,9 +276,9 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
       const next = inflight.shift() as (typeof inflight)[number];
       const result = await next.done;
       if (!result.ok) {
-        const detail = await redis!.get(failureKey(next.resultKey)).catch(() => null);
+        const detail = await redis!.get(keys.chunkFailure(next.resultKey)).catch(() => null);
         const failure = detail === null ? undefined : (JSON.parse(detail) as ChunkFailure).error;
-        await redis!.del(next.inputKey, next.resultKey, failureKey(next.resultKey)).catch(() => undefined);
+        await redis!.del(next.inputKey, next.resultKey, keys.chunkFailure(next.resultKey)).catch(() => undefined);
         await next.job.remove().catch(() => undefined);
         const message = failure?.message ?? `a chunk of ${source} failed in the worker: ${result.reason}`;
         const hint = failure?.hint === undefined ? {} : { hint: failure.hint };
@@ -290,14 +303,14 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
     if (!done || rest.length > 0) {
       for await (const chunk of chunks) {
         while (inflight.length >= WINDOW) await flushOne();
-        const resultKey = `${KEY_PREFIX}:${name}:result:${runId}:${queued}`;
-        const inputKey = `${KEY_PREFIX}:${name}:input:${runId}:${queued}`;
+        const resultKey = keys.chunkResult(runId, queued);
+        const inputKey = keys.chunkInput(runId, queued);
         await redis.set(inputKey, chunk.bytes, 'EX', RESULT_TTL_SECONDS);
         const data: CsvChunkJob = {
           kind: 'csv', checksum: model.checksum, source, head, firstLine: chunk.firstLine, inputKey,
           format, scores: withScores, withInput, resultKey,
         };
-        const job = await queue.add('chunk', data, { jobId: `${runId}-${queued}`, attempts: 1, removeOnComplete: false, removeOnFail: false });
+        const job = await queue.add('chunk', data, { jobId: jobIds.chunk(runId, queued), attempts: 1, removeOnComplete: false, removeOnFail: false });
         const ev = events;
         const doneP = job.waitUntilFinished(ev).then(
           (value: unknown) => {
@@ -320,13 +333,13 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
     // A failed run takes back its queued chunks (a chunk being scored finishes; its result expires).
     for (const item of inflight) {
       await item.job.remove().catch(() => undefined);
-      await redis?.del(item.resultKey, item.inputKey, failureKey(item.resultKey)).catch(() => undefined);
+      await redis?.del(item.resultKey, item.inputKey, keys.chunkFailure(item.resultKey)).catch(() => undefined);
     }
     await output?.abort();
     stream.destroy();
     await events?.close().catch(() => undefined);
     await queue?.close().catch(() => undefined);
-    for (const client of [eventsRedis, redis]) if (client !== undefined) await client.quit().catch(() => client.disconnect());
+    for (const client of [eventsRedis, redis]) if (client !== undefined) await closeRedis(client);
   }
 }
 

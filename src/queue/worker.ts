@@ -4,12 +4,13 @@
  * code, refuses jobs for another model, and on SIGTERM finishes the jobs in hand before it returns.
  */
 import type { Job } from 'bullmq';
-import { isIrisError, type ErrorKind } from '../../core/errors.js';
-import { matrix } from '../../core/matrix.js';
-import { connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
+import { isIrisError, type ErrorKind } from '../core/errors.js';
+import { matrix } from '../core/matrix.js';
+import { loadModel } from '../lib/model.js';
+import { closeRedis, connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
+import { KEY_PREFIX, queueKeys, queueName } from './keys.js';
 import { jsonLogger, type LogLevel } from './log.js';
-import { loadQueueModel } from './model.js';
-import { KEY_PREFIX, MAX_STALLED, REPLY_TTL_SECONDS, RESULT_TTL_SECONDS, decodeRows, encodeReply, encodeScored, lockTimings, queueName, type QueueJob, type RowsResult } from './protocol.js';
+import { MAX_STALLED, REPLY_TTL_SECONDS, RESULT_TTL_SECONDS, decodeRows, encodeReply, encodeScored, lockTimings, type QueueJob, type RowsResult } from './protocol.js';
 import { scoreCsvChunk } from './score-chunk.js';
 
 export interface WorkerOptions {
@@ -17,6 +18,8 @@ export interface WorkerOptions {
   queue: string;
   concurrency: number;
   logLevel: LogLevel;
+  /** How long to wait for Redis at start before giving up (--connect-timeout; exit 3). */
+  connectTimeout: number;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
   /** Resolves when the worker should stop (SIGTERM/SIGINT in the CLI). */
@@ -28,12 +31,9 @@ export interface ChunkFailure {
   error: { message: string; hint?: string; kind: ErrorKind };
 }
 
-export function failureKey(resultKey: string): string {
-  return `${resultKey}:error`;
-}
-
 export async function runWorker(options: WorkerOptions): Promise<void> {
-  const model = await loadQueueModel(options.model);
+  const model = await loadModel(options.model);
+  const keys = queueKeys(model.checksum);
   const log = jsonLogger(options.stderr, options.logLevel, { name: 'iris-worker', model: model.version });
   // msgpackr (under BullMQ) would load a native accelerator when one is installed; iris runs on
   // plain JavaScript only (no native add-ons), and the job payloads gain nothing measurable from it.
@@ -42,8 +42,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
 
   const redis = await openRedis(options.queue, { waitForever: true, name: `iris-worker-${model.version}` });
   log.info('connecting to Redis', { queue: shownUrl(options.queue) });
-  // A worker started before Redis (containers coming up together) waits for it instead of failing.
-  await Promise.race([connectRedis(redis, options.queue, 0), options.stop]);
+  // A worker started a moment before Redis (containers coming up together) waits for it, up to --connect-timeout.
+  await Promise.race([connectRedis(redis, options.queue, options.connectTimeout), options.stop]);
   if (redis.status !== 'ready') {
     redis.disconnect();
     return;
@@ -55,7 +55,6 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     throw error;
   }
 
-  const delay = Number(options.env.IRIS_WORKER_DELAY_MS ?? 0);
   /** The rows a job left in Redis (raw float64 values), scored; a job whose rows are gone or malformed cannot be retried. */
   const scoreStoredRows = async (jobId: string, inputKey: string, n: number) => {
     const input = await redis.getBuffer(inputKey);
@@ -75,7 +74,6 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       );
     }
     log.debug('job started', { job: job.id, kind: data.kind, attempt: job.attemptsStarted });
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     if (data.kind === 'rows' && data.replyTo !== undefined) {
       const replyTo = data.replyTo;
       const reply = (frame: Buffer) => redis.multi().rpush(replyTo, frame).expire(replyTo, REPLY_TTL_SECONDS).exec();
@@ -123,7 +121,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       const failure: ChunkFailure = {
         error: { message: error.message, kind: error.kind, ...(error.hint === undefined ? {} : { hint: error.hint }) },
       };
-      await redis.set(failureKey(data.resultKey), JSON.stringify(failure), 'EX', RESULT_TTL_SECONDS);
+      await redis.set(keys.chunkFailure(data.resultKey), JSON.stringify(failure), 'EX', RESULT_TTL_SECONDS);
       log.info('job failed', { job: job.id, error: error.message });
       // Bad data fails the same way every time: no retry.
       throw new UnrecoverableError(error.message);
@@ -145,13 +143,13 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     if (job !== undefined && !(error instanceof UnrecoverableError)) log.warn('job failed', { job: job.id, error: error.message });
   });
   await worker.waitUntilReady();
-  log.info('worker ready', { queue: `${KEY_PREFIX}:${queueName(model.checksum)}`, concurrency: options.concurrency, checksum: model.checksum });
+  log.info('worker ready', { queue: keys.queue, concurrency: options.concurrency, checksum: model.checksum });
 
   const signal = await options.stop;
   log.info('stopping: finishing the jobs in hand', { signal });
   // close() waits for the active jobs to finish (and their results to be stored), takes no new ones.
   await worker.close();
-  await redis.quit().catch(() => redis.disconnect());
+  await closeRedis(redis);
   log.info('worker stopped');
 }
 

@@ -1,25 +1,13 @@
 /**
- * What the queue mode's processes agree on: queue names, job payloads, result keys and the timings
+ * What the queue mode's processes agree on: job payloads, the bytes under their keys (keys.ts names them) and the timings
  * of BullMQ's stall detection. The server, `iris worker` and `iris predict --queue` import this one
- * module, so a change here is a change of the wire format between them (see docs/queue.md).
+ * module, so a change here is a change of the wire format between them (see docs/QUEUE.md).
  */
-import type { Format } from '../../io/prediction-records.js';
+import type { Format } from '../io/prediction-records.js';
+import type { Model } from '../lib/model.js';
 
-/** Key prefix of every BullMQ key iris makes (`iris:<version>:…`). */
-export const KEY_PREFIX = 'iris';
-
-/** The model version: the first 12 hex digits of the artifact's checksum (`sha256:<hex>`). */
-export function modelVersion(checksum: string): string {
-  return checksum.replace(/^sha256:/, '').slice(0, 12);
-}
-
-/**
- * The queue of one model version. A worker listens on its own model's queue only, so two versions
- * can share one Redis during a rolling upgrade and a job never reaches a worker of another model.
- */
-export function queueName(checksum: string): string {
-  return modelVersion(checksum);
-}
+/** Class codes and decision values of rows, as lib's Model.scoreRows gives them. */
+export type Scored = ReturnType<Model['scoreRows']>;
 
 /** A chunk of a CSV file for `iris predict --queue`: the worker parses and formats it as predict would. */
 export interface CsvChunkJob {
@@ -89,7 +77,7 @@ export function encodeScored(predictions: Int32Array, scores: Float64Array): Buf
   return out;
 }
 
-export function decodeScored(bytes: Buffer, n: number): { predictions: Int32Array; scores: Float64Array } {
+export function decodeScored(bytes: Buffer, n: number): Scored {
   // Copied into fresh, aligned arrays (a Buffer from Redis may sit at any offset of its pool).
   const predictions = new Int32Array(n);
   Buffer.from(predictions.buffer).set(bytes.subarray(0, n * 4));

@@ -1,0 +1,26 @@
+/** What the scoring routes share: a whole body scored by the Scorer and sent, in JSON or as a binary tensor answer. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Model } from '../../lib/model.js';
+import type { ServeContext } from '../context.js';
+import { HttpError } from '../errors.js';
+import { signalOf } from '../plugins/deadline.js';
+import type { Task, TaskFormat } from '../work.js';
+
+export function taskOf(ctx: ServeContext, format: TaskFormat, body: Uint8Array, model: Model, withScores: boolean, headerLength?: number): Task {
+  return { format, body, model, name: ctx.options.name, withScores, maxRows: ctx.options.maxRows, ...(headerLength === undefined ? {} : { headerLength }) };
+}
+
+export async function runAndSend(ctx: ServeContext, request: FastifyRequest, reply: FastifyReply, task: Task): Promise<FastifyReply> {
+  const result = await ctx.scorer.run(task, signalOf(request));
+  if (reply.sent) return reply;
+  if (!result.ok) throw HttpError.from(result.error);
+  ctx.metrics.scored(result.rows);
+  reply.header('x-model-checksum', task.model.checksum);
+  if (result.headerLength !== undefined) {
+    const body = typeof result.body === 'string' ? Buffer.from(result.body) : Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
+    return reply.header('inference-header-content-length', String(result.headerLength)).type('application/octet-stream').send(body);
+  }
+  // A string body goes out in one write with the headers (a Buffer would be a second chunk).
+  const body = typeof result.body === 'string' ? result.body : Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
+  return reply.type('application/json; charset=utf-8').send(body);
+}
