@@ -125,7 +125,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   }
   const c = ctx.out;
   ctx.write(
-    `${c.bold('Cross-validated')} a Perceptron with ${cvName} on ${rowsTable.rows} rows (target ${data.target})\n\n` +
+    `${c.bold('Cross-validated')} a Perceptron with ${cvName} on ${rowsTable.rows} rows (target ${data.target})` +
+      `${prepared.dropped === 0 ? '' : `; ${prepared.dropped} of ${data.X.rows} rows dropped by --dropna`}\n\n` +
       `${table([header, ...rows, meanRow, stdRow])}\n` +
       gates.map((g) => `\n${g.passed ? c.green('PASS') : c.red('FAIL')} ${g.description} (value ${gateNumbers(g).value})`).join('') +
       (gates.length > 0 ? '\n' : ''),
