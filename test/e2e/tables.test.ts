@@ -127,6 +127,18 @@ describe('predict on a table model', () => {
     expect(flags.stderr).toContain('missing feature: c');
   });
 
+  it('an all-numeric model trained on a True/False column reads True/False at predict time', async () => {
+    writeFileSync(join(dir, 'bools.csv'), `x,b,y\n${rows(30, (i) => `${i % 5},${i % 2 === 0 ? 'True' : 'False'},${i % 2 === 0 ? 'even' : 'odd'}`)}\n`);
+    const trained = await iris(['train', '-d', 'bools.csv', '-o', 'bools.json', '-q'], { cwd: dir });
+    expect(trained.exitCode, trained.stderr).toBe(0);
+    const flags = await iris(['predict', '-m', 'bools.json', '--x', '1', '--b', 'True'], { cwd: dir });
+    expect(flags.exitCode, flags.stderr).toBe(0);
+    writeFileSync(join(dir, 'bools-in.csv'), 'x,b\n1,True\n2,false\n');
+    const file = await iris(['predict', '-m', 'bools.json', '-i', 'bools-in.csv'], { cwd: dir });
+    expect(file.exitCode, file.stderr).toBe(0);
+    expect(file.stdout.trimEnd().split('\n').length).toBe(2);
+  });
+
   it('the model file stays small: its size depends on the columns, not the rows', () => {
     expect(readFileSync(join(dir, 'imp.json'), 'utf8').length).toBeLessThan(6000);
   });

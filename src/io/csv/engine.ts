@@ -95,6 +95,13 @@ export class CsvEngine implements EngineState {
   readonly quotes = new QuoteScanner();
   /** @internal Table reading; set by the `first` callback at the latest (the columns are known then). */
   cells: CellReader | null;
+  private scratchArray = new Int32Array(0);
+
+  /** @internal */
+  scratch(size: number): Int32Array {
+    if (this.scratchArray.length < size) this.scratchArray = new Int32Array(size);
+    return this.scratchArray;
+  }
 
   private readonly first: EngineOptions['first'];
   private readonly forceCsvParse: boolean;
