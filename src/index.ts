@@ -18,3 +18,18 @@ export type { FittedModel } from './core/model.js';
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelArtifact, type TrainingJson } from './io/model/index.js';
 export { BUNDLED_DATA_PATH } from './io/package-info.js';
 export { readLabelledCsv, type LabelledData, type ReadLabelledOptions } from './io/csv/index.js';
+// Model selection (docs/MODEL_SELECTION.md): cross_validate and GridSearchCV.
+export {
+  crossValidate,
+  gridSearch,
+  type CrossValidateOptions,
+  type CrossValidation,
+  type GridSearchOptions,
+  type GridSearch,
+  type CandidateResult,
+  type FoldResult,
+  type Scorer,
+  type ParamGrid,
+  type Candidate,
+  type SelectionInput,
+} from './lib/select.js';

@@ -52,6 +52,41 @@ function addCsvOptions(command: Command, { exclude }: { exclude: boolean }): voi
   if (exclude) command.option('--exclude <a,b,...>', 'columns to leave out of the default features');
 }
 
+/** Tables with words and gaps (docs/CLI.md), the same in train, cv and tune. */
+function addTableOptions(command: Command): void {
+  command
+    .option('--categorical <a,b,...>', 'read these columns as categories (one-hot encoded), whatever their values')
+    .option('--na-values <a,b,...>', "more strings that mean a missing value (pandas' na_values)")
+    .option('--no-default-na', "only the --na-values strings are missing values (pandas' keep_default_na=False)")
+    .option('--dropna [target]', 'drop rows with a missing value (or, with target, only those missing the label)')
+    .option('--impute <strategy>', 'fill missing values: mean, median, most_frequent or constant')
+    .option('--fill-value <x>', 'the constant of --impute constant (default: 0, and missing_value for categories)')
+    .option('--max-categories <n>', 'a categorical column with more distinct values is an error (default: 1000)');
+}
+
+/** The Perceptron's other parameters (docs/MODEL_SELECTION.md), the same in train, cv and tune. */
+function addModelOptions(command: Command): void {
+  command
+    .option('--penalty <p>', 'none, l2, l1 or elasticnet (default: none)')
+    .option('--alpha <x>', 'strength of the penalty (default: 0.0001)')
+    .option('--l1-ratio <x>', 'the L1 share of elasticnet, 0 to 1 (default: 0.15)')
+    .option('--no-fit-intercept', 'fit no intercept (it stays 0, or the --init-model one)')
+    .option('--early-stopping', 'hold out a stratified validation split and stop when its accuracy stops improving')
+    .option('--validation-fraction <x>', 'with --early-stopping: the share held out, in (0, 1) (default: 0.1)')
+    .option('--class-weight <w>', 'balanced, or class=weight,... (classes not named weigh 1)')
+    .option('--init-model <path>', "start from this model's weights (same features and classes)");
+}
+
+/** Cross-validation options of cv and tune. */
+function addCvOptions(command: Command): void {
+  command
+    .option('--folds <k>', 'number of folds, at least 2 (default: 5)')
+    .option('--cv <kind>', 'stratified (StratifiedKFold) or kfold (KFold) (default: stratified)')
+    .option('--cv-shuffle', 'shuffle before making the folds (random_state = --seed)')
+    .option('--threads <n>', 'fit folds in this many worker threads; results are identical (default: the number of cores, 1 for small searches)')
+    .option('--queue <url>', 'fit folds on `iris worker`s through this Redis URL (not implemented yet)');
+}
+
 export async function main(argv: readonly string[], environment: Partial<CliEnvironment> = {}): Promise<number> {
   const io: CliEnvironment = {
     stdin: environment.stdin ?? process.stdin,
@@ -115,17 +150,62 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('-o, --out <path>', 'where to write the model artifact (default: model.json)')
     .option('--json', 'print the training report as one JSON document')
     .option('-q, --quiet', 'print nothing but errors');
+  addModelOptions(train);
   addCsvOptions(train, { exclude: true });
-  // Tables with words and gaps (docs/CLI.md)
-  train
-    .option('--categorical <a,b,...>', 'read these columns as categories (one-hot encoded), whatever their values')
-    .option('--na-values <a,b,...>', "more strings that mean a missing value (pandas' na_values)")
-    .option('--no-default-na', "only the --na-values strings are missing values (pandas' keep_default_na=False)")
-    .option('--dropna [target]', 'drop rows with a missing value (or, with target, only those missing the label)')
-    .option('--impute <strategy>', 'fill missing values: mean, median, most_frequent or constant')
-    .option('--fill-value <x>', 'the constant of --impute constant (default: 0, and missing_value for categories)')
-    .option('--max-categories <n>', 'a categorical column with more distinct values is an error (default: 1000)');
+  addTableOptions(train);
   train.action(run(() => import('./commands/train.js')));
+
+  const cv = program
+    .command('cv')
+    .description('cross-validate the model options on folds of all the data rows (scikit-learn cross_validate)')
+    .option('-d, --data <path>', 'labelled CSV with a header row; - reads stdin (default: the bundled Iris CSV)')
+    .option('-t, --target <column>', 'the label column (default: the last column)')
+    .option('-f, --features <a,b,...>', 'feature columns, in this order (default: every column but the target)')
+    .option('--seed <int>', 'random_state of the perceptron and of --cv-shuffle (default: 0)')
+    .option('--max-iter <int>', 'maximum number of epochs (default: 40)')
+    .option('--eta0 <x>', 'learning rate (default: 0.1)')
+    .option('--tol <x|none>', 'stopping tolerance; none runs all max-iter epochs (default: 0.001)')
+    .option('--n-iter-no-change <int>', 'epochs without improvement before stopping (default: 5)')
+    .option('--no-shuffle', 'do not shuffle the training rows between epochs')
+    .option('--scoring <a,b>', 'scorers: accuracy, f1_macro (default: accuracy,f1_macro)')
+    .option('--min-accuracy <x>', 'gate: fail (exit 1) when the mean accuracy is below x')
+    .option('--min-f1 <x>', 'gate: fail (exit 1) when the mean macro F1 is below x')
+    .option('--format <fmt>', 'text, json or markdown (default: text)')
+    .option('--json', 'same as --format json')
+    .option('-q, --quiet', 'print nothing but errors');
+  addModelOptions(cv);
+  addCvOptions(cv);
+  addCsvOptions(cv, { exclude: true });
+  addTableOptions(cv);
+  cv.action(run(() => import('./commands/cv.js')));
+
+  const tune = program
+    .command('tune')
+    .description('grid search with cross-validation on the training rows, refit the best, write it (GridSearchCV)')
+    .option('-d, --data <path>', 'labelled CSV with a header row; - reads stdin (default: the bundled Iris CSV)')
+    .option('-t, --target <column>', 'the label column (default: the last column)')
+    .option('-f, --features <a,b,...>', 'feature columns, in this order (default: every column but the target)')
+    .option('--grid <spec>', 'the grid: "eta0=0.01,0.1,1 penalty=l2,l1" (space-separated name=values)')
+    .option('--grid-file <path>', "the grid as JSON: scikit-learn's param_grid (a dict or a list of dicts)")
+    .option('--scoring <name>', 'the scorer that ranks: accuracy or f1_macro (default: accuracy)')
+    .option('--test-size <n>', 'a fraction in (0, 1) or a whole number of test rows (default: 0.3)')
+    .option('--seed <int>', 'random_state of the split, the perceptron and --cv-shuffle (default: 0)')
+    .option('--stratify', 'keep class proportions in the split (stratify=y)')
+    .option('--no-split-shuffle', 'do not shuffle before splitting: the last rows are the test set')
+    .option('--max-iter <int>', 'maximum number of epochs (default: 40)')
+    .option('--eta0 <x>', 'learning rate (default: 0.1)')
+    .option('--tol <x|none>', 'stopping tolerance; none runs all max-iter epochs (default: 0.001)')
+    .option('--n-iter-no-change <int>', 'epochs without improvement before stopping (default: 5)')
+    .option('--no-shuffle', 'do not shuffle the training rows between epochs')
+    .option('-o, --out <path>', 'where to write the refitted best model (default: model.json)')
+    .option('--format <fmt>', 'text, json or markdown (default: text)')
+    .option('--json', 'same as --format json')
+    .option('-q, --quiet', 'print nothing but errors');
+  addModelOptions(tune);
+  addCvOptions(tune);
+  addCsvOptions(tune, { exclude: true });
+  addTableOptions(tune);
+  tune.action(run(() => import('./commands/tune.js')));
 
   const predict = program
     .command('predict')
@@ -166,7 +246,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--json', 'same as --format json')
     .option('-o, --out <path>', 'with --format html: write the page to this file (atomically) instead of stdout')
     .option('--html <path>', 'also write the HTML report to this file, beside the output of --format')
-    .option('-q, --quiet', 'print nothing but errors and the gate results in the exit code');
+    .option('-q, --quiet', 'no text report: errors, and the gate results in the exit code (a --format document is still printed)');
   addCsvOptions(evaluate, { exclude: true });
   evaluate.action(run(() => import('./commands/evaluate.js')));
 

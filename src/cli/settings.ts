@@ -127,6 +127,66 @@ const byteSize: Parse<number> = (value) => {
   return n;
 };
 
+// --- model selection (docs/MODEL_SELECTION.md): the Perceptron's other parameters, cv and tune ---
+
+const penalty: Parse<'none' | 'l2' | 'l1' | 'elasticnet'> = (value) => oneOf('none', 'l2', 'l1', 'elasticnet')(value === null ? 'none' : value);
+
+const openUnit: Parse<number> = (value) => {
+  const n = numberFrom(value);
+  if (!(n > 0 && n < 1)) throw new InvalidValue(`must be a number between 0 and 1 (both excluded), got ${JSON.stringify(value)}`);
+  return n;
+};
+
+/** `balanced`, or `class=weight,…` (a config file may give an object); names are checked against the data later. */
+const classWeight: Parse<'balanced' | Record<string, number>> = (value) => {
+  if (value === 'balanced') return 'balanced';
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const out: Record<string, number> = {};
+    for (const [name, w] of Object.entries(value)) out[name] = nonNegative(w);
+    return out;
+  }
+  if (typeof value !== 'string' || value.trim() === '') throw new InvalidValue('expected balanced or class=weight,… (e.g. setosa=2,virginica=0.5)');
+  const out: Record<string, number> = {};
+  for (const item of value.split(',')) {
+    const at = item.lastIndexOf('=');
+    const name = item.slice(0, at).trim();
+    if (at < 0 || name === '') throw new InvalidValue(`${JSON.stringify(item.slice(0, 40))} is not class=weight (expected balanced or e.g. setosa=2,virginica=0.5)`);
+    if (Object.hasOwn(out, name)) throw new InvalidValue(`class ${JSON.stringify(name.slice(0, 40))} is given twice`);
+    try {
+      out[name] = nonNegative(item.slice(at + 1).trim());
+    } catch (error) {
+      if (error instanceof InvalidValue) throw new InvalidValue(`the weight of class ${JSON.stringify(name.slice(0, 40))} ${error.message}`);
+      throw error;
+    }
+  }
+  return out;
+};
+
+/** The Perceptron options of train, cv and tune beyond the original six. */
+const MODEL_OPTIONS = {
+  penalty, alpha: nonNegative, l1Ratio: unitInterval, fitIntercept: bool, earlyStopping: bool, validationFraction: openUnit,
+  classWeight, initModel: str,
+} as const;
+
+const folds: Parse<number> = (value) => {
+  const n = wholeFrom(value);
+  if (n < 2) throw new InvalidValue(`cross-validation needs at least 2 folds, got ${n}`);
+  return n;
+};
+
+const CV_OPTIONS = { folds, cv: oneOf('stratified', 'kfold'), cvShuffle: bool, threads: atLeastOne, queue: str } as const;
+
+/** Scorers cv and tune know (scikit-learn's names). */
+export const SCORERS = ['accuracy', 'f1_macro'] as const;
+
+const scoringList: Parse<(typeof SCORERS)[number][]> = (value) => {
+  const items = featureList(value);
+  for (const item of items) oneOf(...SCORERS)(item);
+  if (new Set(items).size !== items.length) throw new InvalidValue('a scorer is named twice');
+  return items as (typeof SCORERS)[number][];
+};
+
+// --- end of model selection ---
 /** --na-values: strings separated by commas, an empty one included (`--na-values ",?"`). */
 const naList: Parse<string[]> = (value) => {
   const items = typeof value === 'string' ? value.split(',') : value;
@@ -158,14 +218,20 @@ export const EXPORT_FORMATS = ['onnx'] as const;
 /** The CSV dialect options of every command that reads CSV (docs/CLI.md "CSV"). */
 const DIALECT = { delimiter, decimal: oneOf('.', ','), skipRows: nonNegativeWhole, names: featureList } as const;
 
+/** Tables with words and gaps (docs/CLI.md): train, cv and tune read data the same way. */
+const TABLE_OPTIONS = {
+  categorical: featureList, naValues: naList, defaultNa: bool, dropna, impute: oneOf(...IMPUTE_CHOICES), fillValue: anyText,
+  maxCategories: atLeastOne,
+} as const;
+
 const TABLES = {
   train: {
     data: str, target: str, features: featureList, testSize, seed, stratify: bool, splitShuffle: bool,
     maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, out: str, json: bool, quiet: bool,
     ...DIALECT, exclude: featureList,
+    ...MODEL_OPTIONS,
     // Tables (docs/CLI.md "Tables with words and gaps")
-    categorical: featureList, naValues: naList, defaultNa: bool, dropna, impute: oneOf(...IMPUTE_CHOICES), fillValue: anyText,
-    maxCategories: atLeastOne,
+    ...TABLE_OPTIONS,
   },
   predict: {
     model: str, input: str, format: oneOf(...PREDICT_FORMATS), scores: bool, withInput: bool, json: bool,
@@ -187,6 +253,18 @@ const TABLES = {
   },
   worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'), connectTimeout: atLeastOne },
   export: { model: str, format: oneOf(...EXPORT_FORMATS), out: str, quiet: bool },
+  cv: {
+    data: str, target: str, features: featureList, seed,
+    maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, json: bool, quiet: bool,
+    ...DIALECT, exclude: featureList, ...MODEL_OPTIONS, ...CV_OPTIONS, ...TABLE_OPTIONS,
+    scoring: scoringList, minAccuracy: unitInterval, minF1: unitInterval, format: oneOf('text', 'json', 'markdown'),
+  },
+  tune: {
+    data: str, target: str, features: featureList, testSize, seed, stratify: bool, splitShuffle: bool,
+    maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, out: str, json: bool, quiet: bool,
+    ...DIALECT, exclude: featureList, ...MODEL_OPTIONS, ...CV_OPTIONS, ...TABLE_OPTIONS,
+    scoring: oneOf(...SCORERS), grid: str, gridFile: str, format: oneOf('text', 'json', 'markdown'),
+  },
 } as const;
 
 export type CommandName = keyof typeof TABLES;

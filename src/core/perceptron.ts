@@ -1,16 +1,20 @@
 /**
- * scikit-learn's `Perceptron` (= SGDClassifier with the perceptron loss, constant learning rate,
- * no penalty) on dense float64 data, following docs/SKLEARN_PARITY.md §4 operation for operation.
+ * scikit-learn's `Perceptron` (= SGDClassifier with the perceptron loss and a constant learning rate)
+ * on dense float64 data, following docs/SKLEARN_PARITY.md §4 and §11–14 operation for operation:
+ * penalties, class and sample weights, early stopping, starting weights.
  */
-import { DataError, InvalidParameterError, NumericalError } from './errors.js';
+import { computeClassWeight, problemWeights, validateClassWeight, type ClassWeightParam } from './class-weight.js';
+import { DataError, InvalidParameterError } from './errors.js';
 import { MAX_INT, MAX_SEED, RandomState, isValidSeed } from './random.js';
 import { coefRows, decisionFunction, predictCodes } from './linear.js';
+import { pairwiseSum } from './scaler.js';
+import { trainFull, trainPlain, type FullLoopOptions } from './sgd.js';
+import { trainTestSplit } from './split.js';
 import type { Matrix } from './types.js';
 
-/** scikit-learn's `penalty` (null = none, the Perceptron's default). */
+export type { ClassWeightParam } from './class-weight.js';
 export type PerceptronPenalty = null | 'l2' | 'l1' | 'elasticnet';
-/** scikit-learn's `class_weight`: none, 'balanced', or a weight per class label. */
-export type ClassWeightParam = null | 'balanced' | Record<string, number>;
+export const PERCEPTRON_PENALTIES: readonly PerceptronPenalty[] = [null, 'l2', 'l1', 'elasticnet'];
 
 export interface PerceptronParams {
   maxIter: number;
@@ -23,11 +27,12 @@ export interface PerceptronParams {
   randomState: number;
   penalty: PerceptronPenalty;
   alpha: number;
+  /** Only for elasticnet (l2 uses 0, l1 uses 1). */
   l1Ratio: number;
   earlyStopping: boolean;
   validationFraction: number;
   classWeight: ClassWeightParam;
-  /** Warm start from the model whose checksum this is (coef_init / intercept_init). */
+  /** The model whose weights started the fit (fit(coef_init=, intercept_init=)), by checksum. */
   initModel: null | { checksum: string };
 }
 
@@ -59,6 +64,18 @@ export interface PerceptronModel {
   nIter: number;
   /** tol !== null && nIter < maxIter: scikit-learn would not warn of non-convergence. */
   converged: boolean;
+  /** With early stopping: the validation rows (ascending positions in X). */
+  validationRows?: number[];
+}
+
+/** What a fit may get besides the hyperparameters. */
+export interface PerceptronFitExtras {
+  /** Class names of the codes, for a record of class weights and for messages. */
+  classes?: readonly string[];
+  sampleWeight?: Float64Array;
+  /** Starting weights, coefRows(nClasses) x d, and intercepts (scikit-learn's coef_init / intercept_init). */
+  coefInit?: Float64Array;
+  interceptInit?: Float64Array;
 }
 
 function describe(v: unknown): string {
@@ -67,6 +84,25 @@ function describe(v: unknown): string {
 
 export function validatePerceptronParams(p: PerceptronParams): void {
   const { maxIter, eta0, tol, nIterNoChange, shuffle, fitIntercept, randomState } = p;
+  if (!PERCEPTRON_PENALTIES.includes(p.penalty)) {
+    throw new InvalidParameterError(`penalty must be null (none), "l2", "l1" or "elasticnet", got ${describe(p.penalty)}`);
+  }
+  if (typeof p.alpha !== 'number' || !Number.isFinite(p.alpha) || !(p.alpha >= 0)) {
+    throw new InvalidParameterError(`alpha must be a finite number >= 0, got ${describe(p.alpha)}`);
+  }
+  if (typeof p.l1Ratio !== 'number' || !(p.l1Ratio >= 0 && p.l1Ratio <= 1)) {
+    throw new InvalidParameterError(`l1Ratio must be a number from 0 to 1, got ${describe(p.l1Ratio)}`);
+  }
+  if (typeof p.earlyStopping !== 'boolean') {
+    throw new InvalidParameterError(`earlyStopping must be true or false, got ${describe(p.earlyStopping)}`);
+  }
+  if (typeof p.validationFraction !== 'number' || !(p.validationFraction > 0 && p.validationFraction < 1)) {
+    throw new InvalidParameterError(`validationFraction must be a number in (0, 1), got ${describe(p.validationFraction)}`);
+  }
+  validateClassWeight(p.classWeight);
+  if (p.initModel !== null && (typeof p.initModel !== 'object' || typeof p.initModel.checksum !== 'string')) {
+    throw new InvalidParameterError(`initModel must be null or { checksum }, got ${describe(p.initModel)}`);
+  }
   if (typeof maxIter !== 'number' || !Number.isInteger(maxIter) || maxIter < 1) {
     throw new InvalidParameterError(`maxIter must be an integer >= 1, got ${describe(maxIter)}`);
   }
@@ -102,91 +138,12 @@ export function resolvePerceptronParams(params: Partial<PerceptronParams> = {}):
   return p;
 }
 
-/**
- * `our_rand_r` xorshift over a caller-held state, then sklearn's forward Fisher–Yates. The seed
- * is copied on entry: every epoch replays the same swaps on the previous epoch's order.
- */
-function datasetShuffle(index: Int32Array, seed: number): void {
-  const n = index.length;
-  let s = seed >>> 0;
-  for (let i = 0; i < n - 1; i++) {
-    if (s === 0) s = 1;
-    s = (s ^ (s << 13)) >>> 0;
-    s = (s ^ (s >>> 17)) >>> 0;
-    s = (s ^ (s << 5)) >>> 0;
-    const r = s & 0x7fffffff;
-    const j = i + (r % (n - i));
-    const t = index[i]!;
-    index[i] = index[j]!;
-    index[j] = t;
-  }
-}
-
-/**
- * `_plain_sgd` for one binary target t = ±1: weights into `w` (zeroed by the caller), returns
- * the intercept and the number of epochs run.
- */
-function trainOne(
-  x: Float64Array,
-  n: number,
-  d: number,
-  target: Float64Array,
-  w: Float64Array,
-  index: Int32Array,
-  seed: number,
-  p: PerceptronParams,
-): { intercept: number; nIter: number } {
-  const { maxIter, eta0, shuffle, fitIntercept, nIterNoChange } = p;
-  const tol = p.tol;
-  for (let i = 0; i < n; i++) index[i] = i;
-  let b = 0.0;
-  let bestLoss = Infinity;
-  let noImprove = 0;
-  let epoch = 0;
-  for (; epoch < maxIter; epoch++) {
-    let sumloss = 0.0;
-    if (shuffle) datasetShuffle(index, seed);
-    for (let k = 0; k < n; k++) {
-      const i = index[k]!;
-      const row = i * d;
-      const t = target[i]!;
-      let dot = 0.0;
-      for (let j = 0; j < d; j++) dot = dot + w[j]! * x[row + j]!;
-      const z = (dot * 1.0 + b) * t;
-      // Hinge with threshold 0 uses `<=`: the all-zero start (z == 0) updates.
-      if (z <= 0.0) {
-        sumloss = sumloss + (0.0 - z);
-        // update = -eta0 * dloss with dloss = -t, times class and sample weights of 1.0.
-        const update = -eta0 * -t * (1.0 * 1.0);
-        if (update !== 0.0) {
-          for (let j = 0; j < d; j++) w[j] = w[j]! + x[row + j]! * update;
-          if (fitIntercept) b = b + update * 1.0;
-        }
-      }
-    }
-    let finite = Number.isFinite(b);
-    for (let j = 0; finite && j < d; j++) finite = Number.isFinite(w[j]!);
-    if (!finite) {
-      throw new NumericalError(`Floating-point under-/overflow occurred at epoch #${epoch + 1}`, {
-        hint: 'scale the features or lower --eta0',
-      });
-    }
-    if (tol !== null && sumloss > bestLoss - tol * n) noImprove += 1;
-    else noImprove = 0;
-    if (sumloss < bestLoss) bestLoss = sumloss;
-    if (noImprove >= nIterNoChange) {
-      epoch += 1;
-      break;
-    }
-  }
-  return { intercept: b, nIter: epoch };
-}
-
 export function fitPerceptron(
   X: Matrix,
   y: Int32Array,
   nClasses: number,
   params: Partial<PerceptronParams> = {},
+  extras: PerceptronFitExtras = {},
 ): PerceptronModel {
   const p = resolvePerceptronParams(params);
   validatePerceptronParams(p);
@@ -202,12 +159,43 @@ export function fitPerceptron(
     const c = y[i]!;
     if (c < 0 || c >= nClasses) throw new RangeError(`label code ${c} at row ${i} is not in [0, ${nClasses})`);
   }
-
+  const names = extras.classes ?? Array.from({ length: nClasses }, (_, k) => String(k));
   const rows = coefRows(nClasses);
+  const sampleWeight = extras.sampleWeight ?? null;
+  if (sampleWeight !== null && sampleWeight.length !== n) throw new RangeError(`${sampleWeight.length} sample weights for ${n} rows`);
   const coef = new Float64Array(rows * d);
   const intercept = new Float64Array(rows);
+  if (extras.coefInit !== undefined) {
+    if (extras.coefInit.length !== rows * d) throw new DataError(`coef_init has ${extras.coefInit.length} values, the model needs ${rows} x ${d}`);
+    coef.set(extras.coefInit);
+  }
+  if (extras.interceptInit !== undefined) {
+    if (extras.interceptInit.length !== rows) throw new DataError(`intercept_init has ${extras.interceptInit.length} values, the model needs ${rows}`);
+    intercept.set(extras.interceptInit);
+  }
+  const classWeight = computeClassWeight(p.classWeight, names, y);
   const target = new Float64Array(n);
   const index = new Int32Array(n);
+
+  const val = p.earlyStopping ? validationSplit(y, nClasses, names, p, sampleWeight) : null;
+  let allOnes = true;
+  for (let c = 0; c < nClasses; c++) if (classWeight[c] !== 1.0) allOnes = false;
+  // The plain loop gives the same bits when nothing else applies, at the original speed.
+  const plain = p.penalty === null && val === null && sampleWeight === null && allOnes;
+  const penaltyType = p.penalty === null ? 0 : p.penalty === 'l1' ? 1 : p.penalty === 'l2' ? 2 : 3;
+  const full: FullLoopOptions = {
+    penaltyType,
+    alpha: p.alpha,
+    l1Ratio: p.penalty === 'l2' ? 0.0 : p.penalty === 'l1' ? 1.0 : p.l1Ratio,
+    weightPos: 1.0,
+    weightNeg: 1.0,
+    sampleWeight,
+    valMask: val?.mask ?? null,
+    valRows: val?.rows ?? null,
+    valScratch: val === null ? null : new Float64Array(val.rows.length),
+    valWeightSum: val?.weightSum ?? 1.0,
+    q: new Float64Array(d),
+  };
   let nIter = 0;
 
   const fitRow = (r: number, positive: number, rs: RandomState): void => {
@@ -216,7 +204,15 @@ export function fitPerceptron(
     const seed = rs.randint(MAX_INT);
     for (let i = 0; i < n; i++) target[i] = y[i] === positive ? 1.0 : -1.0;
     const w = coef.subarray(r * d, (r + 1) * d);
-    const res = trainOne(X.data, n, d, target, w, index, seed, p);
+    let res;
+    if (plain) {
+      res = trainPlain(X.data, n, d, target, w, intercept[r]!, index, seed, p);
+    } else {
+      const { pos, neg } = problemWeights(classWeight, r);
+      full.weightPos = pos;
+      full.weightNeg = neg;
+      res = trainFull(X.data, n, d, target, w, intercept[r]!, index, seed, p, full);
+    }
     intercept[r] = res.intercept;
     if (res.nIter > nIter) nIter = res.nIter;
   };
@@ -236,7 +232,49 @@ export function fitPerceptron(
     intercept,
     nIter,
     converged: p.tol !== null && nIter < p.maxIter,
+    ...(val === null ? {} : { validationRows: Array.from(val.rows) }),
   };
+}
+
+/**
+ * §13.1: one StratifiedShuffleSplit(test_size=validationFraction, random_state) of the rows given to
+ * fit, on the class codes (the binary ±1 targets give the same partition), shared by every
+ * one-vs-rest problem.
+ */
+function validationSplit(
+  y: Int32Array,
+  nClasses: number,
+  names: readonly string[],
+  p: PerceptronParams,
+  sampleWeight: Float64Array | null,
+): { mask: Uint8Array; rows: Int32Array; weightSum: number } {
+  const n = y.length;
+  const present = new Set(y).size;
+  let split;
+  try {
+    split = trainTestSplit(n, { testSize: p.validationFraction, seed: p.randomState, stratify: y, classNames: names });
+  } catch (error) {
+    if (!(error instanceof DataError)) throw error;
+    throw new DataError(`early stopping cannot hold out a validation split of ${n} rows: ${error.message}`, {
+      hint: 'raise --validation-fraction, use more rows, or leave out --early-stopping',
+      cause: error,
+    });
+  }
+  if (split.test.length < present || split.train.length < present) {
+    throw new DataError(`early stopping: the validation split needs at least one row of each of the ${nClasses} classes`);
+  }
+  const mask = new Uint8Array(n);
+  for (const i of split.test) mask[i] = 1;
+  const rows = Int32Array.from(split.test).sort();
+  let weightSum = rows.length;
+  if (sampleWeight !== null) {
+    const w = Float64Array.from(rows, (i) => sampleWeight[i]!);
+    weightSum = pairwiseSum(w, 0, w.length);
+    if (!w.some((v) => v > 0)) {
+      throw new DataError('early stopping: the sample weights of the validation rows are all zero', { hint: 'use another --seed' });
+    }
+  }
+  return { mask, rows, weightSum };
 }
 
 export class Perceptron {

@@ -31,6 +31,8 @@ export interface TrainOptions {
    * afterwards), so that no second copy of the data is held. Same results. Default false.
    */
   consumeInput?: boolean;
+  /** Starting weights of the perceptron (fit(coef_init=, intercept_init=)). */
+  init?: PerceptronInit;
   /** The model's preprocessing record (default: all-numeric, no imputation). */
   preprocessing?: Preprocessing;
 }
@@ -75,6 +77,7 @@ export function trainPipeline(X: Matrix, labels: readonly string[], options: Tra
     features: options.features,
     params: { ...options.perceptron, randomState: options.seed },
     consumeInput: true,
+    ...(options.init === undefined ? {} : { init: options.init }),
     ...(options.preprocessing === undefined ? {} : { preprocessing: options.preprocessing }),
   });
 
@@ -100,6 +103,13 @@ export interface FitOptions {
   consumeInput?: boolean;
   /** The fitted column steps in front of X (default: all-numeric, no imputation). */
   preprocessing?: Preprocessing;
+  init?: PerceptronInit;
+}
+
+/** Starting weights: coefRows(classes) x features, row-major, and one intercept per row. */
+export interface PerceptronInit {
+  coef: Float64Array;
+  intercept: Float64Array;
 }
 
 /**
@@ -123,7 +133,10 @@ export function fitModel(
   const params = resolvePerceptronParams(options.params);
   const scaler = fitStandardScaler(X);
   const scaled = transformStandard(scaler, X, options.consumeInput === true ? X.data : undefined);
-  const linear = fitPerceptron(scaled, y, classes.length, params);
+  const linear = fitPerceptron(scaled, y, classes.length, params, {
+    classes,
+    ...(options.init === undefined ? {} : { coefInit: options.init.coef, interceptInit: options.init.intercept }),
+  });
   const trainAccuracy = accuracyScore(y, predictCodes(linear, scaled));
   const model: FittedModel = {
     target: options.target,

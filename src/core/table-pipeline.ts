@@ -96,7 +96,11 @@ export function trainTablePipeline(table: RawTable, labels: readonly string[], o
   const XTrain = expander.expandTable(table, split.train);
   transformStandard(fitted, XTrain, XTrain.data);
   const params = resolvePerceptronParams({ ...options.perceptron, randomState: options.seed });
-  const linear = fitPerceptron(XTrain, yTrain, classes.length, params);
+  // Class names for a class_weight record; starting weights of --init-model (docs/MODEL_SELECTION.md).
+  const linear = fitPerceptron(XTrain, yTrain, classes.length, params, {
+    classes,
+    ...(options.init === undefined ? {} : { coefInit: options.init.coef, interceptInit: options.init.intercept }),
+  });
   const trainAccuracy = accuracyScore(yTrain, predictCodes(linear, XTrain));
   const model: FittedModel = {
     target: options.target,

@@ -1,8 +1,11 @@
 /** The options of the library's `fit` (fit.ts, fit-table.ts). */
 import type { PerceptronParams } from '../core/perceptron.js';
 import type { ImputeStrategy } from '../core/preprocessing.js';
+import type { Model } from './model.js';
 
-export interface FitOptions extends Partial<Omit<PerceptronParams, 'randomState'>> {
+export interface FitOptions extends Partial<Omit<PerceptronParams, 'randomState' | 'initModel'>> {
+  /** Start from this model's weights (scikit-learn's fit(coef_init=, intercept_init=)): same features and classes. */
+  initModel?: Model;
   /** random_state of the perceptron's shuffling (default 0). */
   seed?: number;
   /** Records / column tables: these inputs are categories whatever their values (numbers match as String(n)). */

@@ -16,6 +16,7 @@ import { transformStandard } from '../core/scaler.js';
 import type { FitOptions } from './fit-options.js';
 import { toLabels, type Label } from './inputs.js';
 import { Model } from './model.js';
+import { startingWeights } from './init-model.js';
 import type { CellValue, TableRecord } from './records.js';
 
 const isMissing = (v: unknown) => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v));
@@ -27,7 +28,7 @@ function inputNames(records: readonly TableRecord[]): string[] {
   return [...names];
 }
 
-function buildTable(records: readonly TableRecord[], categorical: ReadonlySet<string>): RawTable {
+export function buildTable(records: readonly TableRecord[], categorical: ReadonlySet<string>): RawTable {
   const names = inputNames(records);
   for (const name of categorical) if (!names.includes(name)) throw new DataError(`categorical: no input ${JSON.stringify(name)} in the records`);
   const n = records.length;
@@ -77,12 +78,12 @@ function buildTable(records: readonly TableRecord[], categorical: ReadonlySet<st
 }
 
 export function fitTable(records: readonly TableRecord[], y: readonly Label[], options: FitOptions): Model {
-  const { seed = DEFAULT_PERCEPTRON_PARAMS.randomState, target = 'y', categorical = [], impute, fillValue, maxCategories = 1000, features, ...params } = options;
+  const { seed = DEFAULT_PERCEPTRON_PARAMS.randomState, target = 'y', categorical = [], impute, fillValue, maxCategories = 1000, features, initModel, ...params } = options;
   if (features !== undefined) throw new DataError('features names the columns of a matrix; records carry their own names');
   const table = buildTable(records, new Set(categorical));
   const labels = toLabels(y, table.rows);
   const { classes, codes } = encodeLabels(labels);
-  const perceptron = { ...params, randomState: seed };
+  const perceptron = { ...params, randomState: seed, ...(initModel === undefined ? {} : { initModel: { checksum: initModel.checksum } }) };
   const plain = impute === undefined && table.columns.every((c) => c.kind === 'numeric');
   if (plain) {
     for (let i = 0; i < table.data.length; i++) {
@@ -92,7 +93,14 @@ export function fitTable(records: readonly TableRecord[], y: readonly Label[], o
       }
     }
     const names = table.columns.map((c) => c.name);
-    const { model, trainAccuracy } = fitModel({ data: table.data, rows: table.rows, cols: table.cols }, codes, classes, { target, features: names, params: perceptron, consumeInput: true });
+    const init = initModel === undefined ? undefined : startingWeights(initModel, names, classes);
+    const { model, trainAccuracy } = fitModel({ data: table.data, rows: table.rows, cols: table.cols }, codes, classes, {
+      target,
+      features: names,
+      params: perceptron,
+      consumeInput: true,
+      ...(init === undefined ? {} : { init }),
+    });
     return Model.fromFitted(model, { data: null, metrics: { train: { accuracy: trainAccuracy } } });
   }
   if (classes.length < 2) throw new DataError(`y holds ${classes.length === 0 ? 'no class' : `only the class "${classes[0]}"`}; a classifier needs at least two`);
@@ -106,7 +114,12 @@ export function fitTable(records: readonly TableRecord[], y: readonly Label[], o
   const X = expanderOf(fitted).expandTable(table, null);
   transformStandard(fitted, X, X.data);
   const p = resolvePerceptronParams(perceptron);
-  const linear = fitPerceptron(X, codes, classes.length, p);
+  // Class names for a class_weight record; initModel's weights once the expanded columns are known.
+  const init = initModel === undefined ? undefined : startingWeights(initModel, expandedNames(fitted.preprocessing.columns), classes);
+  const linear = fitPerceptron(X, codes, classes.length, p, {
+    classes,
+    ...(init === undefined ? {} : { coefInit: init.coef, interceptInit: init.intercept }),
+  });
   const model: FittedModel = {
     target,
     features: expandedNames(fitted.preprocessing.columns),

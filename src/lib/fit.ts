@@ -9,6 +9,7 @@ import { DEFAULT_PERCEPTRON_PARAMS } from '../core/perceptron.js';
 import type { Matrix } from '../core/types.js';
 import { isMatrixLike, toLabels, toMatrix, type FlatMatrix, type Label, type MatrixInput, type MatrixLike } from './inputs.js';
 import { Model } from './model.js';
+import { startingWeights } from './init-model.js';
 import { fitTable } from './fit-table.js';
 import { columnTableRows, isColumnTable, isRecordList, type ColumnTable, type TableRecord } from './records.js';
 import { DataError } from '../core/errors.js';
@@ -23,7 +24,7 @@ export type { FitOptions } from './fit-options.js';
  */
 export function fit(X: MatrixInput | readonly TableRecord[] | ColumnTable, y: readonly Label[], options: FitOptions = {}): Model {
   if (isRecordList(X) || isColumnTable(X)) return fitTable(isRecordList(X) ? X : columnTableRows(X), y, options);
-  const { seed = DEFAULT_PERCEPTRON_PARAMS.randomState, features: names, target = 'y', categorical, impute, fillValue, maxCategories, ...params } = options;
+  const { seed = DEFAULT_PERCEPTRON_PARAMS.randomState, features: names, target = 'y', categorical, impute, fillValue, maxCategories, initModel, ...params } = options;
   if (categorical !== undefined || impute !== undefined || fillValue !== undefined || maxCategories !== undefined) {
     throw new DataError('categorical, impute, fillValue and maxCategories need rows as records or a column table');
   }
@@ -32,7 +33,14 @@ export function fit(X: MatrixInput | readonly TableRecord[] | ColumnTable, y: re
   const features = names ?? Array.from({ length: XTrain.cols }, (_, j) => `x${j}`);
   const { classes, codes } = encodeLabels(labels);
   // toMatrix made a copy: the fit may scale it in place.
-  const { model, trainAccuracy } = fitModel(XTrain, codes, classes, { target, features, params: { ...params, randomState: seed }, consumeInput: true });
+  const init = initModel === undefined ? undefined : startingWeights(initModel, features, classes);
+  const { model, trainAccuracy } = fitModel(XTrain, codes, classes, {
+    target,
+    features,
+    params: { ...params, randomState: seed, ...(initModel === undefined ? {} : { initModel: { checksum: initModel.checksum } }) },
+    consumeInput: true,
+    ...(init === undefined ? {} : { init }),
+  });
   return Model.fromFitted(model, { data: null, metrics: { train: { accuracy: trainAccuracy } } });
 }
 

@@ -147,7 +147,7 @@ input { font: inherit; padding: .2rem .4rem; } button { font: inherit; padding: 
     });
     var answer = $('answer'); answer.textContent = '';
     if (bad !== null) { answer.appendChild(el('p', 'Enter a number for ' + bad + '.', { class: 'error' })); return; }
-    fetch('/invocations', { method: 'POST', headers: headers({ 'Content-Type': 'application/json' }), body: JSON.stringify({ dataframe_records: [record] }) })
+    fetch('/invocations?scores=true', { method: 'POST', headers: headers({ 'Content-Type': 'application/json' }), body: JSON.stringify({ dataframe_records: [record] }) })
       .then(function (r) {
         if (r.status === 401) { needToken('The token was refused; enter it again.'); return null; }
         return r.json().then(function (body) {

@@ -45,6 +45,14 @@ describe('--quiet silences what is for people, not the data', () => {
     expect(report.classes).toEqual(['setosa', 'versicolor', 'virginica']);
   });
 
+  it('evaluate --json -q prints the JSON report; -q alone prints nothing and keeps the exit code', async () => {
+    const json = await iris(['evaluate', '--model', model, '--json', '-q']);
+    expect([json.exitCode, json.stderr]).toEqual([0, '']);
+    expect((JSON.parse(json.stdout) as { passed: boolean }).passed).toBe(true);
+    const failed = await iris(['evaluate', '--model', model, '-q', '--min-accuracy', '0.99']);
+    expect([failed.exitCode, failed.stdout, failed.stderr]).toEqual([1, '', '']);
+  });
+
   it('train -q alone still prints nothing', async () => {
     const { exitCode, stdout, stderr } = await iris(['train', '-q', '--out', join(dir, 'quiet2.json')]);
     expect([exitCode, stdout, stderr]).toEqual([0, '', '']);

@@ -367,7 +367,7 @@ const configs: Array<[Command, string, Record<string, string>, string[], RegExp]
   ['predict', 'config with invalid syntax', { '.irisrc.json': '{ predict: {} }' }, FLAGS, /^config \S+\/\.irisrc\.json: cannot be read: .*JSON/],
   ['evaluate', 'config with a bad gate', { '.irisrc.json': '{ "evaluate": { "minAccuracy": 90 } }' }, [], /^config \S+\/\.irisrc\.json: evaluate\.minAccuracy: must be a number from 0 to 1, got 90$/],
   ['evaluate', 'config with invalid YAML', { '.irisrc.yml': 'evaluate: {minAccuracy: 0.9\n' }, [], /^config \S+\/\.irisrc\.yml: cannot be read: /],
-  ['inspect', 'config with an unknown top-level key', { '.irisrc.json': '{ "models": "m.json" }' }, [], /^config \S+\/\.irisrc\.json: models: unknown key \(known: model, color, train, predict, evaluate, inspect, serve, worker, export\)$/],
+  ['inspect', 'config with an unknown top-level key', { '.irisrc.json': '{ "models": "m.json" }' }, [], /^config \S+\/\.irisrc\.json: models: unknown key \(known: model, color, train, predict, evaluate, inspect, serve, worker, export, cv, tune\)$/],
   ['inspect', 'config with a bad top-level model', { '.irisrc.json': '{ "model": 5 }' }, [], /^config \S+\/\.irisrc\.json: model: expected a non-empty string$/],
 ];
 for (const [command, what, files, args, error] of configs) add({ command, what, args, files, code: 2, error });

@@ -43,6 +43,11 @@ export class RedisServer {
     this.dir = mkdtempSync(join(tmpdir(), 'iris-redis-'));
   }
 
+  /** What the last redis-server started printed (its log goes to stdout). */
+  get output(): string {
+    return this.log;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }

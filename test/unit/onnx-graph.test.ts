@@ -139,10 +139,30 @@ describe('ONNX graph with one input per feature', () => {
     expect(result.exitCode).toBe(0);
   });
 
-  it('refuses a feature named as an output, and widths that do not add up', () => {
+  it('refuses a per-feature input named as an output, and widths that do not add up', () => {
     const options = { checksum: 'sha256:test', producerVersion: '0' };
-    expect(() => encodeOnnx({ ...mixed, preprocessing: undefined, features: ['label', 'b', 'c', 'd', 'e', 'f', 'g'] }, options)).toThrow(/"label" has the name of an output/);
+    const renamed = { ...mixed, preprocessing: { ...mixed.preprocessing!, columns: [{ ...mixed.preprocessing!.columns[0]!, name: 'label' }, ...mixed.preprocessing!.columns.slice(1)] } };
+    expect(() => encodeOnnx(renamed, options)).toThrow(/"label" has the name of an output/);
     expect(() => encodeOnnx({ ...mixed, features: mixed.features.slice(1) }, options)).toThrow(/make 7 columns; the model has 6 features/);
+  });
+
+  it('features named like outputs (one matrix input) or like intermediate values (per feature) still run', async () => {
+    const options = { checksum: 'sha256:test', producerVersion: '0' };
+    const matrixPath = join(dir, 'names-matrix.onnx');
+    writeFileSync(matrixPath, encodeOnnx({ ...mixed, preprocessing: undefined, features: ['label', 'scores', 'input', 'iris.scaled', 'e', 'f', 'g'] }, options));
+    const matrix = await run(matrixPath, { input: new ort.Tensor('float32', new Float32Array(7), [1, 7]) });
+    expect(matrix.names).toEqual(['input']);
+    const columns = mixed.preprocessing!.columns.map((c, k) => ({ ...c, name: ['iris.scaled', 'iris.columns', 'c2_onehot', 'iris.c3_flat'][k]! }));
+    const perPath = join(dir, 'names-per-feature.onnx');
+    writeFileSync(perPath, encodeOnnx({ ...mixed, preprocessing: { ...mixed.preprocessing!, columns } }, options));
+    const row = rows[0]!;
+    const per = await run(perPath, {
+      'iris.scaled': new ort.Tensor('float32', Float32Array.of(row.bill), [1, 1]),
+      'iris.columns': new ort.Tensor('float32', Float32Array.of(row.mass), [1, 1]),
+      c2_onehot: new ort.Tensor('string', [row.island], [1, 1]),
+      'iris.c3_flat': new ort.Tensor('string', [row.sex], [1, 1]),
+    });
+    expect(per.labels[0]).toBe(expected(mixed, row).label);
   });
 });
 

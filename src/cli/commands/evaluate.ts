@@ -152,7 +152,8 @@ async function reportFailure(ctx: CommandInput['ctx'], error: unknown, modelPath
   if (ctx.io.env.GITHUB_STEP_SUMMARY) {
     await appendFile(ctx.io.env.GITHUB_STEP_SUMMARY, renderMarkdownError(failure)).catch(() => undefined);
   }
-  if (ctx.quiet) return;
+  // --quiet silences the text report, which is for people; a document asked for with --format is data.
+  if (ctx.quiet && format === 'text') return;
   if (format === 'junit') ctx.write(renderJUnitError(failure, seconds));
   else if (format === 'markdown') ctx.write(renderMarkdownError(failure));
 }
@@ -286,7 +287,8 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
     const { writeHtmlReport } = await import('../report-html.js');
     await writeHtmlReport(ctx, html, { modelPath, model, source: rows.source, evaluation, scored, roc: roc.curves, gates, passed, baseline: baselineAccuracy === undefined ? undefined : { model: s.baseline as string, accuracy: baselineAccuracy } });
   }
-  if (ctx.quiet || format === 'html') return passed ? 0 : 1;
+  // --quiet silences the text report only; the html page was written above.
+  if ((ctx.quiet && format === 'text') || format === 'html') return passed ? 0 : 1;
   const seconds = (performance.now() - started) / 1000;
   switch (format) {
     case 'json':

@@ -35,7 +35,7 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   const test = training.metrics.test as { accuracy?: number; misclassified?: number; n?: number } | undefined;
   const train = training.metrics.train as { accuracy?: number } | undefined;
   const params = Object.entries(perceptron.params)
-    .map(([key, value]) => `${key}=${value === null ? 'none' : String(value)}`)
+    .map(([key, value]) => `${key}=${value === null ? 'none' : typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
     .join(' ');
   const { data, split } = training;
   const rows = [
@@ -63,6 +63,15 @@ export async function run({ ctx, flags, config, args }: CommandInput): Promise<C
   if (train?.accuracy !== undefined) rows.push(['train accuracy', fixed(train.accuracy)]);
   if (test?.accuracy !== undefined) {
     rows.push(['test accuracy', `${fixed(test.accuracy)} (${test.misclassified ?? '?'} of ${test.n ?? '?'} misclassified)`]);
+  }
+  // iris tune records its grid search (docs/MODEL_SELECTION.md).
+  const search = training.search;
+  if (search !== undefined) {
+    rows.push([
+      'grid search',
+      `${search.results.length} candidates, ${search.folds} ${search.cv} folds, scoring ${search.scoring}; ` +
+        `best ${JSON.stringify(search.bestParams)} (mean ${fixed(search.bestScore)})`,
+    ]);
   }
   rows.push(['checksum', `${artifact.checksum} ${c.green('verified')}`]);
   ctx.write(`${table(rows, '', false)}\n`);

@@ -1,7 +1,8 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { DataError } from '../../core/errors.js';
-import { DEFAULT_PERCEPTRON_PARAMS } from '../../core/perceptron.js';
+import { splitRows } from '../../core/pipeline.js';
+import { sortClasses } from '../../core/labels.js';
 import { trainTablePipeline } from '../../core/table-pipeline.js';
 import { readLabelledCsv } from '../../io/csv/index.js';
 import { prepareTable } from '../../io/csv/table-prepare.js';
@@ -12,12 +13,13 @@ import { Model } from '../../lib/model.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
 import type { CommandInput, CommandResult } from '../command.js';
 import { csvDialect, recordedDialect } from '../csv-options.js';
+import { checkClassWeightNames, checkInitShape, loadInitModel, perceptronParamsOf } from '../model-options.js';
 import { modelPathOf, resolveSettings } from '../settings.js';
 
 export const TRAIN_DEFAULTS = { testSize: 0.3, seed: 0 } as const;
 
 /** Fails before any work when the artifact could not be written anyway. */
-async function checkOutputFolder(out: string): Promise<void> {
+export async function checkOutputFolder(out: string): Promise<void> {
   const folder = dirname(resolve(out));
   let info;
   try {
@@ -50,14 +52,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   const out = modelPathOf({ model: s.out }, config);
   const dataPath = s.data ?? BUNDLED_DATA_PATH;
   const bundled = s.data === undefined;
-  const params = {
-    maxIter: s.maxIter ?? DEFAULT_PERCEPTRON_PARAMS.maxIter,
-    eta0: s.eta0 ?? DEFAULT_PERCEPTRON_PARAMS.eta0,
-    tol: s.tol !== undefined ? s.tol : DEFAULT_PERCEPTRON_PARAMS.tol,
-    nIterNoChange: s.nIterNoChange ?? DEFAULT_PERCEPTRON_PARAMS.nIterNoChange,
-    shuffle: s.shuffle ?? DEFAULT_PERCEPTRON_PARAMS.shuffle,
-    fitIntercept: true,
-  };
+  const params = perceptronParamsOf(s);
   const seed = s.seed ?? TRAIN_DEFAULTS.seed;
   const testSize = s.testSize ?? TRAIN_DEFAULTS.testSize;
   const stratify = s.stratify ?? false;
@@ -65,6 +60,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
 
   const tables = tableSettings(s);
   await checkOutputFolder(out);
+  const initModel = await loadInitModel(ctx, s.initModel);
+  if (initModel !== undefined) params.initModel = { checksum: initModel.checksum };
   const spinner = await ctx.spinner(`reading ${bundled ? 'the bundled Iris data' : dataPath}`);
   let data;
   let outcome;
@@ -80,6 +77,14 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
     });
     prepared = prepareTable(data, { dropna: tables.fit.dropna, imputes: tables.fit.impute !== null });
     spinner.update(`training on ${prepared.table.rows} rows`);
+    checkClassWeightNames(params.classWeight, new Set(prepared.labels));
+    if (initModel !== undefined) {
+      // Before the fit when the columns are the features (no categories to expand); after it otherwise.
+      const { train } = splitRows(prepared.labels, { testSize, seed, stratify, splitShuffle });
+      const labels = prepared.labels;
+      const numeric = prepared.table.columns.every((c) => c.kind === 'numeric');
+      checkInitShape(initModel, numeric ? data.features : initModel.features, sortClasses([...new Set(train.map((i) => labels[i]!))]));
+    }
     // The parsed rows are not needed afterwards: the pipeline may reorder and scale them in place.
     outcome = trainTablePipeline(prepared.table, prepared.labels, {
       target: data.target,
@@ -89,6 +94,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
       splitShuffle,
       perceptron: params,
       ...tables.fit,
+      ...(initModel === undefined ? {} : { init: initModel.init }),
     });
   } finally {
     spinner.stop();
@@ -99,6 +105,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
       : `${prepared.dropped} of ${data.X.rows} rows dropped by --dropna (lines ${prepared.droppedLines.join(', ')}${prepared.dropped > prepared.droppedLines.length ? ', …' : ''})`;
   for (const warning of data.warnings) ctx.warn(warning);
   const { model, split, test } = outcome;
+  // One-hot columns are known only after the fit: the init model must have had the same ones.
+  if (initModel !== undefined) checkInitShape(initModel, model.features, model.classes);
   const { classes } = model;
   const testMetrics = metricsJson(test);
   const metrics = { train: { accuracy: outcome.trainAccuracy }, test: testMetrics };

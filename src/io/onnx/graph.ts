@@ -8,7 +8,8 @@
  *                     → Concat → Scaler → LinearClassifier → label, scores
  *
  * the layout skl2onnx gives a scikit-learn ColumnTransformer + Perceptron fed from a data frame.
- * ONNX computes in float32; the attributes are the model's float64 numbers rounded to nearest.
+ * ONNX computes in float32; the attributes are the model's float64 numbers rounded to nearest (and
+ * the Scaler goes in two steps where a mean would lose digits: splitOffsets).
  */
 import { ElemType, type ModelSpec, type NodeSpec, type ValueInfoSpec } from './onnx-proto.js';
 
@@ -69,12 +70,22 @@ function unusedString(taken: ReadonlySet<string>): string {
   return s;
 }
 
+/**
+ * Names of the graph's intermediate values: a prefix that no input name starts with, so that a
+ * feature called `scaled` or `columns` cannot collide with them.
+ */
+function internalNames(inputs: readonly string[]): (name: string) => string {
+  let prefix = 'iris.';
+  while (inputs.some((name) => name.startsWith(prefix))) prefix = `_${prefix}`;
+  return (name) => prefix + name;
+}
+
 /** The input columns and whether the graph takes them as one matrix (no categorical column). */
 function inputColumns(p: ExportablePipeline): readonly InputColumn[] {
   return p.preprocessing?.columns ?? p.features.map((name): NumericInput => ({ name, kind: 'numeric', impute: null }));
 }
 
-function checkShapes(p: ExportablePipeline, columns: readonly InputColumn[]): void {
+function checkShapes(p: ExportablePipeline, columns: readonly InputColumn[], perFeature: boolean): void {
   const d = p.features.length;
   const rows = p.classes.length === 2 ? 1 : p.classes.length;
   let width = 0;
@@ -87,7 +98,7 @@ function checkShapes(p: ExportablePipeline, columns: readonly InputColumn[]): vo
   }
   const names = new Set<string>();
   for (const c of columns) {
-    if (c.name === OUTPUT_LABEL || c.name === OUTPUT_SCORES) {
+    if (perFeature && (c.name === OUTPUT_LABEL || c.name === OUTPUT_SCORES)) {
       throw new RangeError(`cannot export: the feature "${c.name}" has the name of an output of the ONNX graph`);
     }
     if (names.has(c.name)) throw new RangeError(`cannot export: two input columns are named "${c.name}"`);
@@ -128,12 +139,13 @@ function splitOffsets(mean: Float64Array, scale: Float64Array): { hi: Float64Arr
 /** The ONNX model of `p`: one graph, the pipeline's numbers as node attributes. */
 export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): ModelSpec {
   const columns = inputColumns(p);
-  checkShapes(p, columns);
+  const perFeature = columns.some((c) => c.kind === 'categorical');
+  checkShapes(p, columns, perFeature);
+  const v = internalNames(perFeature ? columns.map((c) => c.name) : ['input']);
   const d = p.features.length;
   const nodes: NodeSpec[] = [];
   const inputs: ValueInfoSpec[] = [];
   const valueInfo: ValueInfoSpec[] = [];
-  const perFeature = columns.some((c) => c.kind === 'categorical');
   let features: string;
 
   if (!perFeature) {
@@ -143,11 +155,11 @@ export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): M
       // A column without imputation "imputes" NaN with NaN: it stays missing, as it would unimputed.
       const values = columns.map((c) => (c.kind === 'numeric' && c.impute !== null ? c.impute : Number.NaN));
       nodes.push({
-        name: 'impute', opType: 'Imputer', domain: ML, inputs: ['input'], outputs: ['imputed'],
+        name: 'impute', opType: 'Imputer', domain: ML, inputs: ['input'], outputs: [v('imputed')],
         attributes: { imputed_value_floats: { floats: values }, replaced_value_float: { float: Number.NaN } },
       });
-      valueInfo.push({ name: 'imputed', elemType: ElemType.FLOAT, shape: [BATCH, d] });
-      features = 'imputed';
+      valueInfo.push({ name: v('imputed'), elemType: ElemType.FLOAT, shape: [BATCH, d] });
+      features = v('imputed');
     }
   } else {
     const blocks: string[] = [];
@@ -159,62 +171,62 @@ export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): M
           blocks.push(c.name);
         } else {
           nodes.push({
-            name: `${id}_impute`, opType: 'Imputer', domain: ML, inputs: [c.name], outputs: [`${id}_imputed`],
+            name: `${id}_impute`, opType: 'Imputer', domain: ML, inputs: [c.name], outputs: [v(`${id}_imputed`)],
             attributes: { imputed_value_floats: { floats: [c.impute] }, replaced_value_float: { float: Number.NaN } },
           });
-          valueInfo.push({ name: `${id}_imputed`, elemType: ElemType.FLOAT, shape: [BATCH, 1] });
-          blocks.push(`${id}_imputed`);
+          valueInfo.push({ name: v(`${id}_imputed`), elemType: ElemType.FLOAT, shape: [BATCH, 1] });
+          blocks.push(v(`${id}_imputed`));
         }
         return;
       }
       const naValues = p.preprocessing?.naValues ?? [];
       inputs.push({
         name: c.name, elemType: ElemType.STRING, shape: [BATCH, 1],
-        doc: `a category (${c.categories.length} known; others are all zeros)${c.impute === null || naValues.length === 0 ? '' : `; ${naValues.map((v) => JSON.stringify(v)).join(', ')} are missing`}`,
+        doc: `a category (${c.categories.length} known; others are all zeros)${c.impute === null || naValues.length === 0 ? '' : `; ${naValues.map((na) => JSON.stringify(na)).join(', ')} are missing`}`,
       });
       let text = c.name;
       if (c.impute !== null) {
         // LabelEncoder maps each known category to itself and each missing-value string to the fill
         // value; anything else to a string that is no category, which OneHotEncoder then ignores.
         const known = new Set(c.categories);
-        const missing = naValues.filter((v) => !known.has(v));
+        const missing = naValues.filter((na) => !known.has(na));
         nodes.push({
-          name: `${id}_impute`, opType: 'LabelEncoder', domain: ML, inputs: [c.name], outputs: [`${id}_imputed`],
+          name: `${id}_impute`, opType: 'LabelEncoder', domain: ML, inputs: [c.name], outputs: [v(`${id}_imputed`)],
           attributes: {
             keys_strings: { strings: [...c.categories, ...missing] },
             values_strings: { strings: [...c.categories, ...missing.map(() => c.impute as string)] },
             default_string: { string: unusedString(new Set([...known, ...missing])) },
           },
         });
-        valueInfo.push({ name: `${id}_imputed`, elemType: ElemType.STRING, shape: [BATCH, 1] });
-        text = `${id}_imputed`;
+        valueInfo.push({ name: v(`${id}_imputed`), elemType: ElemType.STRING, shape: [BATCH, 1] });
+        text = v(`${id}_imputed`);
       }
       nodes.push({
-        name: `${id}_onehot`, opType: 'OneHotEncoder', domain: ML, inputs: [text], outputs: [`${id}_onehot`],
+        name: `${id}_onehot`, opType: 'OneHotEncoder', domain: ML, inputs: [text], outputs: [v(`${id}_onehot`)],
         attributes: { cats_strings: { strings: c.categories }, zeros: { int: 1 } },
       });
       // onnx 1.12 infers no type for the outputs of Imputer, LabelEncoder and OneHotEncoder: the graph states them.
-      valueInfo.push({ name: `${id}_onehot`, elemType: ElemType.FLOAT, shape: [BATCH, 1, c.categories.length] });
+      valueInfo.push({ name: v(`${id}_onehot`), elemType: ElemType.FLOAT, shape: [BATCH, 1, c.categories.length] });
       // OneHotEncoder adds an axis ([N, 1] → [N, 1, categories]); Flatten makes it [N, categories].
-      nodes.push({ name: `${id}_flat`, opType: 'Flatten', domain: '', inputs: [`${id}_onehot`], outputs: [`${id}_flat`], attributes: { axis: { int: 1 } } });
-      blocks.push(`${id}_flat`);
+      nodes.push({ name: `${id}_flat`, opType: 'Flatten', domain: '', inputs: [v(`${id}_onehot`)], outputs: [v(`${id}_flat`)], attributes: { axis: { int: 1 } } });
+      blocks.push(v(`${id}_flat`));
     });
-    nodes.push({ name: 'concat', opType: 'Concat', domain: '', inputs: blocks, outputs: ['columns'], attributes: { axis: { int: 1 } } });
-    features = 'columns';
+    nodes.push({ name: 'concat', opType: 'Concat', domain: '', inputs: blocks, outputs: [v('columns')], attributes: { axis: { int: 1 } } });
+    features = v('columns');
   }
 
   // Scaler computes (x − offset) · scale: the reciprocal of scikit-learn's scale_ (1 for a one-hot column).
   const inverse = Float64Array.from(p.scale, (s) => 1 / s);
   const split = splitOffsets(p.mean, p.scale);
   if (split === undefined) {
-    nodes.push({ name: 'scale', opType: 'Scaler', domain: ML, inputs: [features], outputs: ['scaled'], attributes: { offset: { floats: p.mean }, scale: { floats: inverse } } });
+    nodes.push({ name: 'scale', opType: 'Scaler', domain: ML, inputs: [features], outputs: [v('scaled')], attributes: { offset: { floats: p.mean }, scale: { floats: inverse } } });
   } else {
-    nodes.push({ name: 'center', opType: 'Scaler', domain: ML, inputs: [features], outputs: ['centered'], attributes: { offset: { floats: split.hi }, scale: { floats: split.ones } } });
-    nodes.push({ name: 'scale', opType: 'Scaler', domain: ML, inputs: ['centered'], outputs: ['scaled'], attributes: { offset: { floats: split.lo }, scale: { floats: inverse } } });
+    nodes.push({ name: 'center', opType: 'Scaler', domain: ML, inputs: [features], outputs: [v('centered')], attributes: { offset: { floats: split.hi }, scale: { floats: split.ones } } });
+    nodes.push({ name: 'scale', opType: 'Scaler', domain: ML, inputs: [v('centered')], outputs: [v('scaled')], attributes: { offset: { floats: split.lo }, scale: { floats: inverse } } });
   }
   const { coefficients, intercepts } = linearWeights(p);
   nodes.push({
-    name: 'perceptron', opType: 'LinearClassifier', domain: ML, inputs: ['scaled'], outputs: [OUTPUT_LABEL, OUTPUT_SCORES],
+    name: 'perceptron', opType: 'LinearClassifier', domain: ML, inputs: [v('scaled')], outputs: [OUTPUT_LABEL, OUTPUT_SCORES],
     attributes: {
       classlabels_strings: { strings: p.classes },
       coefficients: { floats: coefficients },
