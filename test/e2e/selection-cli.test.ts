@@ -115,3 +115,16 @@ describe('bad input: one line, exit 2 or 3, nothing written', () => {
     expect(single.stderr).toMatch(/has only 1 member/);
   });
 });
+
+describe('docs/CLI.md documents cv and tune', () => {
+  const CLI_MD = readFileSync(join(ROOT, 'docs', 'CLI.md'), 'utf8');
+  for (const command of ['cv', 'tune']) {
+    it(`every option of \`iris ${command} --help\``, async () => {
+      const { exitCode, stdout } = await iris([command, '--help']);
+      expect(exitCode).toBe(0);
+      const options = [...new Set(stdout.match(/--[a-z][a-z0-9-]*/g))];
+      expect(options.length).toBeGreaterThan(30);
+      expect(options.filter((option) => !new RegExp(`[\\s\`]${option}(?![\\w-])`).test(CLI_MD))).toEqual([]);
+    });
+  }
+});
