@@ -13,14 +13,14 @@ import type { PerceptronInit } from '../core/pipeline.js';
 import { fitFold, type FoldData, type FoldResult, type Scorer } from '../core/selection.js';
 import type { FitJob } from '../lib/select-engine.js';
 import { closeRedis, connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
-import { KEY_PREFIX } from './keys.js';
+import { FITS_QUEUE, KEY_PREFIX, fitsKey } from './keys.js';
 import { jsonLogger, type LogLevel } from './log.js';
 import { MAX_STALLED, lockTimings } from './protocol.js';
 
-const QUEUE = 'fits';
+const QUEUE = FITS_QUEUE;
 /** A search's rows and results are kept a day at most (an abandoned search cleans itself up). */
 const TTL_SECONDS = 86_400;
-const keyOf = (run: string, what: string) => `${KEY_PREFIX}:fits:${run}:${what}`;
+const keyOf = fitsKey;
 
 interface FitJobData {
   run: string;
