@@ -6,7 +6,7 @@
  *
  *   node bench/generate-table.mjs <rows> <labelled.csv> <features.csv>
  */
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 export const TABLE_GENERATOR_VERSION = 1;
@@ -36,6 +36,10 @@ function fixed2(units) {
 }
 
 export function generateTable(rows, labelled, features, seed = 20261207) {
+  for (const path of [labelled, features]) {
+    // The files are replaced by a rename: a device (/dev/null) or a folder must never be a target.
+    if (existsSync(path) && !statSync(path).isFile()) throw new Error(`${path}: not a regular file; give file paths`);
+  }
   const next = makeRandom(seed);
   const outs = [labelled, features].map((path, k) => {
     const tmp = `${path}.${process.pid}.tmp`;

@@ -87,6 +87,13 @@ describe('train: the errors of the contract', () => {
     expect(JSON.parse(ok.stdout).rows).toMatchObject({ dropped: 1, droppedLines: [2] });
   });
 
+  it('--fill-value that is not a number, with a numeric column, is a usage error (exit 2)', async () => {
+    const { exitCode, stderr } = await iris(['train', '-d', 'base.csv', '-o', 'fill.json', '--impute', 'constant', '--fill-value', 'zero'], { cwd: dir });
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(/^iris: error: --fill-value "zero" is not a number, and the model has a numeric column\n/);
+    expect(existsSync(join(dir, 'fill.json'))).toBe(false);
+  });
+
   it('--no-default-na: NA is a category, the empty field a value', async () => {
     const csv = BASE.replace('\n0.5,red', '\n0.5,NA');
     writeFileSync(join(dir, 'nodefault.csv'), csv);

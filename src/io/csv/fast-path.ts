@@ -92,7 +92,7 @@ function fastRow(engine: EngineState, buf: Buffer, start: number, final: boolean
   const cells = engine.cells;
   const textFeatures = cells === null ? null : cells.textFeatures;
   // Table reading: the fields the table reader decides (position, start, end), read after the loop.
-  const odd = cells === null ? null : engine.scratch(3 * ncols);
+  const odd = cells === null ? null : engine.oddFields;
   let nOdd = 0;
   for (;;) {
     const slot = j < ncols ? slots[j]! : SLOT_IGNORE;
