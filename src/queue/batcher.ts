@@ -100,7 +100,7 @@ export class Batcher {
     if (gathered === undefined) return;
     this.pending.delete(checksum);
     const { model, requests, n } = gathered;
-    const d = model.features.length;
+    const d = model.inputs.length;
     const id = `${this.client.id}-${this.counter++}`;
     const keys = queueKeys(model.checksum);
     const batch: Batch = { id, model, requests, n, inputKey: keys.batchRows(id), sentAt: Date.now(), settled: false };

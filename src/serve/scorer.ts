@@ -34,7 +34,7 @@ export interface Scorer {
   /** A whole request body: parse, score, format. Client errors come back as data. */
   run(task: Task, abort?: () => AbortSignal): Promise<TaskResult>;
   /** A whole body to rows only (jobs check their body at submission). */
-  parse(task: Task, abort?: () => AbortSignal): Promise<Rows & { withScores?: boolean }>;
+  parse(task: Task, abort?: () => AbortSignal): Promise<Rows & { withScores?: boolean; unknown?: Map<string, number> }>;
   /** Rows already parsed (NDJSON stream chunks, jobs). */
   score(model: Model, X: Float64Array, n: number, abort?: () => AbortSignal): Promise<Scored>;
   /** Tasks waiting for a pool thread (or a queue worker). */
@@ -103,7 +103,8 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
 
   return {
     async run(task, abort) {
-      if (pool === null || task.body.byteLength < poolBytes) {
+      // A table model's bodies stay inline: the unknown categories they count are the server's metric.
+      if (pool === null || task.body.byteLength < poolBytes || task.model.isTable) {
         return runTask(task, cache === null ? undefined : (X, n) => cache.score(task.model, X, n));
       }
       const buffer = owned(task.body);
@@ -118,7 +119,7 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
       }
     },
     async parse(task, abort) {
-      if (pool === null || task.body.byteLength < poolBytes) return parseTask(task);
+      if (pool === null || task.body.byteLength < poolBytes || task.model.isTable) return parseTask(task);
       const buffer = owned(task.body);
       const packed = (await onPool({ op: 'parse', task: poolTask(task) }, buffer === undefined ? [] : [buffer], abort)) as Float64Array;
       const n = packed[packed.length - 2] as number;

@@ -15,6 +15,7 @@ export async function runAndSend(ctx: ServeContext, request: FastifyRequest, rep
   if (reply.sent) return reply;
   if (!result.ok) throw HttpError.from(result.error);
   ctx.metrics.scored(result.rows);
+  ctx.metrics.unknownCategories(result.unknown);
   reply.header('x-model-checksum', task.model.checksum);
   if (result.headerLength !== undefined) {
     const body = typeof result.body === 'string' ? Buffer.from(result.body) : Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
