@@ -7,7 +7,7 @@ import { DataError } from './errors.js';
 import { encodeLabels, sortClasses } from './labels.js';
 import { partitionRowsInPlace, takeRows } from './matrix.js';
 import { classificationReport, accuracyScore, type ClassificationReport } from './metrics.js';
-import { predictCodes } from './linear.js';
+import { predictCodes, predictWithScores } from './linear.js';
 import type { FittedModel } from './model.js';
 import { fitPerceptron, resolvePerceptronParams, type PerceptronParams } from './perceptron.js';
 import { numericPreprocessing, type Preprocessing } from './preprocessing.js';
@@ -52,6 +52,10 @@ export interface TrainOutcome {
   test: Evaluation;
   /** Predicted class index (into `classes`) of each test row, in split.test order. */
   testPredictions: Int32Array;
+  /** The decision function of the test rows, coefRows(classes) values a row (ROC curves, AUC). */
+  testScores: Float64Array;
+  /** Each test row's label as an index into test.labels (the classes, then labels unseen in training). */
+  testCodes: Int32Array;
 }
 
 export function trainPipeline(X: Matrix, labels: readonly string[], options: TrainOptions): TrainOutcome {
@@ -83,7 +87,7 @@ export function trainPipeline(X: Matrix, labels: readonly string[], options: Tra
 
   const XTest = parts?.second ?? takeRows(X, split.test);
   transformStandard(model, XTest, XTest.data);
-  const testPredictions = predictCodes(linearPart(model), XTest);
+  const { predictions: testPredictions, scores: testScores } = predictWithScores(linearPart(model), XTest);
   // evaluateLabels(the test rows' labels, testPredictions, classes), from the label numbers.
   const inTest = rowLabels.seenIn(split.test);
   const known = new Set(classes);
@@ -91,7 +95,7 @@ export function trainPipeline(X: Matrix, labels: readonly string[], options: Tra
   const testLabels = [...classes, ...unseen];
   const testCodes = rowLabels.codesOf(split.test, testLabels);
   const test: Evaluation = { labels: testLabels, unseen, report: classificationReport(testCodes, testPredictions, testLabels.length) };
-  return { model, split, trainAccuracy, test, testPredictions };
+  return { model, split, trainAccuracy, test, testPredictions, testScores, testCodes };
 }
 
 export interface FitOptions {
