@@ -54,22 +54,14 @@ export function fitFold(
   scorers: readonly Scorer[],
   init?: PerceptronInit,
 ): FoldResult {
-  const { X, codes, names, foldOf } = data;
-  const train: number[] = [];
-  const test: number[] = [];
-  for (let i = 0; i < foldOf.length; i++) (foldOf[i] === fold ? test : train).push(i);
-  const present = new Uint8Array(names.length);
-  for (const i of train) present[codes[i]!] = 1;
-  const classes = sortClasses(names.filter((_, c) => present[c] === 1));
-  const classOf = new Int32Array(names.length).fill(-1);
-  classes.forEach((name, k) => (classOf[names.indexOf(name)] = k));
-  const yTrain = Int32Array.from(train, (i) => classOf[codes[i]!]!);
-  const result: FoldResult = { fold, trainRows: train.length, testRows: test.length, classes, nIter: 0, scores: {} };
+  const { X, codes, names } = data;
+  const { train, test, classes, yTrain } = foldSplit(data, fold);
+  const result: FoldResult = { fold, trainRows: train.length, testRows: test.length, classes: [...classes], nIter: 0, scores: {} };
   let scoreTest: (rows: Matrix) => Int32Array;
   try {
     const table = data.table;
     if (table !== undefined && (table.fit.impute !== null || table.columns.some((c) => c.kind === 'categorical'))) {
-      scoreTest = fitTableFold({ data: X.data, rows: X.rows, cols: X.cols, columns: table.columns }, table.fit, train, yTrain, classes, params, init, result);
+      scoreTest = fitTableFold({ data: X.data, rows: X.rows, cols: X.cols, columns: table.columns }, table.fit, Array.from(train), yTrain, classes, params, init, result);
     } else {
       const { model } = fitModel(takeRows(X, train), yTrain, classes, {
         target: data.target,
@@ -95,6 +87,60 @@ export function fitFold(
   const yPred = Int32Array.from(predictions, (k) => nameOf[k]!);
   for (const s of scorers) result.scores[s] = s === 'accuracy' ? accuracy(yTrue, yPred) : f1Macro(yTrue, yPred, names);
   return result;
+}
+
+interface FoldSplit {
+  train: Int32Array;
+  test: Int32Array;
+  /** The classes present in the training rows, sorted; yTrain codes into them. */
+  classes: string[];
+  yTrain: Int32Array;
+}
+
+/**
+ * Which rows a fold trains and tests on, and the training labels: the same for every candidate of
+ * a search, so made once per fold (per thread) and only read afterwards. A worker thread gets the
+ * data anew with every task, so the cache is recognised by content (fold numbers, labels, class
+ * names; a comparison costs far less than the split), not by object.
+ */
+let cached: { foldOf: Int32Array; codes: Int32Array; names: readonly string[]; perFold: Map<number, FoldSplit> } | null = null;
+
+function sameInts(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function foldSplit(data: FoldData, fold: number): FoldSplit {
+  const c = cached;
+  const hit =
+    c !== null &&
+    sameInts(c.foldOf, data.foldOf) &&
+    sameInts(c.codes, data.codes) &&
+    c.names.length === data.names.length &&
+    c.names.every((name, k) => name === data.names[k]);
+  if (!hit) cached = { foldOf: data.foldOf.slice(), codes: data.codes.slice(), names: [...data.names], perFold: new Map() };
+  const perFold = cached!.perFold;
+  const known = perFold.get(fold);
+  if (known !== undefined) return known;
+  const { codes, names, foldOf } = data;
+  let nTest = 0;
+  for (let i = 0; i < foldOf.length; i++) if (foldOf[i] === fold) nTest++;
+  const train = new Int32Array(foldOf.length - nTest);
+  const test = new Int32Array(nTest);
+  for (let i = 0, a = 0, b = 0; i < foldOf.length; i++) {
+    if (foldOf[i] === fold) test[b++] = i;
+    else train[a++] = i;
+  }
+  const present = new Uint8Array(names.length);
+  for (const i of train) present[codes[i]!] = 1;
+  const classes = sortClasses(names.filter((_, c) => present[c] === 1));
+  const classOf = new Int32Array(names.length).fill(-1);
+  classes.forEach((name, k) => (classOf[names.indexOf(name)] = k));
+  const yTrain = Int32Array.from(train, (i) => classOf[codes[i]!]!);
+  const split = { train, test, classes, yTrain };
+  perFold.set(fold, split);
+  return split;
 }
 
 /**
