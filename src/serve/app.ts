@@ -12,6 +12,7 @@ import { auth } from './plugins/auth.js';
 import { deadline } from './plugins/deadline.js';
 import { clientErrorHandler, errors } from './plugins/errors.js';
 import { httpMetrics } from './plugins/http-metrics.js';
+import { inflight } from './plugins/inflight.js';
 import { RouteIndex, notAllowed, trackRoutes } from './plugins/not-allowed.js';
 import { echoRequestId, requestId } from './plugins/request-id.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -20,6 +21,9 @@ import { oipHealth, oipInference } from './routes/oip.js';
 import { operations, page } from './routes/ops.js';
 
 export type { AppOptions, ServeContext, ServerState } from './context.js';
+
+/** --max-inflight's default. */
+export const DEFAULT_MAX_INFLIGHT = 256 * 1024 * 1024;
 
 export async function buildApp(ctx: ServeContext): Promise<FastifyInstance> {
   const { options } = ctx;
@@ -51,6 +55,7 @@ export async function buildApp(ctx: ServeContext): Promise<FastifyInstance> {
   const index = new RouteIndex();
   await app.register(trackRoutes, { index });
   await app.register(echoRequestId);
+  await app.register(inflight, { maxInflight: options.maxInflight ?? DEFAULT_MAX_INFLIGHT });
   await app.register(deadline, { timeout });
   await app.register(httpMetrics, { metrics: ctx.metrics });
   await app.register(errors, { timeout, maxBody: options.maxBody });

@@ -14,6 +14,8 @@ export interface AppOptions {
   name: string;
   token: string | undefined;
   maxBody: number;
+  /** Request bodies in flight, in bytes, in total (--max-inflight; 256 MiB when not given). */
+  maxInflight?: number | undefined;
   maxRows: number;
   timeout: number;
   logLevel: string;
@@ -77,5 +79,7 @@ declare module 'fastify' {
     deadline: AbortController | null;
     deadlineTimer: NodeJS.Timeout | null;
     timedOut: boolean;
+    /** Bytes of this request's body counted against --max-inflight. */
+    inflightBytes: number;
   }
 }

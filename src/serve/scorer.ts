@@ -15,6 +15,7 @@ import type { Scored } from './codec/format.js';
 import type { Rows } from './codec/rows.js';
 import { HttpError, type HttpErrorData } from './errors.js';
 import { scoreFlat } from './model.js';
+import { SCORED, chunksOf, streamOf, unpackScored } from './answer.js';
 import type { PoolJob, PoolTask } from './pool-worker.js';
 import { parseTask, runTask, type Task, type TaskResult } from './work.js';
 
@@ -104,13 +105,17 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
   return {
     async run(task, abort) {
       if (pool === null || task.body.byteLength < poolBytes) {
-        return runTask(task, cache === null ? undefined : (X, n) => cache.score(task.model, X, n));
+        return runTask(task, cache === null ? undefined : (X, n) => cache.score(task.model, X, n), true);
       }
       const buffer = owned(task.body);
       try {
         const packed = (await onPool({ op: 'run', task: poolTask(task) }, buffer === undefined ? [] : [buffer], abort)) as Uint8Array;
         const bytes = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
         const headerLength = bytes.readDoubleLE(8);
+        if (headerLength === SCORED) {
+          const { n, meta, scored } = unpackScored(bytes);
+          return { ok: true, rows: n, body: streamOf(chunksOf(task, meta, scored, n)) };
+        }
         return { ok: true, rows: bytes.readDoubleLE(0), body: bytes.subarray(16), ...(headerLength < 0 ? {} : { headerLength }) };
       } catch (error) {
         if (error instanceof HttpError) return { ok: false, error: error.toData() };

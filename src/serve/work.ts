@@ -4,6 +4,7 @@
  * (pool-worker.ts) for large ones, so both paths give the same bytes.
  */
 import { Readable } from 'node:stream';
+import { chunksOf, streamOf, streamable } from './answer.js';
 import { isIrisError } from '../core/errors.js';
 import type { Model } from '../lib/model.js';
 import { csvBody, formatter, invocationBody, type Classes, type Scored } from './codec/format.js';
@@ -29,8 +30,11 @@ export interface Task {
   headerLength?: number | undefined;
 }
 
-/** A body made inline stays a string (it goes out in one write); one from the pool comes as bytes. */
-export type TaskResult = { ok: true; body: string | Uint8Array; rows: number; headerLength?: number } | { ok: false; error: HttpErrorData };
+/**
+ * A body made inline stays a string (it goes out in one write); one from the pool comes as bytes;
+ * an answer of many rows is a stream, formatted as the client reads it (answer.ts).
+ */
+export type TaskResult = { ok: true; body: string | Uint8Array | Readable; rows: number; headerLength?: number } | { ok: false; error: HttpErrorData };
 
 /** How rows of a parsed request are scored: plain scoring, or through the result cache. */
 export type RowScorer = (X: Float64Array, n: number) => Scored;
@@ -118,12 +122,18 @@ export function errorData(error: unknown): HttpErrorData {
   throw error;
 }
 
-/** Runs a whole task; errors the client caused come back as data, bugs are thrown. */
-export async function runTask(task: Task, score: RowScorer = (X, n) => scoreFlat(task.model, X, n)): Promise<TaskResult> {
+/** The answer of a scored task: streamed when `stream` allows and it has many rows (answer.ts), else one body. */
+export function answerOf(task: Task, parsed: Parsed, scored: Scored, stream: boolean): { body: string | Buffer | Readable; headerLength?: number } {
+  if (stream && streamable(task, parsed, parsed.n)) return { body: streamOf(chunksOf(task, parsed, scored, parsed.n)) };
+  return formatTask(task, parsed, scored, parsed.n);
+}
+
+/** Runs a whole task; errors the client caused come back as data, bugs are thrown. `stream`: large answers as streams (not in a pool thread). */
+export async function runTask(task: Task, score: RowScorer = (X, n) => scoreFlat(task.model, X, n), stream = false): Promise<TaskResult> {
   try {
     const parsed = await parseTask(task);
     const scored = score(parsed.X, parsed.n);
-    const { body, headerLength } = formatTask(task, parsed, scored, parsed.n);
+    const { body, headerLength } = answerOf(task, parsed, scored, stream);
     return { ok: true, body, rows: parsed.n, ...(headerLength === undefined ? {} : { headerLength }) };
   } catch (error) {
     return { ok: false, error: errorData(error) };

@@ -1,4 +1,5 @@
 /** What the scoring routes share: a whole body scored by the Scorer and sent, in JSON or as a binary tensor answer. */
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Model } from '../../lib/model.js';
 import type { ServeContext } from '../context.js';
@@ -17,10 +18,11 @@ export async function runAndSend(ctx: ServeContext, request: FastifyRequest, rep
   ctx.metrics.scored(result.rows);
   reply.header('x-model-checksum', task.model.checksum);
   if (result.headerLength !== undefined) {
+    if (result.body instanceof Readable) throw new Error('a binary answer is never streamed');
     const body = typeof result.body === 'string' ? Buffer.from(result.body) : Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
     return reply.header('inference-header-content-length', String(result.headerLength)).type('application/octet-stream').send(body);
   }
-  // A string body goes out in one write with the headers (a Buffer would be a second chunk).
-  const body = typeof result.body === 'string' ? result.body : Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
+  // A string body goes out in one write with the headers (a Buffer would be a second chunk); a stream as the client reads it.
+  const body = typeof result.body === 'string' || result.body instanceof Readable ? result.body : Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
   return reply.type('application/json; charset=utf-8').send(body);
 }
