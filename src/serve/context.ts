@@ -77,7 +77,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Made on first use (most requests never need one): aborted when --timeout passes. */
     deadline: AbortController | null;
-    deadlineTimer: NodeJS.Timeout | null;
+    /** When --timeout passes for this request (performance.now()), on timed routes. */
+    deadlineAt: number;
     timedOut: boolean;
     /** Bytes of this request's body counted against --max-inflight. */
     inflightBytes: number;

@@ -17,7 +17,7 @@ import { HttpError, type HttpErrorData } from './errors.js';
 import { scoreFlat } from './model.js';
 import { SCORED, chunksOf, streamOf, unpackScored } from './answer.js';
 import type { PoolJob, PoolTask } from './pool-worker.js';
-import { parseTask, runTask, type Task, type TaskResult } from './work.js';
+import { parseTask, runTask, runTaskSync, type RowScorer, type Task, type TaskResult } from './work.js';
 
 /**
  * Bodies of at least this many bytes are parsed, scored and formatted in the pool. Measured with
@@ -34,6 +34,8 @@ export const POOL_ROWS = 20_000;
 export interface Scorer {
   /** A whole request body: parse, score, format. Client errors come back as data. */
   run(task: Task, abort?: () => AbortSignal): Promise<TaskResult>;
+  /** The same, synchronously, for a task that is done on the event loop anyway (small bodies); undefined otherwise (then run()). */
+  runInline?(task: Task): TaskResult | undefined;
   /** A whole body to rows only (jobs check their body at submission). */
   parse(task: Task, abort?: () => AbortSignal): Promise<Rows & { withScores?: boolean }>;
   /** Rows already parsed (NDJSON stream chunks, jobs). */
@@ -90,6 +92,7 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
   const poolBytes = options.poolBodyBytes ?? POOL_BODY_BYTES;
   const poolRows = options.poolRows ?? POOL_ROWS;
   const cache = options.cache;
+  const inlineScore = (task: Task): RowScorer | undefined => (cache === null ? undefined : (X, n) => cache.score(task.model, X, n));
 
   /** `abort` gives the request's signal; it is made only for work that goes to the pool. */
   const onPool = async (job: PoolJob, transfer: ArrayBuffer[], abort?: () => AbortSignal): Promise<unknown> => {
@@ -103,10 +106,12 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
   };
 
   return {
+    runInline(task) {
+      if (pool !== null && task.body.byteLength >= poolBytes) return undefined;
+      return runTaskSync(task, inlineScore(task) ?? ((X, n) => scoreFlat(task.model, X, n)), true);
+    },
     async run(task, abort) {
-      if (pool === null || task.body.byteLength < poolBytes) {
-        return runTask(task, cache === null ? undefined : (X, n) => cache.score(task.model, X, n), true);
-      }
+      if (pool === null || task.body.byteLength < poolBytes) return runTask(task, inlineScore(task), true);
       const buffer = owned(task.body);
       try {
         const packed = (await onPool({ op: 'run', task: poolTask(task) }, buffer === undefined ? [] : [buffer], abort)) as Uint8Array;

@@ -96,6 +96,11 @@ export function rowsOfNdjson(body: string, model: Model, maxRows: number): Rows 
 /** Body to rows, in the task's format. */
 export async function parseTask(task: Task): Promise<Parsed> {
   if (task.format === 'csv') return rowsOfCsv(task.body, task.model, task.maxRows);
+  return parseTaskSync(task);
+}
+
+/** Body to rows for every format but CSV (whose reader is a stream), without a promise. */
+function parseTaskSync(task: Task): Parsed {
   if (task.format === 'ndjson') return rowsOfNdjson(text(task.body), task.model, task.maxRows);
   if (task.format === 'infer') return parseInfer(task.body, task.headerLength, task.model, task.maxRows);
   return rowsOfInvocation(parseJsonBody(text(task.body)), task.model, task.maxRows);
@@ -126,6 +131,22 @@ export function errorData(error: unknown): HttpErrorData {
 export function answerOf(task: Task, parsed: Parsed, scored: Scored, stream: boolean): { body: string | Buffer | Readable; headerLength?: number } {
   if (stream && streamable(task, parsed, parsed.n)) return { body: streamOf(chunksOf(task, parsed, scored, parsed.n)) };
   return formatTask(task, parsed, scored, parsed.n);
+}
+
+/**
+ * A whole task on the spot, without a promise (the one-row path: each await costs a turn of the
+ * microtask queue); undefined for CSV, whose reader is a stream (runTask). Errors as runTask's.
+ */
+export function runTaskSync(task: Task, score: RowScorer, stream: boolean): TaskResult | undefined {
+  if (task.format === 'csv') return undefined;
+  try {
+    const parsed = parseTaskSync(task);
+    const scored = score(parsed.X, parsed.n);
+    const { body, headerLength } = answerOf(task, parsed, scored, stream);
+    return { ok: true, body, rows: parsed.n, ...(headerLength === undefined ? {} : { headerLength }) };
+  } catch (error) {
+    return { ok: false, error: errorData(error) };
+  }
 }
 
 /** Runs a whole task; errors the client caused come back as data, bugs are thrown. `stream`: large answers as streams (not in a pool thread). */

@@ -16,9 +16,12 @@ export type MediaFormat = 'json' | 'csv' | 'ndjson';
 
 const MEDIA: Record<string, MediaFormat> = { 'application/json': 'json', 'text/csv': 'csv', 'application/x-ndjson': 'ndjson' };
 
+const JSON_MEDIA = { format: 'json', mediaType: 'application/json' } as const;
+
 /** The MLflow media type of a request, strictly (415 otherwise). */
 export function mediaFormat(request: FastifyRequest): { format: MediaFormat; mediaType: string } {
   const header = request.headers['content-type'];
+  if (header === 'application/json') return JSON_MEDIA;
   const unsupported = (what: string) =>
     new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `${what}: send application/json, text/csv or application/x-ndjson (charset=utf-8 is the only parameter taken)`);
   if (header === undefined) throw unsupported('no Content-Type');

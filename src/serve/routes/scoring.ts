@@ -5,14 +5,27 @@ import type { Model } from '../../lib/model.js';
 import type { ServeContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { signalOf } from '../plugins/deadline.js';
-import type { Task, TaskFormat } from '../work.js';
+import type { Task, TaskFormat, TaskResult } from '../work.js';
 
 export function taskOf(ctx: ServeContext, format: TaskFormat, body: Uint8Array, model: Model, withScores: boolean, headerLength?: number): Task {
   return { format, body, model, name: ctx.options.name, withScores, maxRows: ctx.options.maxRows, ...(headerLength === undefined ? {} : { headerLength }) };
 }
 
-export async function runAndSend(ctx: ServeContext, request: FastifyRequest, reply: FastifyReply, task: Task): Promise<FastifyReply> {
-  const result = await ctx.scorer.run(task, signalOf(request));
+/**
+ * Scores a task and sends its answer. Small bodies are done synchronously (the answer is sent
+ * before this returns, and undefined comes back: what a synchronous Fastify handler returns after
+ * sending); others come back as a promise of the reply.
+ */
+export function runAndSend(ctx: ServeContext, request: FastifyRequest, reply: FastifyReply, task: Task): Promise<FastifyReply> | undefined {
+  const inline = ctx.scorer.runInline?.(task);
+  if (inline !== undefined) {
+    send(ctx, reply, task, inline);
+    return undefined;
+  }
+  return ctx.scorer.run(task, signalOf(request)).then((result) => send(ctx, reply, task, result));
+}
+
+function send(ctx: ServeContext, reply: FastifyReply, task: Task, result: TaskResult): FastifyReply {
   if (reply.sent) return reply;
   if (!result.ok) throw HttpError.from(result.error);
   ctx.metrics.scored(result.rows);
