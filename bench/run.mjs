@@ -11,6 +11,9 @@
  *   BENCH_PYTHON=/usr/bin/python3   the Python with Debian's python3-sklearn and python3-pandas;
  *                          `none` skips scikit-learn (iris is still timed, ratios are n/a)
  *   BENCH_UPDATE_DOC=1     also rewrite the results section of BENCHMARKS.md
+ *   BENCH_TABLE_SIZE=1m    rows of the table set (4 numeric columns with 5 % missing values, 3
+ *                          categorical ones): `iris train --impute mean` and streaming predict against
+ *                          pandas + the scikit-learn ColumnTransformer pipeline; `none` skips it
  *
  * Commands alternate (iris first on even runs, scikit-learn first on odd ones) and the medians are
  * reported. Wall time is measured here around each process; peak memory is the process's maximum
@@ -21,6 +24,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmS
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FEATURES, GENERATOR_VERSION } from './generate.mjs';
+import { TABLE_GENERATOR_VERSION } from './generate-table.mjs';
 import { machineFacts, pythonEnv } from './lib/machine.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -56,6 +60,7 @@ function parseSize(text) {
 }
 
 const SIZES = (process.env.BENCH_SIZES ?? '300k,1m').split(',').filter((s) => s.trim() !== '').map(parseSize);
+const TABLE_SIZE = (process.env.BENCH_TABLE_SIZE ?? '1m') === 'none' ? undefined : parseSize(process.env.BENCH_TABLE_SIZE ?? '1m');
 const RUNS = intSetting('BENCH_RUNS', 7);
 const QUICK_RUNS = intSetting('BENCH_QUICK_RUNS', 21);
 const MEM_RUNS = intSetting('BENCH_MEM_RUNS', 3);
@@ -217,6 +222,52 @@ function dataFiles(size) {
   };
 }
 
+/** The table set: its files, generated once per size and generator version. */
+function ensureTableData(size) {
+  const files = { labelled: join(DATA, `table-labelled-${size.name}.csv`), features: join(DATA, `table-features-${size.name}.csv`), stamp: join(DATA, `table-stamp-${size.name}.json`) };
+  const want = JSON.stringify({ generator: TABLE_GENERATOR_VERSION, rows: size.rows });
+  const have = existsSync(files.stamp) ? readFileSync(files.stamp, 'utf8') : '';
+  if (have === want && existsSync(files.labelled) && existsSync(files.features)) return files;
+  log(`bench: generating the ${size.label}-row table (4 numeric columns with gaps, 3 categorical) into ${relative(ROOT, DATA)}/ …`);
+  rmSync(files.stamp, { force: true });
+  const result = spawnSync(NODE, [join(BENCH, 'generate-table.mjs'), String(size.rows), files.labelled, files.features], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('table data generation failed');
+  writeFileSync(files.stamp, want);
+  return files;
+}
+
+/** The table set's commands, first (untimed) runs and parity check; undefined when skipped. */
+function prepareTableSet(withPython) {
+  if (TABLE_SIZE === undefined) return undefined;
+  const size = TABLE_SIZE;
+  const files = ensureTableData(size);
+  const model = join(OUT, `iris-table-${size.name}.json`);
+  const pkl = join(OUT, `sklearn-table-${size.name}.pkl`);
+  const commands = {
+    train: {
+      iris: nodeCommand([IRIS, 'train', '--data', files.labelled, '--impute', 'mean', '--out', model]),
+      sklearn: withPython ? pythonCommand('train_table.py', [files.labelled, pkl]) : undefined,
+    },
+    predict: {
+      iris: nodeCommand([IRIS, 'predict', '--model', model, '--input', files.features]),
+      sklearn: withPython ? pythonCommand('predict_table_stream.py', [pkl, files.features]) : undefined,
+    },
+  };
+  const predictions = { iris: join(OUT, `iris-table-${size.name}.txt`), sklearn: join(OUT, `sklearn-table-${size.name}.txt`) };
+  log(`bench: table ${size.label}: first (untimed) runs`);
+  measure(commands.train.iris, { stdoutPath: join(OUT, `iris-train-table-${size.name}.txt`) });
+  measure(commands.predict.iris, { stdoutPath: predictions.iris });
+  let parity;
+  if (withPython) {
+    measure(commands.train.sklearn, { stdoutPath: join(OUT, `sklearn-train-table-${size.name}.txt`) });
+    measure(commands.predict.sklearn, { stdoutPath: predictions.sklearn });
+    const same = readFileSync(predictions.iris).equals(readFileSync(predictions.sklearn));
+    parity = { predictionsIdentical: same };
+    log(`bench: table ${size.label}: predictions ${same ? 'identical' : 'DIFFER'}`);
+  }
+  return { size, files, model, pkl, commands, predictions, parity };
+}
+
 function ensureData(size) {
   const files = dataFiles(size);
   const want = JSON.stringify({ generator: GENERATOR_VERSION, rows: size.rows });
@@ -245,6 +296,7 @@ function firstRowFlags(featuresPath) {
 
 async function main() {
   mkdirSync(OUT, { recursive: true });
+  mkdirSync(DATA, { recursive: true });
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
     console.error('bench: dist/ is missing; run `npm run build` first (npm run bench does)');
     process.exit(2);
@@ -290,6 +342,9 @@ async function main() {
     Object.assign(sets.find((s) => s.size === size), { commands, model, pkl, predictions });
   }
 
+  const table = prepareTableSet(withPython);
+  if (table?.parity !== undefined) parity[`table-${table.size.name}`] = table.parity;
+
   // Timed rounds of the heavy commands, alternating which side goes first.
   const samples = {};
   const record = (key, side, result) => {
@@ -306,6 +361,13 @@ async function main() {
           const stdoutPath = task === 'predict' ? set.predictions[side] : undefined;
           record(`${task}-${set.size.name}`, side, measure(command, { stdoutPath }));
         }
+      }
+    }
+    for (const task of table === undefined ? [] : ['train', 'predict']) {
+      for (const side of order) {
+        const command = table.commands[task][side];
+        if (command === undefined) continue;
+        record(`table-${task}-${table.size.name}`, side, measure(command, { stdoutPath: task === 'predict' ? table.predictions[side] : undefined }));
       }
     }
     log(`bench: run ${run + 1}/${RUNS} done (${((Date.now() - started) / 1000).toFixed(0)} s)`);
@@ -373,6 +435,18 @@ async function main() {
         memoryAim: target && task === 'train' ? 0.5 : undefined,
       });
     }
+  }
+  for (const [task, label] of table === undefined ? [] : [['train', '`iris train --impute mean`'], ['predict', '`iris predict` streaming']]) {
+    const s = samples[`table-${task}-${table.size.name}`];
+    const iris = summary(s.iris);
+    const sklearn = summary(s.sklearn);
+    rows.push({
+      task: `${label}, table of ${table.size.label} rows (4 numeric with 5 % missing, 3 categorical)`,
+      iris,
+      sklearn,
+      timeRatio: ratio(iris?.wall, sklearn?.wall),
+      memoryRatio: ratio(iris?.peak, sklearn?.peak),
+    });
   }
   const helpIris = summary(samples.help.iris);
   const helpNode = summary(samples.help.node);
@@ -454,6 +528,10 @@ function renderMarkdown(r) {
   if (parity.length > 0) {
     lines.push('');
     for (const [size, p] of parity) {
+      if (p.values === undefined) {
+        lines.push(`Parity (${size.toUpperCase()}): streamed predictions of the table model ${p.predictionsIdentical ? 'identical to' : 'DIFFERENT from'} the scikit-learn pipeline's.`);
+        continue;
+      }
       lines.push(
         `Parity (${size.toUpperCase()}): ${p.identical}/${p.values} scaler and perceptron values bit-identical to scikit-learn's, ` +
           `epochs ${p.nIter?.[0]} vs ${p.nIter?.[1]}, streamed predictions ${p.predictionsIdentical ? 'identical' : 'DIFFERENT'}.`,

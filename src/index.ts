@@ -31,4 +31,5 @@ export {
   type Scorer,
   type ParamGrid,
   type Candidate,
+  type SelectionInput,
 } from './lib/select.js';

@@ -52,6 +52,18 @@ function addCsvOptions(command: Command, { exclude }: { exclude: boolean }): voi
   if (exclude) command.option('--exclude <a,b,...>', 'columns to leave out of the default features');
 }
 
+/** Tables with words and gaps (docs/CLI.md), the same in train, cv and tune. */
+function addTableOptions(command: Command): void {
+  command
+    .option('--categorical <a,b,...>', 'read these columns as categories (one-hot encoded), whatever their values')
+    .option('--na-values <a,b,...>', "more strings that mean a missing value (pandas' na_values)")
+    .option('--no-default-na', "only the --na-values strings are missing values (pandas' keep_default_na=False)")
+    .option('--dropna [target]', 'drop rows with a missing value (or, with target, only those missing the label)')
+    .option('--impute <strategy>', 'fill missing values: mean, median, most_frequent or constant')
+    .option('--fill-value <x>', 'the constant of --impute constant (default: 0, and missing_value for categories)')
+    .option('--max-categories <n>', 'a categorical column with more distinct values is an error (default: 1000)');
+}
+
 /** The Perceptron's other parameters (docs/MODEL_SELECTION.md), the same in train, cv and tune. */
 function addModelOptions(command: Command): void {
   command
@@ -140,15 +152,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('-q, --quiet', 'print nothing but errors');
   addModelOptions(train);
   addCsvOptions(train, { exclude: true });
-  // Tables with words and gaps (docs/CLI.md)
-  train
-    .option('--categorical <a,b,...>', 'read these columns as categories (one-hot encoded), whatever their values')
-    .option('--na-values <a,b,...>', "more strings that mean a missing value (pandas' na_values)")
-    .option('--no-default-na', "only the --na-values strings are missing values (pandas' keep_default_na=False)")
-    .option('--dropna [target]', 'drop rows with a missing value (or, with target, only those missing the label)')
-    .option('--impute <strategy>', 'fill missing values: mean, median, most_frequent or constant')
-    .option('--fill-value <x>', 'the constant of --impute constant (default: 0, and missing_value for categories)')
-    .option('--max-categories <n>', 'a categorical column with more distinct values is an error (default: 1000)');
+  addTableOptions(train);
   train.action(run(() => import('./commands/train.js')));
 
   const cv = program
@@ -172,6 +176,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
   addModelOptions(cv);
   addCvOptions(cv);
   addCsvOptions(cv, { exclude: true });
+  addTableOptions(cv);
   cv.action(run(() => import('./commands/cv.js')));
 
   const tune = program
@@ -199,6 +204,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
   addModelOptions(tune);
   addCvOptions(tune);
   addCsvOptions(tune, { exclude: true });
+  addTableOptions(tune);
   tune.action(run(() => import('./commands/tune.js')));
 
   const predict = program

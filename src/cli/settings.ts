@@ -218,6 +218,12 @@ export const EXPORT_FORMATS = ['onnx'] as const;
 /** The CSV dialect options of every command that reads CSV (docs/CLI.md "CSV"). */
 const DIALECT = { delimiter, decimal: oneOf('.', ','), skipRows: nonNegativeWhole, names: featureList } as const;
 
+/** Tables with words and gaps (docs/CLI.md): train, cv and tune read data the same way. */
+const TABLE_OPTIONS = {
+  categorical: featureList, naValues: naList, defaultNa: bool, dropna, impute: oneOf(...IMPUTE_CHOICES), fillValue: anyText,
+  maxCategories: atLeastOne,
+} as const;
+
 const TABLES = {
   train: {
     data: str, target: str, features: featureList, testSize, seed, stratify: bool, splitShuffle: bool,
@@ -225,8 +231,7 @@ const TABLES = {
     ...DIALECT, exclude: featureList,
     ...MODEL_OPTIONS,
     // Tables (docs/CLI.md "Tables with words and gaps")
-    categorical: featureList, naValues: naList, defaultNa: bool, dropna, impute: oneOf(...IMPUTE_CHOICES), fillValue: anyText,
-    maxCategories: atLeastOne,
+    ...TABLE_OPTIONS,
   },
   predict: {
     model: str, input: str, format: oneOf(...PREDICT_FORMATS), scores: bool, withInput: bool, json: bool,
@@ -252,13 +257,13 @@ const TABLES = {
   cv: {
     data: str, target: str, features: featureList, seed,
     maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, json: bool, quiet: bool,
-    ...DIALECT, exclude: featureList, ...MODEL_OPTIONS, ...CV_OPTIONS,
+    ...DIALECT, exclude: featureList, ...MODEL_OPTIONS, ...CV_OPTIONS, ...TABLE_OPTIONS,
     scoring: scoringList, minAccuracy: unitInterval, minF1: unitInterval, format: oneOf('text', 'json', 'markdown'),
   },
   tune: {
     data: str, target: str, features: featureList, testSize, seed, stratify: bool, splitShuffle: bool,
     maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, out: str, json: bool, quiet: bool,
-    ...DIALECT, exclude: featureList, ...MODEL_OPTIONS, ...CV_OPTIONS,
+    ...DIALECT, exclude: featureList, ...MODEL_OPTIONS, ...CV_OPTIONS, ...TABLE_OPTIONS,
     scoring: oneOf(...SCORERS), grid: str, gridFile: str, format: oneOf('text', 'json', 'markdown'),
   },
 } as const;

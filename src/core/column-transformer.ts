@@ -5,7 +5,7 @@
  * The input is a RawTable: one row-major Float64Array holding numbers, category codes and NaN for
  * a missing value, so a table costs what an all-numeric matrix costs and no row is an object.
  */
-import { DataError } from './errors.js';
+import { DataError, InvalidParameterError } from './errors.js';
 import { imputeMean, imputeMedian, imputeMostFrequent, mostFrequentText } from './impute.js';
 import {
   codePointLess,
@@ -69,11 +69,15 @@ export function modelOrder(columns: readonly RawColumn[]): number[] {
   return order;
 }
 
-/** A numeric --fill-value: a number, or a UsageError-worthy DataError naming it. */
+/** A numeric --fill-value: a number, or a usage error (exit 2) naming it. */
 export function numericFill(fill: string | null): number {
   if (fill === null) return 0;
   const v = Number(fill.trim());
-  if (fill.trim() === '' || !Number.isFinite(v)) throw new DataError(`--fill-value ${JSON.stringify(fill.slice(0, 40))} is not a number, and the model has a numeric column`);
+  if (fill.trim() === '' || !Number.isFinite(v)) {
+    throw new InvalidParameterError(`--fill-value ${JSON.stringify(fill.slice(0, 40))} is not a number, and the model has a numeric column`, {
+      hint: 'give a number, or leave --fill-value out (0 for numbers, "missing_value" for categories)',
+    });
+  }
   return v;
 }
 

@@ -4,12 +4,14 @@
  * rows — what `cross_validate` and `GridSearchCV` do per split (docs/SKLEARN_PARITY.md §15.3).
  * Pure and self-contained, so a worker thread can run it on shared memory.
  */
-import { isIrisError } from './errors.js';
+import { expanderOf, fitColumnTransformer, type FitTableOptions, type RawColumn, type RawTable } from './column-transformer.js';
+import { DataError, isIrisError } from './errors.js';
 import { sortClasses } from './labels.js';
-import { scoreRows } from './linear.js';
+import { predictCodes, scoreRows } from './linear.js';
 import { takeRows } from './matrix.js';
 import { classificationReport } from './metrics.js';
-import type { PerceptronParams } from './perceptron.js';
+import { fitPerceptron, type PerceptronParams } from './perceptron.js';
+import { transformStandard } from './scaler.js';
 import { fitModel, type PerceptronInit } from './pipeline.js';
 import type { Matrix } from './types.js';
 
@@ -18,7 +20,13 @@ export const SCORER_NAMES: readonly Scorer[] = ['accuracy', 'f1_macro'];
 
 /** The data of a search: rows, each row's label as a code into `names` (any order), the fold of each row. */
 export interface FoldData {
+  /** The rows: numbers, or (with `table`) a RawTable's cells: numbers, category codes, NaN for missing. */
   X: Matrix;
+  /**
+   * A table with categorical columns or imputation: its columns and preprocessing options. Every fold
+   * then refits the ColumnTransformer (imputers, scaler, one-hot categories) on its training rows.
+   */
+  table?: { columns: readonly RawColumn[]; fit: FitTableOptions } | undefined;
   codes: Int32Array;
   names: readonly string[];
   foldOf: Int32Array;
@@ -57,15 +65,22 @@ export function fitFold(
   classes.forEach((name, k) => (classOf[names.indexOf(name)] = k));
   const yTrain = Int32Array.from(train, (i) => classOf[codes[i]!]!);
   const result: FoldResult = { fold, trainRows: train.length, testRows: test.length, classes, nIter: 0, scores: {} };
-  let model;
+  let scoreTest: (rows: Matrix) => Int32Array;
   try {
-    ({ model } = fitModel(takeRows(X, train), yTrain, classes, {
-      target: data.target,
-      features: data.features,
-      params,
-      consumeInput: true,
-      ...(init === undefined ? {} : { init }),
-    }));
+    const table = data.table;
+    if (table !== undefined && (table.fit.impute !== null || table.columns.some((c) => c.kind === 'categorical'))) {
+      scoreTest = fitTableFold({ data: X.data, rows: X.rows, cols: X.cols, columns: table.columns }, table.fit, train, yTrain, classes, params, init, result);
+    } else {
+      const { model } = fitModel(takeRows(X, train), yTrain, classes, {
+        target: data.target,
+        features: data.features,
+        params,
+        consumeInput: true,
+        ...(init === undefined ? {} : { init }),
+      });
+      result.nIter = model.nIter;
+      scoreTest = (rows) => scoreRows(model, rows).predictions;
+    }
   } catch (error) {
     // A fold whose fit fails scores NaN (error_score=np.nan); the caller reports it.
     if (!isIrisError(error) || error.kind !== 'data') throw error;
@@ -73,14 +88,44 @@ export function fitFold(
     result.error = error.message;
     return result;
   }
-  result.nIter = model.nIter;
-  const { predictions } = scoreRows(model, takeRows(X, test));
+  const predictions = scoreTest(takeRows(X, test));
   // True and predicted labels as codes into `names`.
   const nameOf = classes.map((name) => names.indexOf(name));
   const yTrue = Int32Array.from(test, (i) => codes[i]!);
   const yPred = Int32Array.from(predictions, (k) => nameOf[k]!);
   for (const s of scorers) result.scores[s] = s === 'accuracy' ? accuracy(yTrue, yPred) : f1Macro(yTrue, yPred, names);
   return result;
+}
+
+/**
+ * The table pipeline on a fold (as core/table-pipeline.ts trains it): the ColumnTransformer fitted on
+ * the fold's training rows, then the perceptron; returns how to predict raw rows of the same table.
+ */
+function fitTableFold(
+  table: RawTable,
+  options: FitTableOptions,
+  train: readonly number[],
+  yTrain: Int32Array,
+  classes: readonly string[],
+  params: PerceptronParams,
+  init: PerceptronInit | undefined,
+  result: FoldResult,
+): (rows: Matrix) => Int32Array {
+  if (classes.length < 2) throw new DataError(`the fold's training rows hold ${classes.length} class; a classifier needs at least two`);
+  const fitted = fitColumnTransformer(table, train, options);
+  const expander = expanderOf(fitted);
+  const XTrain = expander.expandTable(table, train);
+  transformStandard(fitted, XTrain, XTrain.data);
+  const linear = fitPerceptron(XTrain, yTrain, classes.length, params, {
+    classes,
+    ...(init === undefined ? {} : { coefInit: init.coef, interceptInit: init.intercept }),
+  });
+  result.nIter = linear.nIter;
+  return (rows) => {
+    const Z = expander.expandTable({ ...table, data: rows.data, rows: rows.rows }, null);
+    transformStandard(fitted, Z, Z.data);
+    return predictCodes(linear, Z);
+  };
 }
 
 function accuracy(yTrue: Int32Array, yPred: Int32Array): number {

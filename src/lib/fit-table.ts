@@ -28,7 +28,7 @@ function inputNames(records: readonly TableRecord[]): string[] {
   return [...names];
 }
 
-function buildTable(records: readonly TableRecord[], categorical: ReadonlySet<string>): RawTable {
+export function buildTable(records: readonly TableRecord[], categorical: ReadonlySet<string>): RawTable {
   const names = inputNames(records);
   for (const name of categorical) if (!names.includes(name)) throw new DataError(`categorical: no input ${JSON.stringify(name)} in the records`);
   const n = records.length;

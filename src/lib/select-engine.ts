@@ -36,6 +36,7 @@ export interface WorkerTask {
   foldOf: Int32Array;
   features: readonly string[];
   target: string;
+  table?: FoldData['table'];
   job: FitJob;
   scorers: readonly Scorer[];
   init?: PerceptronInit | undefined;
@@ -74,7 +75,9 @@ export async function runFits(data: FoldData, jobs: readonly FitJob[], options: 
     const foldOf = shared(data.foldOf, (b) => new Int32Array(b));
     await Promise.all(
       jobs.map(async (job, j) => {
-        const task: WorkerTask = { X, codes, names: data.names, foldOf, features: data.features, target: data.target, job, scorers: options.scorers, init: options.init };
+        const task: WorkerTask = {
+          X, codes, names: data.names, foldOf, features: data.features, target: data.target, table: data.table, job, scorers: options.scorers, init: options.init,
+        };
         const result = (await pool.run(task)) as FoldResult | { thrown: { name: string; message: string; kind?: string } };
         if ('thrown' in result) {
           const error = result.thrown.kind === 'data' ? new DataError(result.thrown.message) : new Error(result.thrown.message);

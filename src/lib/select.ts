@@ -10,6 +10,11 @@ import { fitFold, type FoldResult, type Scorer } from '../core/selection.js';
 import { DataError } from '../core/errors.js';
 import { fit, type FitOptions } from './fit.js';
 import { toLabels, toMatrix, type Label, type MatrixInput } from './inputs.js';
+import { buildTable } from './fit-table.js';
+import { columnTableRows, isColumnTable, isRecordList, type ColumnTable, type TableRecord } from './records.js';
+import { DEFAULT_NA_VALUES } from '../core/preprocessing.js';
+import type { Matrix } from '../core/types.js';
+import type { FoldData } from '../core/selection.js';
 import type { Model } from './model.js';
 import { runFits, searchResults, summarise, type CandidateResult } from './select-engine.js';
 
@@ -44,24 +49,50 @@ interface Prepared {
   init: { coef: Float64Array; intercept: Float64Array } | undefined;
 }
 
-function prepare(X: MatrixInput, y: readonly Label[], options: Omit<CrossValidateOptions, 'scoring'>): Prepared {
-  const { seed: fitSeed, features: names, target = 'y', initModel, ...params } = options.fit ?? {};
-  const M = toMatrix(X, names === undefined ? {} : { width: names.length, features: names });
+/** What the library's fit takes: a numeric matrix, or records / a column table (tables with categories and gaps). */
+export type SelectionInput = MatrixInput | readonly TableRecord[] | ColumnTable;
+
+function prepare(X: SelectionInput, y: readonly Label[], options: Omit<CrossValidateOptions, 'scoring'>): Prepared {
+  const { seed: fitSeed, features: names, target = 'y', initModel, categorical, impute, fillValue, maxCategories, ...params } = options.fit ?? {};
+  let M: Matrix;
+  let table: FoldData['table'];
+  let features: readonly string[];
+  if (isRecordList(X) || isColumnTable(X)) {
+    // As fit does on records: column kinds from the values; every fold refits the ColumnTransformer.
+    const raw = buildTable(isRecordList(X) ? X : columnTableRows(X), new Set(categorical ?? []));
+    M = { data: raw.data, rows: raw.rows, cols: raw.cols };
+    features = raw.columns.map((c) => c.name);
+    const fit = {
+      impute: impute === undefined ? null : { strategy: impute, fillValue: fillValue === undefined ? null : String(fillValue) },
+      naValues: DEFAULT_NA_VALUES,
+      dropna: 'none' as const,
+      maxCategories: maxCategories ?? 1000,
+    };
+    table = { columns: raw.columns, fit };
+    if (fit.impute === null && raw.columns.every((c) => c.kind === 'numeric') && raw.data.some((v) => Number.isNaN(v))) {
+      throw new DataError('the rows have missing values', { hint: "pass fit: { impute: 'mean' } (or median, most_frequent, constant)" });
+    }
+  } else {
+    if (categorical !== undefined || impute !== undefined || fillValue !== undefined || maxCategories !== undefined) {
+      throw new DataError('categorical, impute, fillValue and maxCategories need rows as records or a column table');
+    }
+    M = toMatrix(X, names === undefined ? {} : { width: names.length, features: names });
+    features = names ?? Array.from({ length: M.cols }, (_, j) => `x${j}`);
+  }
   const labels = toLabels(y, M.rows);
-  const features = names ?? Array.from({ length: M.cols }, (_, j) => `x${j}`);
   const { classes, codes } = encodeLabels(labels);
   const foldOf = assignFolds(codes, { folds: options.folds ?? 5, kind: options.cv ?? 'stratified', shuffle: options.shuffle ?? false, seed: options.seed ?? 0 });
   const base = resolvePerceptronParams({ ...params, randomState: fitSeed ?? 0, ...(initModel === undefined ? {} : { initModel: { checksum: initModel.checksum } }) });
   validatePerceptronParams(base);
-  if (initModel !== undefined && (initModel.features.join('\n') !== features.join('\n') || initModel.classes.join('\n') !== classes.join('\n'))) {
+  if (initModel !== undefined && table === undefined && (initModel.features.join('\n') !== features.join('\n') || initModel.classes.join('\n') !== classes.join('\n'))) {
     throw new DataError('initModel has other features or classes than the data');
   }
   const init = initModel === undefined ? undefined : { coef: Float64Array.from(initModel.fitted.coef), intercept: Float64Array.from(initModel.fitted.intercept) };
-  return { data: { X: M, codes, names: classes, foldOf, features, target }, base, init };
+  return { data: { X: M, codes, names: classes, foldOf, features, target, table }, base, init };
 }
 
 /** cross_validate(pipeline, X, y, cv=…, scoring=…): every fold refits the scaler and the perceptron. */
-export function crossValidate(X: MatrixInput, y: readonly Label[], options: CrossValidateOptions = {}): CrossValidation {
+export function crossValidate(X: SelectionInput, y: readonly Label[], options: CrossValidateOptions = {}): CrossValidation {
   const { data, base, init } = prepare(X, y, options);
   const scorers = options.scoring ?? ['accuracy', 'f1_macro'];
   const k = options.folds ?? 5;
@@ -96,7 +127,7 @@ export interface GridSearch {
 }
 
 /** GridSearchCV(pipeline, param_grid, cv=…, scoring=…, refit=True).fit(X, y). */
-export async function gridSearch(X: MatrixInput, y: readonly Label[], options: GridSearchOptions): Promise<GridSearch> {
+export async function gridSearch(X: SelectionInput, y: readonly Label[], options: GridSearchOptions): Promise<GridSearch> {
   const candidates = parameterGrid(normaliseGrid(options.grid));
   const { data, base, init } = prepare(X, y, options);
   const k = options.folds ?? 5;

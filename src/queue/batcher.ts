@@ -118,7 +118,7 @@ export class Batcher {
     if (gathered === undefined) return;
     this.pending.delete(checksum);
     const { model, requests, n } = gathered;
-    const d = model.features.length;
+    const d = model.inputs.length;
     const id = `${this.client.id}-${this.counter++}`;
     const keys = queueKeys(model.checksum);
     const inline = n * d * 8 <= INLINE_ROWS_BYTES;

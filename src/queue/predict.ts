@@ -21,6 +21,7 @@ import type { Model } from '../lib/model.js';
 import { openAtomicStream, type AtomicOutput } from '../io/atomic-write.js';
 import { openFeatureRows, parseNumber } from '../io/csv/index.js';
 import { RecordWriter, csvField, type Format } from '../io/prediction-records.js';
+import { ModelCells } from '../io/csv/table-cells.js';
 import { closeRedis, connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
 import { KEY_PREFIX, jobIds, queueKeys, queueName } from './keys.js';
 import { RESULT_TTL_SECONDS, type CsvChunkJob, type CsvChunkResult } from './protocol.js';
@@ -174,7 +175,9 @@ function progressBar(done: number, total: number | undefined, rows: number): str
 export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
   const { ctx, url, format, withScores, withInput } = options;
   const { model } = options;
-  const { features, classes } = model;
+  const { classes } = model;
+  // The columns a row holds: the features of an all-numeric model, else its inputs (island, not island=Biscoe).
+  const features = model.inputs.map((input) => input.name);
   const keys = queueKeys(model.checksum);
   const source = options.input === '-' ? '<stdin>' : options.input;
 
@@ -208,7 +211,8 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
     // The header decides the column layout of every chunk; it is checked here, once, as predict checks it.
     const { buffered, headEnd, done } = await readHead(input);
     const firstRecord = buffered.subarray(0, headEnd);
-    const probe = openFeatureRows(Readable.from([firstRecord]), { features, source, keepRaw: withInput });
+    const cells = model.isTable ? new ModelCells(source, model.fitted.preprocessing, '.', 'ignore') : undefined;
+    const probe = openFeatureRows(Readable.from([firstRecord]), { features, source, keepRaw: withInput, ...(cells === undefined ? {} : { cells }) });
     const columns = await probe.inputColumns();
     let isHeader = true;
     for await (const batch of probe.batches()) if (batch.n > 0) isHeader = false;

@@ -10,6 +10,7 @@ import { coefRows } from '../core/linear.js';
 import { matrix } from '../core/matrix.js';
 import { openFeatureRows } from '../io/csv/index.js';
 import { RecordWriter } from '../io/prediction-records.js';
+import { ModelCells } from '../io/csv/table-cells.js';
 import type { Model } from '../lib/model.js';
 import type { CsvChunkJob } from './protocol.js';
 
@@ -44,14 +45,17 @@ export function relocateError(error: unknown, source: string, headLines: number,
 
 /** Scores one chunk; the body is what predict writes for its rows (json: the records joined by ",\n"). */
 export async function scoreCsvChunk(job: CsvChunkJob, chunk: Buffer, model: Model): Promise<{ body: Buffer; rows: number }> {
-  const { features, classes } = model;
+  const { classes } = model;
+  // The columns a row holds (the features of an all-numeric model, else its inputs), read as predict reads them.
+  const features = model.inputs.map((input) => input.name);
+  const cells = model.isTable ? new ModelCells(job.source, model.fitted.preprocessing, '.', 'ignore') : undefined;
   const headLines = countLf(job.head);
   // Fed in slices of 1 MiB, as predict reads a file: each slice is one batch, small enough to stay
   // in the cache (one 50,000-row batch would be grown and copied several times over).
   const slices: Buffer[] = [Buffer.from(job.head)];
   for (let at = 0; at < chunk.length; at += SLICE) slices.push(chunk.subarray(at, at + SLICE));
   const input = Readable.from(slices);
-  const rows = openFeatureRows(input, { features, source: job.source, keepRaw: job.withInput });
+  const rows = openFeatureRows(input, { features, source: job.source, keepRaw: job.withInput, ...(cells === undefined ? {} : { cells }) });
   const nScores = coefRows(classes.length);
   const parts: string[] = [];
   const buffers: Buffer[] = [];
@@ -65,7 +69,7 @@ export async function scoreCsvChunk(job: CsvChunkJob, chunk: Buffer, model: Mode
     // separators are not needed.
     const byClassBytes = byClass !== undefined && job.format !== 'json' ? byClass.map((record) => Buffer.from(record)) : undefined;
     for await (const batch of rows.batches()) {
-      const { predictions, scores } = model.scoreRows(matrix(batch.X, batch.n, features.length));
+      const { predictions, scores } = model.scoreInputRows(matrix(batch.X, batch.n, features.length));
       n += batch.n;
       if (byClassBytes !== undefined) {
         let size = 0;

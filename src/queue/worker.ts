@@ -60,9 +60,10 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const input = inline !== undefined ? Buffer.from(inline, 'base64') : await redis.getBuffer(inputKey);
     if (input === null) throw new UnrecoverableError(`job ${jobId}: its rows ${inputKey} are gone from Redis`);
     const X = decodeRows(input);
-    const d = model.features.length;
-    if (X.length !== n * d) throw new UnrecoverableError(`job ${jobId}: ${X.length} values for ${n} rows of ${d} features`);
-    return model.scoreRows(matrix(X, n, d));
+    // Input rows (lib's Model.inputs: numbers, category indices, NaN for a missing value), as the server parsed them.
+    const d = model.inputs.length;
+    if (X.length !== n * d) throw new UnrecoverableError(`job ${jobId}: ${X.length} values for ${n} rows of ${d} inputs`);
+    return model.scoreInputRows(matrix(X, n, d));
   };
 
   const processor = async (job: Job<QueueJob>) => {

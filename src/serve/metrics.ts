@@ -37,6 +37,12 @@ export function createMetrics(sources: { queueDepth: () => number; jobCounts: ()
   });
   const cacheHits = new client.Counter({ name: 'iris_cache_hits_total', help: 'Rows answered from the result cache', registers });
   const cacheMisses = new client.Counter({ name: 'iris_cache_misses_total', help: 'Rows looked up in the result cache and scored', registers });
+  const unknownCategories = new client.Counter({
+    name: 'iris_unknown_categories_total',
+    help: 'Values of a categorical feature the model never saw (encoded as all zeros), by feature',
+    labelNames: ['feature'] as const,
+    registers,
+  });
   const modelInfo = new client.Gauge({ name: 'iris_model_info', help: 'The model being served (value 1)', labelNames: ['name', 'version', 'checksum'] as const, registers });
   const reloads = new client.Counter({ name: 'iris_model_reloads_total', help: 'Model reloads (SIGHUP) by result', labelNames: ['result'] as const, registers });
   reloads.inc({ result: 'success' }, 0);
@@ -69,6 +75,12 @@ export function createMetrics(sources: { queueDepth: () => number; jobCounts: ()
     async scrape(): Promise<string> {
       lastCounts = await sources.jobCounts().catch(() => ({}) as Record<string, number>);
       return registry.metrics();
+    },
+    /** Unknown categories one request met, per feature; the map is emptied (a stream reports as it goes). */
+    unknownCategories(counts: Map<string, number> | undefined) {
+      if (counts === undefined) return;
+      for (const [feature, n] of counts) unknownCategories.inc({ feature }, n);
+      counts.clear();
     },
     /** Rows of one scored request or job. */
     scored(rows: number) {

@@ -28,10 +28,14 @@ export function nScores(model: Model): number {
   return coefRows(model.classes.length);
 }
 
-/** Scores n rows held row-major in X (at least n x features, in the model's feature order). */
+/**
+ * Scores n input rows held row-major in X (at least n x inputs, in lib's Model.inputs order:
+ * numbers, category indices, NaN for a missing value); for an all-numeric model the inputs are its
+ * features and this is Model.scoreRows.
+ */
 export function scoreFlat(model: Model, X: Float64Array, n: number): Scored {
-  const d = model.features.length;
-  return model.scoreRows(matrix(X.length === n * d ? X : X.subarray(0, n * d), n, d));
+  const d = model.inputs.length;
+  return model.scoreInputRows(matrix(X.length === n * d ? X : X.subarray(0, n * d), n, d));
 }
 
 export interface CsvBatch {
@@ -44,8 +48,12 @@ export interface CsvBatch {
  * naming the features in any order, extra columns ignored, the same number syntax). Errors are
  * DataErrors naming the line and column.
  */
-export async function* csvRows(input: Readable, features: readonly string[], source: string): AsyncGenerator<CsvBatch> {
+export async function* csvRows(input: Readable, model: Model, source: string, unknown: Map<string, number>): AsyncGenerator<CsvBatch> {
   const { openFeatureRows } = await import('../io/csv/index.js');
-  const rows = openFeatureRows(input, { features, source });
+  const features = model.inputs.map((i) => i.name);
+  // A table model's fields are read as predict reads them: its missing-value strings and categories.
+  const cells = model.isTable ? new (await import('../io/csv/table-cells.js')).ModelCells(source, model.fitted.preprocessing, '.', 'ignore') : undefined;
+  const rows = openFeatureRows(input, { features, source, ...(cells === undefined ? {} : { cells }) });
   for await (const batch of rows.batches()) yield { X: batch.X, n: batch.n };
+  if (cells !== undefined) cells.unknownRows.forEach((count, k) => count > 0 && unknown.set(features[k] as string, count));
 }

@@ -37,7 +37,7 @@ export function createQueueScorer(options: QueueScorerOptions): Scorer {
     const not = notReady();
     if (not !== undefined) throw not.error;
     if (cache === null) return batcher.score(model, X, n);
-    const pass = cache.lookup(model.checksum, model.features.length, nScores(model), X, n);
+    const pass = cache.lookup(model.checksum, model.inputs.length, nScores(model), X, n);
     if (pass.missing.length === 0) return pass.fill({ predictions: new Int32Array(0), scores: new Float64Array(0) });
     return pass.fill(await batcher.score(model, pass.rows, pass.missing.length));
   }

@@ -164,6 +164,16 @@ export const MODEL_METADATA: JsonSchema = {
     },
   },
 };
+const MODEL_INPUT: JsonSchema = {
+  type: 'object',
+  required: ['name', 'kind', 'imputed'],
+  properties: {
+    name: { type: 'string' },
+    kind: { type: 'string', enum: ['numeric', 'categorical'] },
+    categories: { type: 'array', items: { type: 'string' }, description: 'categorical: the categories the model knows' },
+    imputed: { type: 'boolean', description: 'a missing value (null) is filled in; else refused' },
+  },
+};
 export const MODEL_CARD: JsonSchema = {
   type: 'object',
   required: ['name', 'version', 'checksum', 'target', 'features', 'classes', 'metrics'],
@@ -172,7 +182,8 @@ export const MODEL_CARD: JsonSchema = {
     version: { type: 'string' },
     checksum: { type: 'string' },
     target: { type: 'string' },
-    features: { type: 'array', items: { type: 'string' } },
+    features: { type: 'array', items: { type: 'string' }, description: "the linear model's columns (a categorical feature's one column per category: island=Biscoe)" },
+    inputs: { type: 'array', items: MODEL_INPUT, description: 'what a row holds, in model order' },
     classes: { type: 'array', items: { type: 'string' } },
     metrics: { type: 'object', additionalProperties: true, description: "the artifact's training metrics (train and test accuracy, confusion matrix, per class)" },
     example: { type: 'array', items: { type: 'number' }, description: "a typical row: each feature's training mean to 3 significant digits (the page's placeholders)" },

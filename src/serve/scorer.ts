@@ -37,7 +37,7 @@ export interface Scorer {
   /** The same, synchronously, for a task that is done on the event loop anyway (small bodies); undefined otherwise (then run()). */
   runInline?(task: Task): TaskResult | undefined;
   /** A whole body to rows only (jobs check their body at submission). */
-  parse(task: Task, abort?: () => AbortSignal): Promise<Rows & { withScores?: boolean }>;
+  parse(task: Task, abort?: () => AbortSignal): Promise<Rows & { withScores?: boolean; unknown?: Map<string, number> }>;
   /** Rows already parsed (NDJSON stream chunks, jobs). */
   score(model: Model, X: Float64Array, n: number, abort?: () => AbortSignal): Promise<Scored>;
   /** Tasks waiting for a pool thread (or a queue worker). */
@@ -107,11 +107,12 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
 
   return {
     runInline(task) {
-      if (pool !== null && task.body.byteLength >= poolBytes) return undefined;
+      if (pool !== null && task.body.byteLength >= poolBytes && !task.model.isTable) return undefined;
       return runTaskSync(task, inlineScore(task) ?? ((X, n) => scoreFlat(task.model, X, n)), true);
     },
     async run(task, abort) {
-      if (pool === null || task.body.byteLength < poolBytes) return runTask(task, inlineScore(task), true);
+      // A table model's bodies stay inline: the unknown categories they count are the server's metric.
+      if (pool === null || task.body.byteLength < poolBytes || task.model.isTable) return runTask(task, inlineScore(task), true);
       const buffer = owned(task.body);
       try {
         const packed = (await onPool({ op: 'run', task: poolTask(task) }, buffer === undefined ? [] : [buffer], abort)) as Uint8Array;
@@ -128,7 +129,7 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
       }
     },
     async parse(task, abort) {
-      if (pool === null || task.body.byteLength < poolBytes) return parseTask(task);
+      if (pool === null || task.body.byteLength < poolBytes || task.model.isTable) return parseTask(task);
       const buffer = owned(task.body);
       const packed = (await onPool({ op: 'parse', task: poolTask(task) }, buffer === undefined ? [] : [buffer], abort)) as Float64Array;
       const n = packed[packed.length - 2] as number;

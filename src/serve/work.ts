@@ -9,7 +9,7 @@ import { isIrisError } from '../core/errors.js';
 import type { Model } from '../lib/model.js';
 import { csvBody, formatter, invocationBody, type Classes, type Scored } from './codec/format.js';
 import { inferBody, parseInfer, type RequestedOutput } from './codec/infer.js';
-import { parseJsonBody, putNdjsonLine, rowsOfInvocation, type Rows } from './codec/rows.js';
+import { cellsOf, parseJsonBody, putNdjsonLine, rowsOfInvocation, type Cells, type Rows } from './codec/rows.js';
 import { HttpError, badRequest, tooLarge, type HttpErrorData } from './errors.js';
 import { csvRows, scoreFlat } from './model.js';
 
@@ -34,7 +34,7 @@ export interface Task {
  * A body made inline stays a string (it goes out in one write); one from the pool comes as bytes;
  * an answer of many rows is a stream, formatted as the client reads it (answer.ts).
  */
-export type TaskResult = { ok: true; body: string | Uint8Array | Readable; rows: number; headerLength?: number } | { ok: false; error: HttpErrorData };
+export type TaskResult = { ok: true; body: string | Uint8Array | Readable; rows: number; headerLength?: number; unknown?: Map<string, number> } | { ok: false; error: HttpErrorData };
 
 /** How rows of a parsed request are scored: plain scoring, or through the result cache. */
 export type RowScorer = (X: Float64Array, n: number) => Scored;
@@ -45,6 +45,8 @@ export interface Parsed extends Rows {
   outputs?: RequestedOutput[];
   /** MLflow's params: {"scores": true}. */
   withScores?: boolean;
+  /** Categories the model never saw, per feature (iris_unknown_categories_total). */
+  unknown?: Map<string, number>;
 }
 
 function text(body: Uint8Array): string {
@@ -52,12 +54,12 @@ function text(body: Uint8Array): string {
 }
 
 /** Reads CSV rows exactly as `iris predict` does; a data error is a 400 naming the line and column. */
-export async function rowsOfCsv(body: Uint8Array, model: Model, maxRows: number): Promise<Rows> {
+export async function rowsOfCsv(body: Uint8Array, model: Model, maxRows: number, unknown: Map<string, number> = new Map()): Promise<Rows> {
   if (body.byteLength === 0) throw badRequest('the body is empty; expected CSV with a header row naming the features');
   const batches: Rows[] = [];
   let n = 0;
   try {
-    for await (const batch of csvRows(Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)]), model.features, 'body')) {
+    for await (const batch of csvRows(Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)]), model, 'body', unknown)) {
       n += batch.n;
       if (n > maxRows) throw tooLarge(`more than ${maxRows} rows in one request (--max-rows)`);
       batches.push(batch);
@@ -67,7 +69,7 @@ export async function rowsOfCsv(body: Uint8Array, model: Model, maxRows: number)
     throw error;
   }
   if (batches.length === 1) return batches[0] as Rows;
-  const d = model.features.length;
+  const d = model.inputs.length;
   const X = new Float64Array(n * d);
   let offset = 0;
   for (const batch of batches) {
@@ -78,15 +80,15 @@ export async function rowsOfCsv(body: Uint8Array, model: Model, maxRows: number)
 }
 
 /** A whole NDJSON body (async jobs; /invocations streams it instead). */
-export function rowsOfNdjson(body: string, model: Model, maxRows: number): Rows {
+export function rowsOfNdjson(body: string, model: Model, maxRows: number, cells: Cells = cellsOf(model)): Rows {
   const lines = body.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const d = model.features.length;
+  const d = cells.names.length;
   let X = new Float64Array(Math.min(lines.length, maxRows + 1) * d);
   let n = 0;
   for (let k = 0; k < lines.length; k++) {
     if (n === maxRows && (lines[k] as string).trim() !== '') throw tooLarge(`more than ${maxRows} rows in one request (--max-rows)`);
-    if (putNdjsonLine((lines[k] as string).replace(/\r$/, ''), model, X, n, k + 1)) n++;
+    if (putNdjsonLine((lines[k] as string).replace(/\r$/, ''), cells, X, n, k + 1)) n++;
   }
   if (n === 0) throw badRequest('the body has no rows; expected one JSON record or array a line');
   if (X.length !== n * d) X = X.slice(0, n * d);
@@ -95,15 +97,20 @@ export function rowsOfNdjson(body: string, model: Model, maxRows: number): Rows 
 
 /** Body to rows, in the task's format. */
 export async function parseTask(task: Task): Promise<Parsed> {
-  if (task.format === 'csv') return rowsOfCsv(task.body, task.model, task.maxRows);
+  if (task.format === 'csv') {
+    const { unknown } = cellsOf(task.model);
+    return { ...(await rowsOfCsv(task.body, task.model, task.maxRows, unknown)), unknown };
+  }
   return parseTaskSync(task);
 }
 
 /** Body to rows for every format but CSV (whose reader is a stream), without a promise. */
 function parseTaskSync(task: Task): Parsed {
-  if (task.format === 'ndjson') return rowsOfNdjson(text(task.body), task.model, task.maxRows);
-  if (task.format === 'infer') return parseInfer(task.body, task.headerLength, task.model, task.maxRows);
-  return rowsOfInvocation(parseJsonBody(text(task.body)), task.model, task.maxRows);
+  const cells = cellsOf(task.model);
+  const { unknown } = cells;
+  if (task.format === 'ndjson') return { ...rowsOfNdjson(text(task.body), task.model, task.maxRows, cells), unknown };
+  if (task.format === 'infer') return parseInfer(task.body, task.headerLength, task.model, task.maxRows, cells);
+  return { ...rowsOfInvocation(parseJsonBody(text(task.body)), task.model, task.maxRows, cells), unknown };
 }
 
 /** Rows and their scores to the response body of the task's format. */
@@ -127,6 +134,8 @@ export function errorData(error: unknown): HttpErrorData {
   throw error;
 }
 
+const unknownOf = (parsed: Parsed) => (parsed.unknown === undefined || parsed.unknown.size === 0 ? {} : { unknown: parsed.unknown });
+
 /** The answer of a scored task: streamed when `stream` allows and it has many rows (answer.ts), else one body. */
 export function answerOf(task: Task, parsed: Parsed, scored: Scored, stream: boolean): { body: string | Buffer | Readable; headerLength?: number } {
   if (stream && streamable(task, parsed, parsed.n)) return { body: streamOf(chunksOf(task, parsed, scored, parsed.n)) };
@@ -143,7 +152,7 @@ export function runTaskSync(task: Task, score: RowScorer, stream: boolean): Task
     const parsed = parseTaskSync(task);
     const scored = score(parsed.X, parsed.n);
     const { body, headerLength } = answerOf(task, parsed, scored, stream);
-    return { ok: true, body, rows: parsed.n, ...(headerLength === undefined ? {} : { headerLength }) };
+    return { ok: true, body, rows: parsed.n, ...(headerLength === undefined ? {} : { headerLength }), ...unknownOf(parsed) };
   } catch (error) {
     return { ok: false, error: errorData(error) };
   }
@@ -155,7 +164,7 @@ export async function runTask(task: Task, score: RowScorer = (X, n) => scoreFlat
     const parsed = await parseTask(task);
     const scored = score(parsed.X, parsed.n);
     const { body, headerLength } = answerOf(task, parsed, scored, stream);
-    return { ok: true, body, rows: parsed.n, ...(headerLength === undefined ? {} : { headerLength }) };
+    return { ok: true, body, rows: parsed.n, ...(headerLength === undefined ? {} : { headerLength }), ...unknownOf(parsed) };
   } catch (error) {
     return { ok: false, error: errorData(error) };
   }

@@ -87,6 +87,13 @@ describe('train: the errors of the contract', () => {
     expect(JSON.parse(ok.stdout).rows).toMatchObject({ dropped: 1, droppedLines: [2] });
   });
 
+  it('--fill-value that is not a number, with a numeric column, is a usage error (exit 2)', async () => {
+    const { exitCode, stderr } = await iris(['train', '-d', 'base.csv', '-o', 'fill.json', '--impute', 'constant', '--fill-value', 'zero'], { cwd: dir });
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(/^iris: error: --fill-value "zero" is not a number, and the model has a numeric column\n/);
+    expect(existsSync(join(dir, 'fill.json'))).toBe(false);
+  });
+
   it('--no-default-na: NA is a category, the empty field a value', async () => {
     const csv = BASE.replace('\n0.5,red', '\n0.5,NA');
     writeFileSync(join(dir, 'nodefault.csv'), csv);
@@ -125,6 +132,18 @@ describe('predict on a table model', () => {
     const flags = await iris(['predict', '-m', 'base.json', '--x', '1.5', '--b', '1'], { cwd: dir });
     expect(flags.exitCode).toBe(2);
     expect(flags.stderr).toContain('missing feature: c');
+  });
+
+  it('an all-numeric model trained on a True/False column reads True/False at predict time', async () => {
+    writeFileSync(join(dir, 'bools.csv'), `x,b,y\n${rows(30, (i) => `${i % 5},${i % 2 === 0 ? 'True' : 'False'},${i % 2 === 0 ? 'even' : 'odd'}`)}\n`);
+    const trained = await iris(['train', '-d', 'bools.csv', '-o', 'bools.json', '-q'], { cwd: dir });
+    expect(trained.exitCode, trained.stderr).toBe(0);
+    const flags = await iris(['predict', '-m', 'bools.json', '--x', '1', '--b', 'True'], { cwd: dir });
+    expect(flags.exitCode, flags.stderr).toBe(0);
+    writeFileSync(join(dir, 'bools-in.csv'), 'x,b\n1,True\n2,false\n');
+    const file = await iris(['predict', '-m', 'bools.json', '-i', 'bools-in.csv'], { cwd: dir });
+    expect(file.exitCode, file.stderr).toBe(0);
+    expect(file.stdout.trimEnd().split('\n').length).toBe(2);
   });
 
   it('the model file stays small: its size depends on the columns, not the rows', () => {

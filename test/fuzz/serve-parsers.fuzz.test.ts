@@ -21,8 +21,8 @@ import { rowsOfCsv, rowsOfNdjson } from '../../src/serve/work.js';
 import { FUZZ_TIMEOUT, fuzzParams, mutateAll, mutationArb } from './fuzz-settings.js';
 
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
-// The parsers read a model's features and classes only.
-const MODEL = { features: FEATURES, classes: ['a', 'b', 'c'] } as unknown as Model;
+// The parsers read a model's inputs and classes only.
+const MODEL = { features: FEATURES, inputs: FEATURES.map((name) => ({ name, kind: 'numeric', imputed: false })), isTable: false, classes: ['a', 'b', 'c'] } as unknown as Model;
 const MAX_ROWS = 50;
 
 function checkRows(rows: Rows): void {

@@ -70,3 +70,24 @@ describe('the library (same numbers as the CLI and scikit-learn)', () => {
     expect(search.bestModel.score(XTest, yTest)).toBe(e.test_accuracy);
   });
 });
+
+describe('the library on records (a table with categories and gaps)', () => {
+  const [head, ...lines] = readFileSync(join('data', 'penguins.csv'), 'utf8').trim().split('\n');
+  const names = head!.split(',');
+  const records = lines.map((line) =>
+    Object.fromEntries(
+      line.split(',').map((cell, k) => [names[k]!, cell === 'NA' ? null : /^-?\d/.test(cell) ? Number(cell) : cell]),
+    ),
+  );
+  const species = records.map((r) => String(r['species']));
+  const rows = records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'species')));
+  const ref = (JSON.parse(readFileSync(join('fixtures', 'selection', 'penguins-selection-sklearn.json'), 'utf8')) as { cases: any[] }).cases;
+
+  it('crossValidate refits the imputers, scaler and categories per fold, as cross_validate does', () => {
+    const e = ref.find((c) => c.name === 'cv-penguins-impute-kfold').expected;
+    const cv = crossValidate(rows, species, { cv: 'kfold', shuffle: true, seed: 4, fit: { impute: 'most_frequent', seed: 4 } });
+    expect(cv.scores.accuracy).toEqual(e.accuracy);
+    expect(cv.scores.f1_macro).toEqual(e.f1_macro);
+    expect(cv.mean).toEqual(e.mean);
+  });
+});

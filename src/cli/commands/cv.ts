@@ -8,6 +8,7 @@ import { encodeLabels } from '../../core/labels.js';
 import { validatePerceptronParams } from '../../core/perceptron.js';
 import type { Scorer } from '../../core/selection.js';
 import { readLabelledCsv } from '../../io/csv/index.js';
+import { prepareTable } from '../../io/csv/table-prepare.js';
 import { BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { runFits, summarise } from '../../lib/select-engine.js';
 import type { CommandInput, CommandResult } from '../command.js';
@@ -17,6 +18,7 @@ import { checkClassWeightNames, checkInitShape, loadInitModel, perceptronParamsO
 import { gateNumbers, type Gate } from '../report-formats.js';
 import { jsonScore, progressBar, refuseQueue, score4, threadsOf } from '../select-common.js';
 import { resolveSettings } from '../settings.js';
+import { tableSettings } from '../table-options.js';
 
 export async function run({ ctx, flags, config }: CommandInput): Promise<CommandResult> {
   const s = resolveSettings('cv', flags, config);
@@ -36,19 +38,25 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   if (initModel !== undefined) params.initModel = { checksum: initModel.checksum };
 
   const dataPath = s.data ?? BUNDLED_DATA_PATH;
-  const data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, exclude: s.exclude, ...csvDialect(s), stdin: ctx.io.stdin });
+  const tables = tableSettings(s);
+  const data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, exclude: s.exclude, ...csvDialect(s), stdin: ctx.io.stdin, table: tables.read });
   for (const warning of data.warnings) ctx.warn(warning);
-  const { classes: names, codes } = encodeLabels(data.labels);
+  // Rows dropped by --dropna are gone before the folds are made, as pandas' dropna comes before cross_validate.
+  const prepared = prepareTable(data, { dropna: tables.fit.dropna, imputes: tables.fit.impute !== null });
+  const rowsTable = prepared.table;
+  const { classes: names, codes } = encodeLabels(prepared.labels);
   checkClassWeightNames(params.classWeight, names);
-  if (initModel !== undefined) checkInitShape(initModel, data.features, names);
+  // With categories the expanded columns exist only per fold; a fit whose shape differs fails there.
+  if (initModel !== undefined && rowsTable.columns.every((c) => c.kind === 'numeric')) checkInitShape(initModel, data.features, names);
   const foldOf = assignFolds(codes, cv);
   const jobs = Array.from({ length: cv.folds }, (_, fold) => ({ candidate: 0, fold, params }));
   const bar = progressBar(ctx, 'cross-validating');
   let folds;
   try {
-    folds = await runFits({ X: data.X, codes, names, foldOf, features: data.features, target: data.target }, jobs, {
+    const X = { data: rowsTable.data, rows: rowsTable.rows, cols: rowsTable.cols };
+    folds = await runFits({ X, codes, names, foldOf, features: data.features, target: data.target, table: { columns: rowsTable.columns, fit: tables.fit } }, jobs, {
       scorers,
-      threads: threadsOf(s.threads, data.X.rows, jobs.length),
+      threads: threadsOf(s.threads, rowsTable.rows, jobs.length),
       init: initModel?.init,
       onProgress: (done, total) => bar.update(done, total),
     });
@@ -74,7 +82,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
 
   const report = {
     data: dataPath === BUNDLED_DATA_PATH ? 'iris.csv (bundled)' : dataPath,
-    rows: data.X.rows,
+    rows: rowsTable.rows,
+    ...(prepared.dropped === 0 ? {} : { dropped: prepared.dropped }),
     target: data.target,
     features: data.features,
     classes: names,
@@ -107,7 +116,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   if (format === 'markdown') {
     const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
     ctx.write(
-      `### iris cv: ${cvName} on ${data.X.rows} rows\n\n` +
+      `### iris cv: ${cvName} on ${rowsTable.rows} rows\n\n` +
         [line(header), line(header.map(() => '---')), ...[...rows, meanRow, stdRow].map(line)].join('\n') +
         '\n' +
         (gates.length === 0 ? '' : `\n${gates.map((g) => `- ${g.passed ? '✅' : '❌'} ${g.description}: ${gateNumbers(g).value}`).join('\n')}\n`),
@@ -116,7 +125,8 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   }
   const c = ctx.out;
   ctx.write(
-    `${c.bold('Cross-validated')} a Perceptron with ${cvName} on ${data.X.rows} rows (target ${data.target})\n\n` +
+    `${c.bold('Cross-validated')} a Perceptron with ${cvName} on ${rowsTable.rows} rows (target ${data.target})` +
+      `${prepared.dropped === 0 ? '' : `; ${prepared.dropped} of ${data.X.rows} rows dropped by --dropna`}\n\n` +
       `${table([header, ...rows, meanRow, stdRow])}\n` +
       gates.map((g) => `\n${g.passed ? c.green('PASS') : c.red('FAIL')} ${g.description} (value ${gateNumbers(g).value})`).join('') +
       (gates.length > 0 ? '\n' : ''),

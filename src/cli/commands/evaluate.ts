@@ -287,7 +287,8 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
     const { writeHtmlReport } = await import('../report-html.js');
     await writeHtmlReport(ctx, html, { modelPath, model, source: rows.source, evaluation, scored, roc: roc.curves, gates, passed, baseline: baselineAccuracy === undefined ? undefined : { model: s.baseline as string, accuracy: baselineAccuracy } });
   }
-  if (format === 'html' || (ctx.quiet && format === 'text')) return passed ? 0 : 1;
+  // --quiet silences the text report only; the html page was written above.
+  if ((ctx.quiet && format === 'text') || format === 'html') return passed ? 0 : 1;
   const seconds = (performance.now() - started) / 1000;
   switch (format) {
     case 'json':

@@ -186,7 +186,9 @@ function featureValuesFromFlags(
   const row = new Float64Array(features.length);
   features.forEach((feature, j) => {
     const { value, as } = given.get(feature) as { value: string; as: string };
-    const number = isNumericLabel(value) ? Number(value) : Number.NaN;
+    // True/False are 1/0, as a column of them was read in training.
+    const bool = /^(true|True|TRUE)$/.test(value) ? 1 : /^(false|False|FALSE)$/.test(value) ? 0 : undefined;
+    const number = bool ?? (isNumericLabel(value) ? Number(value) : Number.NaN);
     if (!Number.isFinite(number)) throw usage(`${as} ${JSON.stringify(value)}: not a finite number`);
     row[j] = number;
   });
@@ -310,6 +312,8 @@ export async function run({ ctx, flags, config, args, options = [] }: CommandInp
   const { openFeatureRows } = await import('../../io/csv/index.js');
   const { ModelCells } = await import('../../io/csv/table-cells.js');
   const cells = new ModelCells(source, model.fitted.preprocessing, s.decimal ?? '.', unknownMode);
+  // Every model reads with the table reader: a plain number never reaches it (the fast path parses
+  // it as before); a missing-value string, True/False (1/0) or a category does.
   const rows = openFeatureRows(stream, { features, source, keepRaw: withInput, ...csvDialect(s), cells });
   const stdout = output?.stream ?? ctx.io.stdout;
   let closed = false;

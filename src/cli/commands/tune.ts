@@ -11,9 +11,11 @@ import { applyCandidate, normaliseGrid, parameterGrid, parseGridSpec, type Candi
 import { encodeLabels, sortClasses } from '../../core/labels.js';
 import { takeRows } from '../../core/matrix.js';
 import { validatePerceptronParams, type PerceptronParams } from '../../core/perceptron.js';
-import { splitRows, trainPipeline } from '../../core/pipeline.js';
+import { splitRows } from '../../core/pipeline.js';
+import { trainTablePipeline } from '../../core/table-pipeline.js';
 import { f1MacroOfLabels, type Scorer } from '../../core/selection.js';
 import { readLabelledCsv } from '../../io/csv/index.js';
+import { prepareTable } from '../../io/csv/table-prepare.js';
 import { digestIndices, type TrainingJson } from '../../io/model/index.js';
 import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { runFits, searchResults } from '../../lib/select-engine.js';
@@ -24,6 +26,7 @@ import { jsonLine, metricsJson, table } from '../format.js';
 import { checkClassWeightNames, checkInitShape, loadInitModel, perceptronParamsOf } from '../model-options.js';
 import { progressBar, refuseQueue, score4, showValue, threadsOf } from '../select-common.js';
 import { modelPathOf, resolveSettings } from '../settings.js';
+import { tableSettings } from '../table-options.js';
 import { checkOutputFolder } from './train.js';
 
 async function loadGrid(grid: string | undefined, gridFile: string | undefined): Promise<unknown> {
@@ -72,24 +75,32 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
 
   const dataPath = s.data ?? BUNDLED_DATA_PATH;
   const bundled = s.data === undefined;
-  const data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, exclude: s.exclude, ...csvDialect(s), stdin: ctx.io.stdin });
+  const tables = tableSettings(s);
+  const data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, exclude: s.exclude, ...csvDialect(s), stdin: ctx.io.stdin, table: tables.read });
   for (const warning of data.warnings) ctx.warn(warning);
-  const split = splitRows(data.labels, { testSize, seed, stratify, splitShuffle });
+  // pandas' dropna comes before the split, as in train.
+  const prepared = prepareTable(data, { dropna: tables.fit.dropna, imputes: tables.fit.impute !== null });
+  const rowsTable = prepared.table;
+  const labels = prepared.labels;
+  const split = splitRows(labels, { testSize, seed, stratify, splitShuffle });
   // GridSearchCV sees X_train in split order: folds are positions in it.
-  const trainLabels = split.train.map((i) => data.labels[i]!);
+  const trainLabels = split.train.map((i) => labels[i]!);
   const { classes: names, codes } = encodeLabels(trainLabels);
-  checkClassWeightNames(base.classWeight, new Set(data.labels));
+  checkClassWeightNames(base.classWeight, new Set(labels));
   for (const cand of candidates) {
     const cw = cand['class_weight'];
-    if (cw !== undefined) checkClassWeightNames(cw as PerceptronParams['classWeight'], new Set(data.labels));
+    if (cw !== undefined) checkClassWeightNames(cw as PerceptronParams['classWeight'], new Set(labels));
   }
-  if (initModel !== undefined) checkInitShape(initModel, data.features, sortClasses(names));
+  // With categories the expanded columns exist only per fit; a fit whose shape differs fails there.
+  if (initModel !== undefined && rowsTable.columns.every((c) => c.kind === 'numeric')) checkInitShape(initModel, data.features, sortClasses(names));
   const foldOf = assignFolds(codes, cv);
   const jobs = candidateParams.flatMap((params, candidate) => Array.from({ length: cv.folds }, (_, fold) => ({ candidate, fold, params })));
   const bar = progressBar(ctx, 'tuning');
   let fits;
   try {
-    fits = await runFits({ X: takeRows(data.X, split.train), codes, names, foldOf, features: data.features, target: data.target }, jobs, {
+    const XTrain = takeRows({ data: rowsTable.data, rows: rowsTable.rows, cols: rowsTable.cols }, split.train);
+    const table = { columns: rowsTable.columns, fit: tables.fit };
+    fits = await runFits({ X: XTrain, codes, names, foldOf, features: data.features, target: data.target, table }, jobs, {
       scorers: [scorer],
       threads: threadsOf(s.threads, split.train.length, jobs.length),
       init: initModel?.init,
@@ -105,19 +116,19 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   const best = results[bestIndex]!;
 
   // refit=True: the best setting on all training rows, then scored on the test rows.
-  const outcome = trainPipeline(data.X, data.labels, {
+  const outcome = trainTablePipeline(rowsTable, labels, {
     target: data.target,
-    features: data.features,
     testSize,
     seed,
     stratify,
     splitShuffle,
     perceptron: candidateParams[bestIndex]!,
-    consumeInput: true,
+    ...tables.fit,
     ...(initModel === undefined ? {} : { init: initModel.init }),
   });
   const { model, test } = outcome;
-  const testLabels = split.test.map((i) => data.labels[i]!);
+  if (initModel !== undefined) checkInitShape(initModel, model.features, model.classes);
+  const testLabels = split.test.map((i) => labels[i]!);
   const predicted = Array.from(outcome.testPredictions, (k) => model.classes[k]!);
   const testScores: Record<string, number> = { accuracy: test.report.accuracy };
   if (scorer === 'f1_macro') testScores['f1_macro'] = f1MacroOfLabels(testLabels, predicted);

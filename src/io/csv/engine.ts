@@ -95,6 +95,8 @@ export class CsvEngine implements EngineState {
   readonly quotes = new QuoteScanner();
   /** @internal Table reading; set by the `first` callback at the latest (the columns are known then). */
   cells: CellReader | null;
+  /** @internal The fast path's notes of the fields the table reader decides: 3 per field (sized with the layout). */
+  oddFields = new Int32Array(0);
 
   private readonly first: EngineOptions['first'];
   private readonly forceCsvParse: boolean;
@@ -356,6 +358,7 @@ export class CsvEngine implements EngineState {
     if (this.layout === null) {
       const first = this.first(fields, line);
       this.layout = first.layout;
+      this.oddFields = new Int32Array(3 * first.layout.ncols);
       this.firstLine = line;
       this.store = new RowStore(first.layout.nf, first.layout.slots.includes(SLOT_LABEL), this.keepRaw, Math.max(16, this.expectedRows));
       if (!first.isData) return;

@@ -90,21 +90,19 @@ function fastRow(engine: EngineState, buf: Buffer, start: number, final: boolean
   let label = '';
   let e: number;
   const cells = engine.cells;
+  const textFeatures = cells === null ? null : cells.textFeatures;
+  // Table reading: the fields the table reader decides (position, start, end), read after the loop.
+  const odd = cells === null ? null : engine.oddFields;
+  let nOdd = 0;
   for (;;) {
     const slot = j < ncols ? slots[j]! : SLOT_IGNORE;
-    if (slot >= 0 && cells !== null && cells.textFeatures[slot] === 1) {
-      // A categorical field: its text, decoded once per distinct value, then its code.
+    if (slot >= 0 && textFeatures !== null && textFeatures[slot] === 1) {
+      // A categorical field: handed to the table reader once the record is known to be complete.
       e = skipField(buf, s, n, delim);
-      const value = cells.cell(slot, cells.caches[slot]!.decode(buf, s, e), line);
-      if (value === undefined) {
-        if (bad < 0) {
-          bad = j;
-          badStart = s;
-          badEnd = e;
-        }
-      } else {
-        X[base + slot] = value;
-      }
+      odd![3 * nOdd] = j;
+      odd![3 * nOdd + 1] = s;
+      odd![3 * nOdd + 2] = e;
+      nOdd++;
     } else if (slot >= 0) {
       // The common field, a plain decimal of at most 15 digits (`-12.345`, `7`), is read here
       // without a call; anything else (spaces, `+`, an exponent, more digits, not a number) goes
@@ -135,33 +133,31 @@ function fastRow(engine: EngineState, buf: Buffer, start: number, final: boolean
         X[base + slot] = negative ? -value : value;
         e = i;
       } else {
-        let value = scanDecimal(buf, s, n, delim, dec);
+        const value = scanDecimal(buf, s, n, delim, dec);
         e = scan.end;
+        X[base + slot] = value;
         if (value - value !== 0) {
-          // Not a finite number: a missing value, a word, or an error, as the table reader decides.
-          const cell = cells === null ? undefined : cells.cell(slot, cells.caches[slot]!.decode(buf, s, e), line);
-          if (cell !== undefined) value = cell;
-          else if (bad < 0) {
+          if (cells !== null) {
+            // Not a finite number: a missing value, a word, or an error, as the table reader
+            // decides once the record is complete (a piece of a record must not count).
+            odd![3 * nOdd] = j;
+            odd![3 * nOdd + 1] = s;
+            odd![3 * nOdd + 2] = e;
+            nOdd++;
+          } else if (bad < 0) {
             bad = j;
             badStart = s;
             badEnd = e;
           }
         }
-        X[base + slot] = value;
       }
     } else {
       e = skipField(buf, s, n, delim);
       if (slot === SLOT_LABEL && cells !== null) {
-        const kept = cells.label(e === s ? '' : engine.labelCache.decode(buf, s, e), line);
-        if (kept === undefined) {
-          if (bad < 0) {
-            bad = j;
-            badStart = s;
-            badEnd = e;
-          }
-        } else {
-          label = kept;
-        }
+        odd![3 * nOdd] = j;
+        odd![3 * nOdd + 1] = s;
+        odd![3 * nOdd + 2] = e;
+        nOdd++;
       } else if (slot === SLOT_LABEL || (slot === SLOT_EMPTY && !blankBytes(buf, s, e))) {
         if (e === s || slot === SLOT_EMPTY) {
           if (bad < 0) {
@@ -184,6 +180,27 @@ function fastRow(engine: EngineState, buf: Buffer, start: number, final: boolean
   const next = afterRecord(buf, e, final);
   if (next === -1) return -1;
   if (j !== ncols) throw engine.fieldCountError(line, j);
+  for (let q = 0; q < nOdd; q++) {
+    const k = odd![3 * q]!;
+    const fs = odd![3 * q + 1]!;
+    const fe = odd![3 * q + 2]!;
+    const slot = slots[k]!;
+    let ok: boolean;
+    if (slot === SLOT_LABEL) {
+      const kept = cells!.label(fe === fs ? '' : engine.labelCache.decode(buf, fs, fe), line);
+      ok = kept !== undefined;
+      if (ok) label = kept!;
+    } else {
+      const value = cells!.cell(slot, cells!.caches[slot]!.decode(buf, fs, fe), line);
+      ok = value !== undefined;
+      if (ok) X[base + slot] = value!;
+    }
+    if (!ok && (bad < 0 || k < bad)) {
+      bad = k;
+      badStart = fs;
+      badEnd = fe;
+    }
+  }
   if (bad >= 0) throw engine.fieldError(line, bad, buf.toString('utf8', badStart, badEnd));
   store.commit(line, label, null);
   return next;

@@ -64,6 +64,8 @@ export interface EngineState {
   readonly labelCache: LabelCache;
   /** Table reading, or null for plain numbers. */
   readonly cells: CellReader | null;
+  /** The fast path's per-record notes: 3 entries per field of the layout. */
+  readonly oddFields: Int32Array;
   /** The delimiter (resolved) and decimal mark, as bytes and as text. */
   readonly delim: number;
   readonly dec: number;

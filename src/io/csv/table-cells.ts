@@ -64,6 +64,15 @@ export class TrainingCells implements CellReader {
   readonly firstMissing: (number | undefined)[];
   missingLabels = 0;
   firstMissingLabel: number | undefined;
+  /**
+   * The fast path may read the fields of a record that is not complete yet, then the whole record
+   * again: only the last reading of a line counts. Per column: its line, what it was (0 a number
+   * or an error, 1 a word, 2 missing), its text.
+   */
+  private readonly curLine: Float64Array;
+  private readonly curKind: Uint8Array;
+  private readonly curText: string[];
+  private labelLine = 0;
 
   constructor(
     private readonly source: string,
@@ -84,12 +93,38 @@ export class TrainingCells implements CellReader {
     this.firstWord = new Array(m).fill(undefined);
     this.firstNonFinite = new Array(m).fill(undefined);
     this.firstMissing = new Array(m).fill(undefined);
+    this.curLine = new Float64Array(m);
+    this.curKind = new Uint8Array(m);
+    this.curText = new Array<string>(m).fill('');
+  }
+
+  /** Counts what column k's last reading of its current line was. */
+  private settle(k: number): void {
+    const line = this.curLine[k]!;
+    if (line === 0) return;
+    const kind = this.curKind[k];
+    if (kind === 2) {
+      if (this.missing[k]! === 0) this.firstMissing[k] = line;
+      this.missing[k] = this.missing[k]! + 1;
+    } else if (kind === 1) {
+      const text = this.curText[k]!;
+      if (classifyBadValue(text, this.decimal) === 'not-finite') this.firstNonFinite[k] ??= { line, text };
+      if (this.words[k]! === 0) this.firstWord[k] = { line, text };
+      this.words[k] = this.words[k]! + 1;
+    }
+    this.curLine[k] = 0;
+  }
+
+  private note(k: number, line: number, kind: number, text: string): void {
+    if (this.curLine[k] !== line) this.settle(k);
+    this.curLine[k] = line;
+    this.curKind[k] = kind;
+    this.curText[k] = text;
   }
 
   cell(k: number, text: string, line: number): number | undefined {
     if (this.na.has(text)) {
-      if (this.missing[k]! === 0) this.firstMissing[k] = line;
-      this.missing[k]! += 1;
+      this.note(k, line, 2, text);
       return NaN;
     }
     if (this.textFeatures[k] === 1) return this.dictionaries[k]!.code(text);
@@ -97,16 +132,17 @@ export class TrainingCells implements CellReader {
     const value = parseNumber(text, this.decimal);
     if (value !== undefined) return undefined;
     if (this.strict[k] === 1) return TRUE_WORDS.has(text) ? 1 : FALSE_WORDS.has(text) ? 0 : undefined;
-    if (classifyBadValue(text, this.decimal) === 'not-finite') this.firstNonFinite[k] ??= { line, text };
-    if (this.words[k]! === 0) this.firstWord[k] = { line, text };
-    this.words[k]! += 1;
+    this.note(k, line, 1, text);
     return this.dictionaries[k]!.code(text);
   }
 
   label(text: string, line: number): string | undefined {
     if (this.na.has(text)) {
-      if (this.missingLabels === 0) this.firstMissingLabel = line;
-      this.missingLabels++;
+      if (line !== this.labelLine) {
+        if (this.missingLabels === 0) this.firstMissingLabel = line;
+        this.missingLabels++;
+        this.labelLine = line;
+      }
       return MISSING_LABEL;
     }
     return text === '' ? undefined : text;
@@ -123,6 +159,7 @@ export class TrainingCells implements CellReader {
    */
   finish(X: Float64Array, rows: number): RawColumn[] {
     const m = this.features.length;
+    for (let k = 0; k < m; k++) this.settle(k);
     return this.features.map((name, k) => {
       const dict = this.dictionaries[k]!;
       if (this.textFeatures[k] === 1) return { name, kind: 'categorical', dictionary: dict.texts };
@@ -130,7 +167,14 @@ export class TrainingCells implements CellReader {
       if (words === 0) return { name, kind: 'numeric' };
       const numbers = rows - words - this.missing[k]!;
       if (numbers === 0) {
-        if (dict.texts.every((t) => TRUE_WORDS.has(t) || FALSE_WORDS.has(t))) {
+        // The texts the rows hold (a record read before it was complete may have left a piece of a word in the dictionary).
+        const used = new Uint8Array(dict.texts.length);
+        for (let i = 0; i < rows; i++) {
+          const v = X[i * m + k]!;
+          if (v === v) used[v] = 1;
+        }
+        const texts = dict.texts.filter((_, c) => used[c] === 1);
+        if (texts.every((t) => TRUE_WORDS.has(t) || FALSE_WORDS.has(t))) {
           const bits = dict.texts.map((t) => (TRUE_WORDS.has(t) ? 1 : 0));
           for (let i = 0; i < rows; i++) {
             const v = X[i * m + k]!;
@@ -141,7 +185,7 @@ export class TrainingCells implements CellReader {
         // Numbers written with the other decimal mark ("5,1" read with --decimal .) are a dialect
         // problem to point out, not categories.
         const other = this.decimal === '.' ? /^[ \t]*[+-]?[0-9]*,[0-9]+[ \t]*$/ : /^[ \t]*[+-]?[0-9]*\.[0-9]+[ \t]*$/;
-        if (dict.texts.every((t) => other.test(t))) {
+        if (texts.every((t) => other.test(t))) {
           const first = this.firstWord[k]!;
           throw badValueError(this.source, first.line, name, first.text, this.decimal);
         }
@@ -191,8 +235,11 @@ export class ModelCells implements CellReader {
   private readonly na: Set<string>;
   private readonly index: (Map<string, number> | null)[];
   private readonly imputes: boolean;
-  readonly unknownRows: Float64Array;
-  readonly unknownValues: string[][];
+  private readonly unknownRows: Float64Array;
+  private readonly unknownValues: string[][];
+  /** As in TrainingCells: only the last reading of a line counts (its unknown value, or '' for none). */
+  private readonly curLine: Float64Array;
+  private readonly curUnknown: (string | null)[];
 
   constructor(
     private readonly source: string,
@@ -208,9 +255,27 @@ export class ModelCells implements CellReader {
     this.imputes = pre.impute !== null;
     this.unknownRows = new Float64Array(cols.length);
     this.unknownValues = cols.map(() => []);
+    this.curLine = new Float64Array(cols.length);
+    this.curUnknown = cols.map(() => null);
   }
 
-  cell(k: number, text: string): number | undefined {
+  private settle(k: number): void {
+    const text = this.curUnknown[k];
+    if (this.curLine[k] !== 0 && text !== null && text !== undefined) {
+      this.unknownRows[k] = this.unknownRows[k]! + 1;
+      const seen = this.unknownValues[k]!;
+      if (seen.length < KEEP_UNKNOWN && !seen.includes(text)) seen.push(text);
+    }
+    this.curLine[k] = 0;
+    this.curUnknown[k] = null;
+  }
+
+  cell(k: number, text: string, line: number): number | undefined {
+    if (this.index[k] !== null) {
+      if (this.curLine[k] !== line) this.settle(k);
+      this.curLine[k] = line;
+      this.curUnknown[k] = null;
+    }
     if (this.na.has(text)) return this.imputes ? NaN : undefined;
     const index = this.index[k];
     // A numeric feature: True/False are 1/0 (a bool column), any other word or non-finite number an error.
@@ -218,9 +283,7 @@ export class ModelCells implements CellReader {
     const code = index.get(text);
     if (code !== undefined) return code;
     if (this.unknown === 'error') return undefined;
-    this.unknownRows[k]! += 1;
-    const seen = this.unknownValues[k]!;
-    if (seen.length < KEEP_UNKNOWN && !seen.includes(text)) seen.push(text);
+    this.curUnknown[k] = text;
     return index.size;
   }
 
@@ -246,6 +309,7 @@ export class ModelCells implements CellReader {
 
   /** Features that met unknown categories, for the summary on stderr. */
   unknownCounts(): UnknownCount[] {
+    for (let k = 0; k < this.curLine.length; k++) this.settle(k);
     const out: UnknownCount[] = [];
     this.pre.columns.forEach((c, k) => {
       if (this.unknownRows[k]! > 0) out.push({ feature: c.name, rows: this.unknownRows[k]!, values: [...this.unknownValues[k]!] });

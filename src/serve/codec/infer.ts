@@ -7,9 +7,9 @@
 import { coefRows } from '../../core/linear.js';
 import type { Model } from '../../lib/model.js';
 import { badRequest, quote } from '../errors.js';
-import { BinarySection, decodeNumbers, encodeBytes, encodeFp64 } from './binary.js';
+import { BinarySection, decodeBytes, decodeNumbers, encodeBytes, encodeFp64 } from './binary.js';
 import type { Scored } from './format.js';
-import { checkRows, featureList, isObject, kind, numberAt, parseJsonBody, type Rows } from './rows.js';
+import { cellsOf, checkRows, featureList, isObject, kind, parseJsonBody, type Cells, type Rows } from './rows.js';
 
 export const OUTPUT_NAMES = ['label', 'decision_function'] as const;
 export type OutputName = (typeof OUTPUT_NAMES)[number];
@@ -25,7 +25,8 @@ export interface InferRequest extends Rows {
   outputs: RequestedOutput[];
 }
 
-const TENSOR_TYPES = new Set(['FP64', 'FP32', 'INT64', 'INT32']);
+/** BYTES: the values of a categorical input (a model with categorical features, one input per feature). */
+const TENSOR_TYPES = new Set(['FP64', 'FP32', 'INT64', 'INT32', 'BYTES']);
 
 /** A tensor's values: JSON data (flat or nested), or numbers read from the binary section. */
 type Values = unknown[] | Float64Array;
@@ -47,7 +48,7 @@ function tensorHead(input: unknown, where: string, binary: BinarySection | undef
   const { name, datatype, shape } = input;
   if (typeof name !== 'string') throw badRequest(`${where}.name: expected a string`);
   if (typeof datatype !== 'string' || !TENSOR_TYPES.has(datatype)) {
-    throw badRequest(`${where}.datatype: ${quote(datatype)} is not accepted; use FP64, FP32, INT64 or INT32`);
+    throw badRequest(`${where}.datatype: ${quote(datatype)} is not accepted; use FP64, FP32, INT64 or INT32 (BYTES for a categorical feature)`);
   }
   if (!Array.isArray(shape) || shape.some((s) => typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0)) {
     throw badRequest(`${where}.shape: expected an array of whole numbers of at least 0`);
@@ -59,7 +60,8 @@ function tensorHead(input: unknown, where: string, binary: BinarySection | undef
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw badRequest(`${where}.parameters.binary_data_size: expected a whole number of bytes`);
     if (binary === undefined) throw badRequest(`${where}.parameters.binary_data_size: binary data needs the Inference-Header-Content-Length header`);
     if (optional(input.data) !== undefined) throw badRequest(`${where}: give data or binary_data_size, not both`);
-    return { name, datatype, shape: shape as number[], data: decodeNumbers(binary.take(size, where), datatype, where) };
+    const bytes = binary.take(size, where);
+    return { name, datatype, shape: shape as number[], data: datatype === 'BYTES' ? decodeBytes(bytes, where) : decodeNumbers(bytes, datatype, where) };
   }
   const data = input.data;
   if (!Array.isArray(data)) throw badRequest(`${where}.data: expected an array, got ${kind(data)}`);
@@ -67,15 +69,15 @@ function tensorHead(input: unknown, where: string, binary: BinarySection | undef
 }
 
 /** Flattens row-major values into out, counting them; non-numbers are refused with their row and feature. */
-function flatten(data: Values, out: Float64Array, integer: boolean, where: (k: number) => string): number {
+function flatten(data: Values, out: Float64Array, integer: boolean, where: (k: number) => string, cell: (value: unknown, k: number, where: () => string) => number): number {
   let k = 0;
   const put = (item: unknown) => {
     if (k >= out.length) {
       k++;
       return;
     }
-    const value = numberAt(item, () => where(k));
-    if (integer && !Number.isInteger(value)) throw badRequest(`${where(k)}: ${value} is not a whole number, as the datatype says`);
+    const value = cell(item, k, () => where(k));
+    if (integer && !Number.isNaN(value) && !Number.isInteger(value)) throw badRequest(`${where(k)}: ${value} is not a whole number, as the datatype says`);
     out[k++] = value;
   };
   if (data instanceof Float64Array) {
@@ -122,18 +124,19 @@ function text(bytes: Uint8Array): string {
  * An inference request body: JSON, or (when `headerLength` is given) a JSON header and a binary
  * section. One [N, F] tensor, or one [N] tensor per feature.
  */
-export function parseInfer(body: Uint8Array, headerLength: number | undefined, model: Model, maxRows: number): InferRequest {
-  if (headerLength === undefined) return rowsOfInfer(parseJsonBody(text(body)), model, maxRows);
+export function parseInfer(body: Uint8Array, headerLength: number | undefined, model: Model, maxRows: number, cells: Cells = cellsOf(model)): InferRequest & { unknown: Map<string, number> } {
+  if (headerLength === undefined) return rowsOfInfer(parseJsonBody(text(body)), model, maxRows, undefined, cells);
   const binary = new BinarySection(body.subarray(headerLength));
-  const request = rowsOfInfer(parseJsonBody(text(body.subarray(0, headerLength))), model, maxRows, binary);
+  const request = rowsOfInfer(parseJsonBody(text(body.subarray(0, headerLength))), model, maxRows, binary, cells);
   binary.finish();
   return request;
 }
 
 /** A parsed inference request document to rows; `binary` holds the bytes after a binary request's JSON header. */
-export function rowsOfInfer(doc: unknown, model: Model, maxRows: number, binary?: BinarySection): InferRequest {
-  const { features } = model;
+export function rowsOfInfer(doc: unknown, model: Model, maxRows: number, binary?: BinarySection, cells: Cells = cellsOf(model)): InferRequest & { unknown: Map<string, number> } {
+  const features = cells.names;
   const d = features.length;
+  const categorical = model.inputs.some((input) => input.kind === 'categorical');
   if (!isObject(doc)) throw badRequest(`the body must be a JSON object with inputs, got ${kind(doc)}`);
   const id = optional(doc.id);
   if (id !== undefined && typeof id !== 'string') throw badRequest('id: expected a string');
@@ -144,7 +147,14 @@ export function rowsOfInfer(doc: unknown, model: Model, maxRows: number, binary?
   if (!Array.isArray(inputs) || inputs.length === 0) throw badRequest('inputs: expected a non-empty array of tensors');
   const first = tensorHead(inputs[0], 'inputs[0]', binary);
   const tensorForm = inputs.length === 1 && (first.shape.length === 2 || !features.includes(first.name));
+  if (tensorForm && categorical) {
+    throw badRequest(`inputs: this model has categorical features; send one input per feature (BYTES for a categorical one, FP64 for a numeric one, null for a missing value): ${featureList(features)}`);
+  }
+  const notBytes = (datatype: string, where: string, feature?: string) => {
+    if (datatype === 'BYTES') throw badRequest(`${where}.datatype: BYTES is for a categorical feature${feature === undefined ? '' : `, and ${JSON.stringify(feature)} is numeric`}; use FP64, FP32, INT64 or INT32`);
+  };
   if (tensorForm) {
+    notBytes(first.datatype, 'inputs[0]');
     const [n, f] = first.shape;
     if (first.shape.length !== 2 || n === undefined || f === undefined) throw badRequest(`inputs[0].shape: expected [N, ${d}], got ${quote(first.shape)}`);
     if (f !== d) throw badRequest(`inputs[0].shape: [${n}, ${f}], but the model has ${d} features (${featureList(features)})`);
@@ -155,9 +165,9 @@ export function rowsOfInfer(doc: unknown, model: Model, maxRows: number, binary?
       throw badRequest(`inputs[0].data: ${first.data.length} ${nested ? 'rows' : 'values'}, but the shape [${n}, ${d}] needs ${nested ? n : n * d}`);
     }
     const X = new Float64Array(n * d);
-    const count = flatten(first.data, X, first.datatype.startsWith('INT'), (k) => `inputs[0].data: row ${Math.floor(k / d)}, feature ${JSON.stringify(features[k % d])}`);
+    const count = flatten(first.data, X, first.datatype.startsWith('INT'), (k) => `inputs[0].data: row ${Math.floor(k / d)}, feature ${JSON.stringify(features[k % d])}`, (value, k, where) => cells.at(value, k % d, where));
     if (count !== n * d) throw badRequest(`inputs[0].data: ${count} values, but the shape [${n}, ${d}] needs ${n * d}`);
-    return { X, n, id: id as string | undefined, outputs };
+    return { X, n, id: id as string | undefined, outputs, unknown: cells.unknown };
   }
   // One input per feature (MLServer's "pd" content type), in any order.
   const byFeature = new Map<string, Tensor & { index: number }>();
@@ -188,11 +198,12 @@ export function rowsOfInfer(doc: unknown, model: Model, maxRows: number, binary?
   const column = new Float64Array(n);
   features.forEach((feature, j) => {
     const input = byFeature.get(feature) as Tensor & { index: number };
-    const count = flatten(input.data, column, input.datatype.startsWith('INT'), (k) => `inputs[${input.index}].data[${k}] (feature ${JSON.stringify(feature)})`);
+    if (model.inputs[j]?.kind !== 'categorical') notBytes(input.datatype, `inputs[${input.index}]`, feature);
+    const count = flatten(input.data, column, input.datatype.startsWith('INT'), (k) => `inputs[${input.index}].data[${k}] (feature ${JSON.stringify(feature)})`, (value, _k, where) => cells.at(value, j, where));
     if (count !== n) throw badRequest(`inputs[${input.index}].data: ${count} values, but the shape says ${n}`);
     for (let i = 0; i < n; i++) X[i * d + j] = column[i] as number;
   });
-  return { X, n, id: id as string | undefined, outputs };
+  return { X, n, id: id as string | undefined, outputs, unknown: cells.unknown };
 }
 
 

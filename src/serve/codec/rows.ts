@@ -41,6 +41,46 @@ export function numberAt(value: unknown, where: () => string): number {
   throw badRequest(`${where()}: ${kind(value)} is not a number`);
 }
 
+/**
+ * How one request's values become a model's input row (lib's Model.inputs, in model order): a
+ * number, a category's index (one past the last for a category the model never saw, counted per
+ * feature), or NaN for a missing value (`null`) where the model imputes. An all-numeric model
+ * without imputation keeps the one typing rule above: a finite JSON number, nothing else.
+ */
+export interface Cells {
+  readonly names: readonly string[];
+  at(value: unknown, j: number, where: () => string): number;
+  /** Unknown categories met, per input name (iris_unknown_categories_total). */
+  readonly unknown: Map<string, number>;
+}
+
+export function cellsOf(model: Model): Cells {
+  const inputs = model.inputs;
+  const names = inputs.map((input) => input.name);
+  const unknown = new Map<string, number>();
+  if (!model.isTable) return { names, unknown, at: (value, _j, where) => numberAt(value, where) };
+  const index = inputs.map((input) => (input.kind === 'categorical' ? new Map((input.categories ?? []).map((c, k) => [c, k])) : null));
+  return {
+    names,
+    unknown,
+    at(value, j, where) {
+      const input = inputs[j]!;
+      if (value === null || value === undefined) {
+        if (input.imputed) return NaN;
+        throw badRequest(`${where()}: a missing value (null), and the model does not impute ${JSON.stringify(input.name)}`);
+      }
+      const categories = index[j];
+      if (categories === null || categories === undefined) return numberAt(value, where);
+      // A number sent for a categorical feature matches the category spelled as String(n).
+      if (typeof value !== 'string' && typeof value !== 'number') throw badRequest(`${where()}: ${kind(value)} is not a category (send a string)`);
+      const code = categories.get(String(value));
+      if (code !== undefined) return code;
+      unknown.set(input.name, (unknown.get(input.name) ?? 0) + 1);
+      return categories.size;
+    },
+  };
+}
+
 /** Values one request may fill (8 GiB of float64 would be 2^30): past it, 413 rather than a failed allocation. */
 export const MAX_VALUES = 2 ** 27;
 
@@ -69,28 +109,31 @@ export function parseJsonBody(text: string): unknown {
 }
 
 /** One record (a JSON object naming the features) into row i of X; other members are ignored, as extra CSV columns are. */
-export function putRecord(record: unknown, features: readonly string[], X: Float64Array, i: number, where: () => string): void {
+export function putRecord(record: unknown, cells: Cells, X: Float64Array, i: number, where: () => string): void {
   if (!isObject(record)) throw badRequest(`${where()}: expected a record (an object naming the features), got ${kind(record)}`);
+  const features = cells.names;
   const d = features.length;
   for (let j = 0; j < d; j++) {
     const feature = features[j] as string;
     const value = record[feature];
     if (value === undefined && !Object.hasOwn(record, feature)) throw badRequest(`${where()}: missing feature ${JSON.stringify(feature)}`);
-    X[i * d + j] = numberAt(value, () => `${where()}: feature ${JSON.stringify(feature)}`);
+    X[i * d + j] = cells.at(value, j, () => `${where()}: feature ${JSON.stringify(feature)}`);
   }
 }
 
 /** One row given as an array of values in the model's feature order. */
-export function putArray(row: unknown[], features: readonly string[], X: Float64Array, i: number, where: () => string): void {
+export function putArray(row: unknown[], cells: Cells, X: Float64Array, i: number, where: () => string): void {
+  const features = cells.names;
   const d = features.length;
   if (row.length !== d) throw badRequest(`${where()}: ${row.length} values, but the model has ${d} features (${featureList(features)})`);
   for (let j = 0; j < d; j++) {
-    X[i * d + j] = numberAt(row[j], () => `${where()}: feature ${JSON.stringify(features[j])}`);
+    X[i * d + j] = cells.at(row[j], j, () => `${where()}: feature ${JSON.stringify(features[j])}`);
   }
 }
 
 /** `instances` / `inputs`: rows as arrays or records, or (MLflow's columnar form) an object of one array per feature. */
-function rowsOfInstances(value: unknown, member: string, features: readonly string[], maxRows: number): Rows {
+function rowsOfInstances(value: unknown, member: string, cells: Cells, maxRows: number): Rows {
+  const features = cells.names;
   const d = features.length;
   if (Array.isArray(value)) {
     checkRows(value.length, maxRows, features.length);
@@ -98,8 +141,8 @@ function rowsOfInstances(value: unknown, member: string, features: readonly stri
     for (let i = 0; i < value.length; i++) {
       const row = value[i];
       const where = () => `${member}[${i}]`;
-      if (Array.isArray(row)) putArray(row, features, X, i, where);
-      else putRecord(row, features, X, i, where);
+      if (Array.isArray(row)) putArray(row, cells, X, i, where);
+      else putRecord(row, cells, X, i, where);
     }
     return { X, n: value.length };
   }
@@ -119,7 +162,7 @@ function rowsOfInstances(value: unknown, member: string, features: readonly stri
     const X = new Float64Array(Math.max(n, 0) * d);
     features.forEach((feature, j) => {
       const column = value[feature] as unknown[];
-      for (let i = 0; i < n; i++) X[i * d + j] = numberAt(column[i], () => `${member}.${feature}[${i}]`);
+      for (let i = 0; i < n; i++) X[i * d + j] = cells.at(column[i], j, () => `${member}.${feature}[${i}]`);
     });
     return { X, n: Math.max(n, 0) };
   }
@@ -127,8 +170,8 @@ function rowsOfInstances(value: unknown, member: string, features: readonly stri
 }
 
 /** MLflow's `/invocations` JSON body (one of dataframe_split, dataframe_records, instances, inputs, plus params). */
-export function rowsOfInvocation(doc: unknown, model: Model, maxRows: number): Rows & { withScores?: boolean } {
-  const { features } = model;
+export function rowsOfInvocation(doc: unknown, model: Model, maxRows: number, cells: Cells = cellsOf(model)): Rows & { withScores?: boolean } {
+  const features = cells.names;
   const d = features.length;
   const expected = 'one of dataframe_split, dataframe_records, instances or inputs';
   if (!isObject(doc)) throw badRequest(`the body must be a JSON object with ${expected}, got ${kind(doc)}`);
@@ -170,7 +213,7 @@ export function rowsOfInvocation(doc: unknown, model: Model, maxRows: number): R
           throw badRequest(`dataframe_split.data[${i}]: expected an array of ${columns.length} values (one per column), got ${Array.isArray(row) ? `${row.length} values` : kind(row)}`);
         }
         for (let j = 0; j < d; j++) {
-          X[i * d + j] = numberAt(row[at[j] as number], () => `dataframe_split.data[${i}]: feature ${JSON.stringify(features[j])}`);
+          X[i * d + j] = cells.at(row[at[j] as number], j, () => `dataframe_split.data[${i}]: feature ${JSON.stringify(features[j])}`);
         }
       }
       return { X, n: data.length, ...scores };
@@ -179,11 +222,11 @@ export function rowsOfInvocation(doc: unknown, model: Model, maxRows: number): R
       if (!Array.isArray(value)) throw badRequest(`dataframe_records: expected an array of records, got ${kind(value)}`);
       checkRows(value.length, maxRows, features.length);
       const X = new Float64Array(value.length * d);
-      for (let i = 0; i < value.length; i++) putRecord(value[i], features, X, i, () => `dataframe_records[${i}]`);
+      for (let i = 0; i < value.length; i++) putRecord(value[i], cells, X, i, () => `dataframe_records[${i}]`);
       return { X, n: value.length, ...scores };
     }
     default:
-      return { ...rowsOfInstances(value, form, features, maxRows), ...scores };
+      return { ...rowsOfInstances(value, form, cells, maxRows), ...scores };
   }
 }
 
@@ -191,7 +234,7 @@ export function rowsOfInvocation(doc: unknown, model: Model, maxRows: number): R
  * One NDJSON line: a record or an array in feature order. `line` is 1-based, for messages.
  * Returns false for a blank line (no row, no answer line).
  */
-export function putNdjsonLine(text: string, model: Model, X: Float64Array, i: number, line: number): boolean {
+export function putNdjsonLine(text: string, cells: Cells, X: Float64Array, i: number, line: number): boolean {
   if (!/\S/.test(text)) return false;
   let value: unknown;
   try {
@@ -201,8 +244,8 @@ export function putNdjsonLine(text: string, model: Model, X: Float64Array, i: nu
   }
   try {
     const where = () => `line ${line}`;
-    if (Array.isArray(value)) putArray(value, model.features, X, i, where);
-    else putRecord(value, model.features, X, i, where);
+    if (Array.isArray(value)) putArray(value, cells, X, i, where);
+    else putRecord(value, cells, X, i, where);
   } catch (error) {
     if (error instanceof HttpError) throw badRequest(error.message, line);
     throw error;

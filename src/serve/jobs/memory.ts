@@ -52,7 +52,7 @@ export class MemoryJobStore implements JobStore {
   private async run(job: Job, X: Float64Array): Promise<void> {
     const { model } = job;
     const n = job.rows;
-    const d = model.features.length;
+    const d = model.inputs.length;
     const m = nScores(model);
     const predictions = new Int32Array(n);
     const scores = new Float64Array(n * m);

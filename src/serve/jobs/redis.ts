@@ -85,7 +85,7 @@ export class RedisJobStore implements JobStore {
       .multi()
       .del(key)
       .hset(key, 'status', 'queued', 'rows', String(n), 'withScores', withScores ? '1' : '0', 'checksum', model.checksum, 'classes', JSON.stringify(model.classes), 'mediaType', mediaType, 'createdAt', String(Date.now()))
-      .set(data.inputKey, encodeRows(X.subarray(0, n * model.features.length)))
+      .set(data.inputKey, encodeRows(X.subarray(0, n * model.inputs.length)))
       .exec();
     await queue.add('job', data, { jobId: jobIds.asyncJob(id), removeOnComplete: { age: ttlSeconds }, removeOnFail: { age: ttlSeconds } });
     this.mine.set(id, { checksum: model.checksum, rows: n });

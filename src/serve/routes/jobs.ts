@@ -58,6 +58,7 @@ export const jobRoutes: FastifyPluginAsync<{ ctx: ServeContext }> = async (app, 
       if (known !== undefined && known.status !== 'failed') return accepted(known);
       const rows = await ctx.scorer.parse(taskOf(ctx, format, body, model, queryScores), signalOf(request));
       if (reply.sent) return reply;
+      ctx.metrics.unknownCategories(rows.unknown);
       return accepted(await jobs.submit({ id, model, mediaType, withScores: queryScores || rows.withScores === true, rows }));
     },
   );

@@ -8,7 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Model } from '../../lib/model.js';
 import { formatter } from '../codec/format.js';
-import { putNdjsonLine } from '../codec/rows.js';
+import { cellsOf, putNdjsonLine } from '../codec/rows.js';
 import type { ServeContext } from '../context.js';
 import { HttpError, badRequest } from '../errors.js';
 import { signalOf, timeoutError } from '../plugins/deadline.js';
@@ -24,7 +24,8 @@ export async function streamNdjson(ctx: ServeContext, request: FastifyRequest, r
   const { options, scorer, metrics } = ctx;
   const timeout = options.timeout;
   const stream = request.body as Readable | undefined;
-  const d = model.features.length;
+  const cells = cellsOf(model);
+  const d = cells.names.length;
   const fmt = formatter(model);
   const decoder = new StringDecoder('utf8');
   const signal = signalOf(request);
@@ -42,7 +43,7 @@ export async function streamNdjson(ctx: ServeContext, request: FastifyRequest, r
     for (const text of lines) {
       line++;
       try {
-        if (putNdjsonLine(text.endsWith('\r') ? text.slice(0, -1) : text, model, X, n, line)) {
+        if (putNdjsonLine(text.endsWith('\r') ? text.slice(0, -1) : text, cells, X, n, line)) {
           if (rows + n + 1 > options.maxRows) throw new HttpError(413, 'TOO_LARGE', `more than ${options.maxRows} rows in one request (--max-rows)`, {}, line);
           n++;
         }
@@ -56,6 +57,7 @@ export async function streamNdjson(ctx: ServeContext, request: FastifyRequest, r
     const scored = await scorer.score(model, X.subarray(0, n * d), n, signal);
     rows += n;
     metrics.scored(n);
+    metrics.unknownCategories(cells.unknown);
     const text = fmt.ndjson(scored, n, withScores);
     return error === undefined ? { text } : { text, error };
   };

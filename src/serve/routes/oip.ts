@@ -34,12 +34,20 @@ export const oipInference: FastifyPluginAsync<{ ctx: ServeContext }> = async (ap
       name: options.name,
       versions: [model.version],
       platform: 'iris_perceptron',
-      inputs: [{ name: 'input-0', datatype: 'FP64', shape: [-1, model.features.length] }],
+      // One [N, F] tensor; a model with a categorical feature takes one input per feature instead.
+      inputs: model.inputs.some((input) => input.kind === 'categorical')
+        ? model.inputs.map((input) => ({
+            name: input.name,
+            datatype: input.kind === 'categorical' ? 'BYTES' : 'FP64',
+            shape: [-1],
+            parameters: { kind: input.kind, imputed: input.imputed, ...(input.categories === undefined ? {} : { categories: input.categories }) },
+          }))
+        : [{ name: 'input-0', datatype: 'FP64', shape: [-1, model.inputs.length] }],
       outputs: [
         { name: 'label', datatype: 'BYTES', shape: [-1] },
         { name: 'decision_function', datatype: 'FP64', shape: m === 1 ? [-1] : [-1, m] },
       ],
-      parameters: { features: model.features, classes: model.classes, target: model.target, checksum: model.checksum },
+      parameters: { features: model.inputs.map((input) => input.name), classes: model.classes, target: model.target, checksum: model.checksum },
     };
   };
 

@@ -22,7 +22,18 @@ export const operations: FastifyPluginAsync<{ ctx: ServeContext; index: RouteInd
   app.get('/v1/model', { schema: { summary: 'the model card (what GET / shows)', tags: ['operations'], response: { 200: MODEL_CARD } } }, async () => {
     const model = ctx.state.model;
     const example = Array.from(model.fitted.mean, (mean) => Number(mean.toPrecision(3)));
-    return { name: options.name, version: model.version, checksum: model.checksum, target: model.target, features: model.features, classes: model.classes, metrics: model.training.metrics, example };
+    return {
+      name: options.name,
+      version: model.version,
+      checksum: model.checksum,
+      target: model.target,
+      features: model.features,
+      // What a row holds (lib's Model.inputs): a form field per input, a list of categories for a categorical one.
+      inputs: model.inputs,
+      classes: model.classes,
+      metrics: model.training.metrics,
+      example,
+    };
   });
   let openapi: string | undefined;
   app.get('/openapi.json', { schema: { summary: 'this document', tags: ['operations'] } }, async (_request, reply) => {

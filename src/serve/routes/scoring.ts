@@ -29,6 +29,7 @@ function send(ctx: ServeContext, reply: FastifyReply, task: Task, result: TaskRe
   if (reply.sent) return reply;
   if (!result.ok) throw HttpError.from(result.error);
   ctx.metrics.scored(result.rows);
+  ctx.metrics.unknownCategories(result.unknown);
   reply.header('x-model-checksum', task.model.checksum);
   if (result.headerLength !== undefined) {
     if (result.body instanceof Readable) throw new Error('a binary answer is never streamed');
