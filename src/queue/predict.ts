@@ -51,6 +51,8 @@ export interface QueuePredictOptions {
   connectTimeout: number;
   /** How long to wait for a worker when none listens (--timeout; exit 3). */
   timeout: number;
+  /** A category the model never saw: encoded as zeros, or an error naming the line (--unknown). */
+  unknown: 'ignore' | 'error';
   format: Format;
   withScores: boolean;
   withInput: boolean;
@@ -311,7 +313,7 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
         const inputKey = keys.chunkInput(runId, queued);
         await redis.set(inputKey, chunk.bytes, 'EX', RESULT_TTL_SECONDS);
         const data: CsvChunkJob = {
-          kind: 'csv', checksum: model.checksum, source, head, firstLine: chunk.firstLine, inputKey,
+          kind: 'csv', checksum: model.checksum, source, head, firstLine: chunk.firstLine, inputKey, unknown: options.unknown,
           format, scores: withScores, withInput, resultKey,
         };
         const job = await queue.add('chunk', data, { jobId: jobIds.chunk(runId, queued), attempts: 1, removeOnComplete: false, removeOnFail: false });

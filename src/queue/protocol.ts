@@ -31,6 +31,8 @@ export interface CsvChunkJob {
   withInput: boolean;
   /** Where the worker stores the output bytes (too large for BullMQ's return value and event stream). */
   resultKey: string;
+  /** Table models: a category the model never saw is all zeros (`ignore`, the default) or an error naming the line. */
+  unknown?: 'ignore' | 'error';
 }
 
 /**

@@ -48,7 +48,7 @@ export async function scoreCsvChunk(job: CsvChunkJob, chunk: Buffer, model: Mode
   const { classes } = model;
   // The columns a row holds (the features of an all-numeric model, else its inputs), read as predict reads them.
   const features = model.inputs.map((input) => input.name);
-  const cells = model.isTable ? new ModelCells(job.source, model.fitted.preprocessing, '.', 'ignore') : undefined;
+  const cells = model.isTable ? new ModelCells(job.source, model.fitted.preprocessing, '.', job.unknown ?? 'ignore') : undefined;
   const headLines = countLf(job.head);
   // Fed in slices of 1 MiB, as predict reads a file: each slice is one batch, small enough to stay
   // in the cache (one 50,000-row batch would be grown and copied several times over).

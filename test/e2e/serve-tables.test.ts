@@ -167,6 +167,14 @@ describe('the queue mode', () => {
       const distributed = await iris(['predict', '--queue', redis.url, '-m', IMPUTED, '--input', file, '--format', 'jsonl', '--scores'], { env: { IRIS_QUEUE_LOCK_MS: '2000' } });
       expect(distributed.exitCode, distributed.stderr).toBe(0);
       expect(distributed.stdout).toBe((await iris(['predict', '-m', IMPUTED, '--input', file, '--format', 'jsonl', '--scores'])).stdout);
+      // --unknown error reaches the workers: a category the model never saw fails as a local run fails.
+      const odd = join(dir, 'odd.csv');
+      writeFileSync(odd, csvOf([...PICKED, PICKED[0]!.map((field, k) => (header[k] === 'island' ? 'Atlantis' : field))]));
+      const local = await iris(['predict', '-m', IMPUTED, '--input', odd, '--unknown', 'error']);
+      const refused = await iris(['predict', '--queue', redis.url, '-m', IMPUTED, '--input', odd, '--unknown', 'error'], { env: { IRIS_QUEUE_LOCK_MS: '2000' } });
+      expect(local.exitCode).toBe(3);
+      expect(refused.exitCode, refused.stderr).toBe(3);
+      expect(refused.stderr.split('\n')[0]).toBe(local.stderr.split('\n')[0]);
     } finally {
       await queued.stop();
     }

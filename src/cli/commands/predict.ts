@@ -276,7 +276,7 @@ export async function run({ ctx, flags, config, args, options = [] }: CommandInp
     // Distributed scoring: workers format their own chunks with the same RecordWriter and scoreRows.
     const { checkQueueUrl, predictOnQueue } = await import('../../queue/index.js');
     checkQueueUrl(s.queue);
-    return predictOnQueue({ ctx, url: s.queue, model, modelPath, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, connectTimeout: s.connectTimeout ?? 10_000, timeout: s.timeout ?? 60_000, format, withScores, withInput });
+    return predictOnQueue({ ctx, url: s.queue, model, modelPath, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, connectTimeout: s.connectTimeout ?? 10_000, timeout: s.timeout ?? 60_000, unknown: s.unknown ?? 'ignore', format, withScores, withInput });
   }
   if (s.chunkRows !== undefined) throw new UsageError('--chunk-rows needs --queue');
   if (s.connectTimeout !== undefined || s.timeout !== undefined) throw new UsageError(`--${s.timeout === undefined ? 'connect-timeout' : 'timeout'} needs --queue`);
