@@ -55,7 +55,7 @@ export async function buildApp(ctx: ServeContext): Promise<FastifyInstance> {
   const index = new RouteIndex();
   await app.register(trackRoutes, { index });
   await app.register(echoRequestId);
-  await app.register(inflight, { maxInflight: options.maxInflight ?? DEFAULT_MAX_INFLIGHT });
+  await app.register(inflight, { maxInflight: options.maxInflight ?? DEFAULT_MAX_INFLIGHT, maxBody: options.maxBody });
   await app.register(deadline, { timeout });
   await app.register(httpMetrics, { metrics: ctx.metrics });
   await app.register(errors, { timeout, maxBody: options.maxBody });

@@ -1,6 +1,6 @@
 /**
  * Memory of the built `iris serve`: --max-inflight refuses bodies past the cap with 503 OVERLOADED
- * and Retry-After and keeps serving; a 1,000,000-row request with scores is answered with a peak
+ * and Retry-After (413 for one that could never fit) and keeps serving; a 1,000,000-row request with scores is answered with a peak
  * RSS under 600 MiB (its answer, 126 MB of JSON, is written as it is formatted), while the liveness
  * probe keeps being answered.
  */
@@ -35,18 +35,42 @@ async function start(args: string[]): Promise<Server> {
 const peakRss = (pid: number) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
 
 describe('iris serve --max-inflight', () => {
-  it('answers 503 OVERLOADED with Retry-After to a body past the cap, and serves afterwards', async () => {
+  it('answers 503 OVERLOADED with Retry-After while bodies in flight fill the cap, 413 to a body that could never fit, and serves afterwards', async () => {
     const server = await start(['--max-inflight', '64kb']);
-    const big = JSON.stringify({ instances: Array.from({ length: 4000 }, () => ROW) });
-    expect(big.length).toBeGreaterThan(64 * 1024);
-    const refused = await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: big });
-    expect(refused.status).toBe(503);
-    expect(refused.headers['retry-after']).toBe('1');
-    expect(refused.json()).toMatchObject({ code: 'OVERLOADED' });
+    const body = (bytes: number) => {
+      const text = JSON.stringify({ instances: [ROW] });
+      return text + ' '.repeat(bytes - text.length);
+    };
+    // A request whose 40,000-byte body is still arriving holds its share of the cap.
+    const url = new URL('/invocations', server.url);
+    const held = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: '/invocations', agent: false, headers: { 'content-type': 'application/json', 'content-length': '40000' } });
+    const heldAnswer = new Promise<number>((resolve, reject) => {
+      held.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      held.on('error', reject);
+    });
+    const whole = body(40_000);
+    held.write(whole.slice(0, 100));
+    let refused: Awaited<ReturnType<typeof call>> | undefined;
+    for (let k = 0; k < 300 && refused === undefined; k++) {
+      const probe = await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: body(30_000) });
+      if (probe.status === 503) refused = probe;
+      else expect(probe.status).toBe(200);
+    }
+    expect(refused?.status).toBe(503);
+    expect(refused!.headers['retry-after']).toBe('1');
+    expect(refused!.json()).toMatchObject({ code: 'OVERLOADED' });
+    held.end(whole.slice(100));
+    expect(await heldAnswer).toBe(200);
+    const tooLarge = await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: body(70_000) });
+    expect(tooLarge.status).toBe(413);
     expect((await call(server.url, 'GET', '/v2/health/live')).status).toBe(200);
     const small = await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: [ROW] }) });
     expect(small.status).toBe(200);
     expect(small.json()).toEqual({ predictions: ['setosa'] });
+    expect((await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: body(60_000) })).status).toBe(200);
   }, 60_000);
 });
 

@@ -95,9 +95,10 @@ describe('--max-inflight', () => {
     expect((await post(body(CAP))).status).toBe(200);
   });
 
-  it('refuses one body larger than the cap, and a chunked body when it passes the cap; answers afterwards', async () => {
+  it('refuses one body larger than the cap (413: it could never fit), and a chunked body when it passes the cap; answers afterwards', async () => {
     const large = await post(body(CAP + 1));
-    expect(large.status).toBe(503);
+    expect(large.status).toBe(413);
+    expect(JSON.parse(large.text)).toMatchObject({ code: 'TOO_LARGE' });
     expect(large.headers.connection).toBe('close');
     const chunked = open({ 'transfer-encoding': 'chunked' });
     const text = body(CAP + 500);
@@ -106,9 +107,27 @@ describe('--max-inflight', () => {
     const answer = await chunked.answer.catch((error: Error) => ({ status: -1, headers: {}, text: error.message }));
     // The server may close the connection before the client has sent everything: then the client sees a reset instead.
     if (answer.status !== -1) {
-      expect(answer.status).toBe(503);
-      expect(JSON.parse(answer.text)).toMatchObject({ code: 'OVERLOADED' });
+      expect(answer.status).toBe(413);
+      expect(JSON.parse(answer.text)).toMatchObject({ code: 'TOO_LARGE' });
     }
+    // A chunked body that fits alone but not beside one in flight: 503.
+    const held = open({ 'content-length': '800' });
+    held.req.write(body(800).slice(0, 10));
+    held.req.flushHeaders();
+    let refused: Answer | undefined;
+    for (let k = 0; k < 200 && refused === undefined; k++) {
+      const probe = open({ 'transfer-encoding': 'chunked' });
+      const piece = body(300);
+      probe.req.write(piece.slice(0, 100));
+      probe.req.end(piece.slice(100));
+      const got = await probe.answer;
+      if (got.status === 503) refused = got;
+      else expect(got.status).toBe(200);
+    }
+    expect(refused?.headers['retry-after']).toBe('1');
+    expect(JSON.parse(refused!.text)).toMatchObject({ code: 'OVERLOADED' });
+    held.req.end(body(800).slice(10));
+    expect((await held.answer).status).toBe(200);
     const live = await new Promise<number>((resolve, reject) =>
       httpRequest({ host: '127.0.0.1', port, path: '/v2/health/live', agent: false }, (res) => {
         res.resume();
