@@ -84,7 +84,8 @@ function addCvOptions(command: Command): void {
     .option('--cv <kind>', 'stratified (StratifiedKFold) or kfold (KFold) (default: stratified)')
     .option('--cv-shuffle', 'shuffle before making the folds (random_state = --seed)')
     .option('--threads <n>', 'fit folds in this many worker threads; results are identical (default: the number of cores, 1 for small searches)')
-    .option('--queue <url>', 'fit folds on `iris worker`s through this Redis URL (not implemented yet)');
+    .option('--queue <url>', 'fit folds on `iris worker --fits` processes through this Redis URL')
+    .option('--connect-timeout <ms>', 'with --queue: give up when Redis, or any worker, does not answer within this time (default: 10000)');
 }
 
 export async function main(argv: readonly string[], environment: Partial<CliEnvironment> = {}): Promise<number> {
@@ -275,6 +276,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--concurrency <n>', 'jobs processed at once (default: the number of cores)')
     .option('--log-level <level>', 'debug, info, warn, error or silent (default: info)')
     .option('--connect-timeout <ms>', 'give up when Redis does not answer within this time (default: 10000)')
+    .option('--fits', 'take the fits of `iris cv --queue` and `iris tune --queue` instead of scoring jobs (no model needed)')
     .action(run(() => import('./commands/worker.js')));
 
   program

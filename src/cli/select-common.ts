@@ -1,6 +1,7 @@
 /** What `iris cv` and `iris tune` share: the thread count, the refused --queue, the progress bar, report helpers. */
 import { availableParallelism } from 'node:os';
-import { UsageError } from '../core/errors.js';
+import type { FoldData, FoldResult } from '../core/selection.js';
+import { runFits, type FitJob, type RunOptions } from '../lib/select-engine.js';
 import type { Context } from './context.js';
 
 /**
@@ -12,12 +13,26 @@ export function threadsOf(threads: number | undefined, rows: number, fits: numbe
   return rows * fits < 200_000 ? 1 : availableParallelism();
 }
 
-/** Fits on `iris worker`s are specified but not built yet: say so rather than ignore the flag. */
-export function refuseQueue(queue: string | undefined, command: string): void {
+/** --queue: a Redis URL the queue accepts (checked before any work). */
+export async function checkQueue(queue: string | undefined): Promise<void> {
   if (queue === undefined) return;
-  throw new UsageError(`iris ${command} --queue is not implemented yet: fits cannot be sent to \`iris worker\`s`, {
-    hint: 'use --threads <n> to fit in parallel on this machine',
-  });
+  const { checkQueueUrl } = await import('../queue/index.js');
+  checkQueueUrl(queue);
+}
+
+/**
+ * Every fit of a search: on `iris worker --fits` processes through the queue when --queue is given,
+ * else in this process's worker threads. The same results either way.
+ */
+export async function fitAll(
+  queue: string | undefined,
+  data: FoldData,
+  jobs: readonly FitJob[],
+  options: RunOptions & { connectTimeout?: number | undefined },
+): Promise<FoldResult[]> {
+  if (queue === undefined) return runFits(data, jobs, options);
+  const { fitsOnQueue } = await import('../queue/index.js');
+  return fitsOnQueue(queue, data, jobs, { scorers: options.scorers, init: options.init, onProgress: options.onProgress, connectTimeout: options.connectTimeout ?? 10_000 });
 }
 
 export interface Progress {

@@ -174,7 +174,7 @@ const folds: Parse<number> = (value) => {
   return n;
 };
 
-const CV_OPTIONS = { folds, cv: oneOf('stratified', 'kfold'), cvShuffle: bool, threads: atLeastOne, queue: str } as const;
+const CV_OPTIONS = { folds, cv: oneOf('stratified', 'kfold'), cvShuffle: bool, threads: atLeastOne, queue: str, connectTimeout: atLeastOne } as const;
 
 /** Scorers cv and tune know (scikit-learn's names). */
 export const SCORERS = ['accuracy', 'f1_macro'] as const;
@@ -252,7 +252,7 @@ const TABLES = {
     maxRows: atLeastOne, timeout: atLeastOne, token: str, logLevel: oneOf(...SERVE_LOG_LEVELS), grace: wholeAtLeast(0), jobTtl: atLeastOne,
     queue: str, connectTimeout: atLeastOne,
   },
-  worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'), connectTimeout: atLeastOne },
+  worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'), connectTimeout: atLeastOne, fits: bool },
   export: { model: str, format: oneOf(...EXPORT_FORMATS), out: str, quiet: bool },
   cv: {
     data: str, target: str, features: featureList, seed,

@@ -2,3 +2,4 @@
 export { checkQueueUrl } from './connection.js';
 export { predictOnQueue } from './predict.js';
 export { runWorker } from './worker.js';
+export { fitsOnQueue, runFitWorker } from './fits.js';

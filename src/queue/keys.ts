@@ -9,6 +9,8 @@
  *   iris:<version>:job:<id>          an async job's record (hash), its rows and its result
  *   iris:<version>:workers           live workers (sorted set: worker id -> heartbeat expiry, ms)
  *   iris:replies:<server>            the list a server reads its micro-batch answers from
+ *   iris:fits:…                      BullMQ's keys of the fits queue (cv/tune --queue, worker --fits)
+ *   iris:fits:<run>:<what>           a search's rows (x, codes, folds, meta), results and done list
  */
 
 /** Key prefix of every key iris makes; BullMQ's `prefix` option. */
@@ -49,6 +51,14 @@ export function queueKeys(checksum: string) {
 /** The list one server process reads its micro-batch answers from. */
 export function repliesKey(server: string): string {
   return `${KEY_PREFIX}:replies:${server}`;
+}
+
+/** The queue of model selection's fits (no model version: any `iris worker --fits` takes them). */
+export const FITS_QUEUE = 'fits';
+
+/** A key of one search on the fits queue: its rows (`x`, `codes`, `folds`, `meta`), `result:<k>`, `done`. */
+export function fitsKey(run: string, what: string): string {
+  return `${KEY_PREFIX}:${FITS_QUEUE}:${run}:${what}`;
 }
 
 /** BullMQ job ids (not keys: BullMQ builds those from them). */

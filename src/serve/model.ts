@@ -55,5 +55,5 @@ export async function* csvRows(input: Readable, model: Model, source: string, un
   const cells = model.isTable ? new (await import('../io/csv/table-cells.js')).ModelCells(source, model.fitted.preprocessing, '.', 'ignore') : undefined;
   const rows = openFeatureRows(input, { features, source, ...(cells === undefined ? {} : { cells }) });
   for await (const batch of rows.batches()) yield { X: batch.X, n: batch.n };
-  if (cells !== undefined) cells.unknownRows.forEach((count, k) => count > 0 && unknown.set(features[k] as string, count));
+  for (const { feature, rows: count } of cells?.unknownCounts() ?? []) unknown.set(feature, count);
 }

@@ -40,7 +40,7 @@ export const TENSOR: JsonSchema = {
   required: ['name', 'datatype', 'shape'],
   properties: {
     name: { type: 'string', description: '"input-0" for the [N, F] tensor, or a feature name for one [N] tensor per feature' },
-    datatype: { type: 'string', enum: ['FP64', 'FP32', 'INT64', 'INT32'] },
+    datatype: { type: 'string', enum: ['FP64', 'FP32', 'INT64', 'INT32', 'BYTES'], description: 'BYTES for a categorical feature (one input per feature)' },
     shape: { type: 'array', items: { type: 'integer', minimum: 0 } },
     data: { type: 'array', description: 'row-major values, flat or nested; absent when parameters.binary_data_size is set' },
     parameters: {
@@ -85,14 +85,16 @@ export const INFER_RESPONSE: JsonSchema = {
   required: ['model_name', 'model_version', 'outputs'],
   properties: { id: { type: 'string' }, model_name: { type: 'string' }, model_version: { type: 'string' }, outputs: { type: 'array', items: OUTPUT_TENSOR } },
 };
+/** A feature value: a number; for a table model also a category (string) or null (a missing value, where the model imputes). */
+const CELL: JsonSchema = { type: ['number', 'string', 'null'] };
 export const ROW: JsonSchema = {
   description: 'a row: values in the model feature order, or a record naming the features',
-  oneOf: [{ type: 'array', items: { type: 'number' } }, { type: 'object', additionalProperties: { type: 'number' } }],
+  oneOf: [{ type: 'array', items: CELL }, { type: 'object', additionalProperties: CELL }],
 };
 export const ROWS: JsonSchema = {
   oneOf: [
     { type: 'array', items: ROW },
-    { type: 'object', description: 'columnar: one array of values per feature', additionalProperties: { type: 'array', items: { type: 'number' } } },
+    { type: 'object', description: 'columnar: one array of values per feature', additionalProperties: { type: 'array', items: CELL } },
   ],
 };
 export const INVOCATION_JSON: JsonSchema = {
@@ -104,7 +106,7 @@ export const INVOCATION_JSON: JsonSchema = {
       required: ['columns', 'data'],
       properties: { columns: { type: 'array', items: { type: 'string' } }, data: { type: 'array', items: { type: 'array' } }, index: { type: 'array' } },
     },
-    dataframe_records: { type: 'array', items: { type: 'object', additionalProperties: { type: 'number' } } },
+    dataframe_records: { type: 'array', items: { type: 'object', additionalProperties: CELL } },
     instances: ROWS,
     inputs: ROWS,
     params: { type: 'object' },

@@ -74,7 +74,8 @@ describe('bad input: one line, exit 2 or 3, nothing written', () => {
     ['more folds than the smallest class', ['tune', '--grid', 'eta0=1', '--folds', '40'], 3, /--folds 40 is more than the (\d+ )?rows of (the smallest|every) class/],
     ['unknown class in --class-weight', ['tune', '--grid', 'eta0=1', '--class-weight', 'setosa=2,martian=1'], 3, /--class-weight names "martian"/],
     ['unknown class in a grid class_weight', ['tune', '--grid', 'class_weight={setosa:2,martian:1}'], 3, /names "martian"/],
-    ['--queue, not built yet', ['tune', '--grid', 'eta0=1', '--queue', 'redis://127.0.0.1:1'], 2, /--queue is not implemented yet/],
+    ['--queue that is not a Redis URL', ['tune', '--grid', 'eta0=1', '--queue', 'http://x'], 2, /--queue http:\/\/x: expected a redis:\/\/ or rediss:\/\/ URL/],
+    ['--queue where no Redis answers', ['tune', '--grid', 'eta0=1', '--queue', 'redis://127.0.0.1:1', '--connect-timeout', '500'], 3, /cannot reach Redis at 127\.0\.0\.1:1/],
   ];
   for (const [what, args, code, message] of cases) {
     it(what, async () => {
@@ -113,4 +114,17 @@ describe('bad input: one line, exit 2 or 3, nothing written', () => {
     expect(single.exitCode).toBe(3);
     expect(single.stderr).toMatch(/has only 1 member/);
   });
+});
+
+describe('docs/CLI.md documents cv and tune', () => {
+  const CLI_MD = readFileSync(join(ROOT, 'docs', 'CLI.md'), 'utf8');
+  for (const command of ['cv', 'tune']) {
+    it(`every option of \`iris ${command} --help\``, async () => {
+      const { exitCode, stdout } = await iris([command, '--help']);
+      expect(exitCode).toBe(0);
+      const options = [...new Set(stdout.match(/--[a-z][a-z0-9-]*/g))];
+      expect(options.length).toBeGreaterThan(30);
+      expect(options.filter((option) => !new RegExp(`[\\s\`]${option}(?![\\w-])`).test(CLI_MD))).toEqual([]);
+    });
+  }
 });

@@ -219,7 +219,8 @@ describe('canonicalJson (RFC 8785)', () => {
       if (Array.isArray(v)) return v.map((x) => shuffleKeys(x, seed));
       if (v !== null && typeof v === 'object') {
         const keys = Object.keys(v);
-        const out: Record<string, unknown> = {};
+        // No prototype: a member named __proto__ (JSON.parse makes it an own member) stays a member.
+        const out = Object.create(null) as Record<string, unknown>;
         keys.sort(() => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 3) - 1);
         for (const k of keys) out[k] = shuffleKeys((v as Record<string, unknown>)[k], seed);
         return out;

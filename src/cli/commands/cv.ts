@@ -10,13 +10,13 @@ import type { Scorer } from '../../core/selection.js';
 import { readLabelledCsv } from '../../io/csv/index.js';
 import { prepareTable } from '../../io/csv/table-prepare.js';
 import { BUNDLED_DATA_PATH } from '../../io/package-info.js';
-import { runFits, summarise } from '../../lib/select-engine.js';
+import { summarise } from '../../lib/select-engine.js';
 import type { CommandInput, CommandResult } from '../command.js';
 import { csvDialect } from '../csv-options.js';
 import { jsonLine, table } from '../format.js';
 import { checkClassWeightNames, checkInitShape, loadInitModel, perceptronParamsOf } from '../model-options.js';
 import { gateNumbers, type Gate } from '../report-formats.js';
-import { jsonScore, progressBar, refuseQueue, score4, threadsOf } from '../select-common.js';
+import { jsonScore, progressBar, checkQueue, fitAll, score4, threadsOf } from '../select-common.js';
 import { resolveSettings } from '../settings.js';
 import { tableSettings } from '../table-options.js';
 
@@ -25,7 +25,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   ctx.quiet = s.quiet === true;
   const format = s.json === true ? 'json' : (s.format ?? 'text');
   ctx.machineOutput = format !== 'text';
-  refuseQueue(s.queue, 'cv');
+  await checkQueue(s.queue);
   const seed = s.seed ?? 0;
   const params = { ...perceptronParamsOf(s), randomState: seed };
   validatePerceptronParams(params);
@@ -54,10 +54,11 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   let folds;
   try {
     const X = { data: rowsTable.data, rows: rowsTable.rows, cols: rowsTable.cols };
-    folds = await runFits({ X, codes, names, foldOf, features: data.features, target: data.target, table: { columns: rowsTable.columns, fit: tables.fit } }, jobs, {
+    folds = await fitAll(s.queue, { X, codes, names, foldOf, features: data.features, target: data.target, table: { columns: rowsTable.columns, fit: tables.fit } }, jobs, {
       scorers,
       threads: threadsOf(s.threads, rowsTable.rows, jobs.length),
       init: initModel?.init,
+      connectTimeout: s.connectTimeout,
       onProgress: (done, total) => bar.update(done, total),
     });
   } finally {

@@ -18,13 +18,13 @@ import { readLabelledCsv } from '../../io/csv/index.js';
 import { prepareTable } from '../../io/csv/table-prepare.js';
 import { digestIndices, type TrainingJson } from '../../io/model/index.js';
 import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH } from '../../io/package-info.js';
-import { runFits, searchResults } from '../../lib/select-engine.js';
+import { searchResults } from '../../lib/select-engine.js';
 import { Model } from '../../lib/model.js';
 import type { CommandInput, CommandResult } from '../command.js';
 import { csvDialect, recordedDialect } from '../csv-options.js';
 import { jsonLine, metricsJson, table } from '../format.js';
 import { checkClassWeightNames, checkInitShape, loadInitModel, perceptronParamsOf } from '../model-options.js';
-import { progressBar, refuseQueue, score4, showValue, threadsOf } from '../select-common.js';
+import { progressBar, checkQueue, fitAll, score4, showValue, threadsOf } from '../select-common.js';
 import { modelPathOf, resolveSettings } from '../settings.js';
 import { tableSettings } from '../table-options.js';
 import { checkOutputFolder } from './train.js';
@@ -53,7 +53,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   ctx.quiet = s.quiet === true;
   const format = s.json === true ? 'json' : (s.format ?? 'text');
   ctx.machineOutput = format !== 'text';
-  refuseQueue(s.queue, 'tune');
+  await checkQueue(s.queue);
   const gridSource = s.grid !== undefined ? '--grid' : (s.gridFile ?? '--grid-file');
   const grid = normaliseGrid(await loadGrid(s.grid, s.gridFile), gridSource);
   const candidates = parameterGrid(grid);
@@ -100,10 +100,11 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   try {
     const XTrain = takeRows({ data: rowsTable.data, rows: rowsTable.rows, cols: rowsTable.cols }, split.train);
     const table = { columns: rowsTable.columns, fit: tables.fit };
-    fits = await runFits({ X: XTrain, codes, names, foldOf, features: data.features, target: data.target, table }, jobs, {
+    fits = await fitAll(s.queue, { X: XTrain, codes, names, foldOf, features: data.features, target: data.target, table }, jobs, {
       scorers: [scorer],
       threads: threadsOf(s.threads, split.train.length, jobs.length),
       init: initModel?.init,
+      connectTimeout: s.connectTimeout,
       onProgress: (done, total) => bar.update(done, total),
     });
   } finally {

@@ -19,6 +19,20 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
+    // Model selection's fits (docs/MODEL_SELECTION.md): no model, the `fits` queue.
+    if (s.fits === true) {
+      await queue.runFitWorker({
+        queue: s.queue,
+        // A fit holds the event loop; one at a time per process (run one worker per core).
+        concurrency: s.concurrency ?? 1,
+        logLevel: s.logLevel ?? 'info',
+        connectTimeout: s.connectTimeout ?? 10_000,
+        stderr: ctx.io.stderr,
+        env: ctx.io.env,
+        stop,
+      });
+      return 0;
+    }
     await queue.runWorker({
       model: s.model ?? config.top.model ?? 'model.json',
       queue: s.queue,
