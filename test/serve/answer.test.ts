@@ -91,6 +91,38 @@ describe('chunked answers', () => {
   });
 });
 
+describe('a job of many rows', () => {
+  it('its result, streamed, is the one-string answer in each output', async () => {
+    const scorer = await createEmbeddedScorer({ threads: 1, workerUrl: null, cache: null, maxQueue: 10 });
+    const jobs = new MemoryJobStore({ ttlMs: 60_000, scorer });
+    const app = await buildApp({
+      options: { name: 'iris', token: undefined, maxBody: 64 << 20, maxRows: 1_000_000, timeout: 60_000, logLevel: 'silent', packageVersion: '0.0.0-test' },
+      state: { model, draining: false },
+      scorer,
+      metrics: createMetrics({ queueDepth: () => 0, jobCounts: () => jobs.counts() }),
+      jobs,
+    });
+    try {
+      const n = 10_000;
+      const X = rows(n);
+      const instances = Array.from({ length: n }, (_, i) => Array.from(X.subarray(i * 4, i * 4 + 4)));
+      const submitted = await app.inject({ method: 'POST', url: '/v1/jobs?scores=true', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ instances }) });
+      expect(submitted.statusCode).toBe(202);
+      const id = submitted.json().id as string;
+      const done = await app.inject({ url: `/v1/jobs/${id}?wait=30000` });
+      expect(done.json().status).toBe('done');
+      const scored = scoreFlat(model, X, n);
+      const asJson = await app.inject({ url: `/v1/jobs/${id}/result` });
+      expect(asJson.headers['transfer-encoding']).toBe('chunked');
+      expect(asJson.body).toBe(invocationBody(model, scored, n, true));
+      expect((await app.inject({ url: `/v1/jobs/${id}/result`, headers: { accept: 'text/csv' } })).body).toBe(csvBody(model, scored, n, true));
+      expect((await app.inject({ url: `/v1/jobs/${id}/result`, headers: { accept: 'application/x-ndjson' } })).body).toBe(formatter(model).ndjson(scored, n, true));
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
+});
+
 describe('a streamed answer over HTTP', () => {
   it('a client that does not read stalls the answer far below its size; reading it then gives all of it', async () => {
     const scorer = await createEmbeddedScorer({ threads: 1, workerUrl: null, cache: null, maxQueue: 10 });
