@@ -13,6 +13,7 @@ import { deadline } from './plugins/deadline.js';
 import { clientErrorHandler, errors } from './plugins/errors.js';
 import { httpMetrics } from './plugins/http-metrics.js';
 import { inflight } from './plugins/inflight.js';
+import { lazyChildLogger } from './plugins/lazy-logger.js';
 import { RouteIndex, notAllowed, trackRoutes } from './plugins/not-allowed.js';
 import { echoRequestId, requestId } from './plugins/request-id.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -33,6 +34,7 @@ export async function buildApp(ctx: ServeContext): Promise<FastifyInstance> {
     // Per-request log lines cost more than a prediction; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestId,
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: options.maxBody,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
