@@ -11,6 +11,9 @@
  *   BENCH_PYTHON=/usr/bin/python3   the Python with Debian's python3-sklearn and python3-pandas;
  *                          `none` skips scikit-learn (iris is still timed, ratios are n/a)
  *   BENCH_UPDATE_DOC=1     also rewrite the results section of BENCHMARKS.md
+ *   BENCH_BASELINE=<dir>   an older iris checkout with its own dist/ (e.g. a worktree of the previous
+ *                          release, built): its train and streaming predict run in the same rounds on
+ *                          the numeric sets, and the table says new / old
  *   BENCH_TABLE_SIZE=1m    rows of the table set (4 numeric columns with 5 % missing values, 3
  *                          categorical ones): `iris train --impute mean` and streaming predict against
  *                          pandas + the scikit-learn ColumnTransformer pipeline; `none` skips it
@@ -32,6 +35,7 @@ const ROOT = join(BENCH, '..');
 const DATA = join(BENCH, 'data');
 const OUT = join(BENCH, 'out');
 const IRIS = join(ROOT, 'bin', 'iris.js');
+const BASELINE = process.env.BENCH_BASELINE ? join(process.env.BENCH_BASELINE, 'bin', 'iris.js') : undefined;
 const NODE = process.execPath;
 
 // ------------------------------------------------------------------------------------------------
@@ -320,16 +324,24 @@ async function main() {
       train: {
         iris: nodeCommand([IRIS, 'train', '--data', files.labelled, '--out', model]),
         sklearn: withPython ? pythonCommand('train.py', [files.labelled, pkl]) : undefined,
+        old: BASELINE === undefined ? undefined : nodeCommand([BASELINE, 'train', '--data', files.labelled, '--out', join(OUT, `old-${size.name}.json`)]),
       },
       predict: {
         iris: nodeCommand([IRIS, 'predict', '--model', model, '--input', files.features]),
         sklearn: withPython ? pythonCommand('predict_stream.py', [pkl, files.features]) : undefined,
+        old: BASELINE === undefined ? undefined : nodeCommand([BASELINE, 'predict', '--model', join(OUT, `old-${size.name}.json`), '--input', files.features]),
       },
     };
-    const predictions = { iris: join(OUT, `iris-${size.name}.txt`), sklearn: join(OUT, `sklearn-${size.name}.txt`) };
+    const predictions = { iris: join(OUT, `iris-${size.name}.txt`), sklearn: join(OUT, `sklearn-${size.name}.txt`), old: join(OUT, `old-${size.name}.txt`) };
     log(`bench: ${size.label}: first (untimed) runs`);
     measure(commands.train.iris, { stdoutPath: join(OUT, `iris-train-${size.name}.txt`) });
     measure(commands.predict.iris, { stdoutPath: predictions.iris });
+    if (BASELINE !== undefined) {
+      measure(commands.train.old, { stdoutPath: join(OUT, `old-train-${size.name}.txt`) });
+      measure(commands.predict.old, { stdoutPath: predictions.old });
+      const same = readFileSync(predictions.iris).equals(readFileSync(predictions.old));
+      log(`bench: ${size.label}: old build's predictions ${same ? 'identical' : 'DIFFER'}`);
+    }
     if (withPython) {
       measure(commands.train.sklearn, { stdoutPath: join(OUT, `sklearn-train-${size.name}.txt`) });
       measure(commands.predict.sklearn, { stdoutPath: predictions.sklearn });
@@ -348,14 +360,16 @@ async function main() {
   // Timed rounds of the heavy commands, alternating which side goes first.
   const samples = {};
   const record = (key, side, result) => {
-    samples[key] ??= { iris: [], sklearn: [] };
+    samples[key] ??= { iris: [], sklearn: [], old: [] };
     samples[key][side].push(result);
   };
   for (let run = 0; run < RUNS; run++) {
     const order = run % 2 === 0 ? ['iris', 'sklearn'] : ['sklearn', 'iris'];
+    // The old build takes turns too: first, between, last (rotating with the run).
+    const numericOrder = BASELINE === undefined ? order : [...order.slice(0, run % 3), 'old', ...order.slice(run % 3)];
     for (const set of sets) {
       for (const task of ['train', 'predict']) {
-        for (const side of order) {
+        for (const side of numericOrder) {
           const command = set.commands[task][side];
           if (command === undefined) continue;
           const stdoutPath = task === 'predict' ? set.predictions[side] : undefined;
@@ -423,10 +437,12 @@ async function main() {
       const s = samples[`${task}-${size.name}`];
       const iris = summary(s.iris);
       const sklearn = summary(s.sklearn);
+      const old = summary(s.old);
       rows.push({
         task: `${label}, ${size.label} rows`,
         iris,
         sklearn,
+        ...(old === undefined ? {} : { old, oldTimeRatio: ratio(iris?.wall, old.wall), oldMemoryRatio: ratio(iris?.peak, old.peak) }),
         timeRatio: ratio(iris?.wall, sklearn?.wall),
         memoryRatio: ratio(iris?.peak, sklearn?.peak),
         timeTarget: target ? timeTarget : undefined,
@@ -506,6 +522,15 @@ function renderMarkdown(r) {
       `| ${row.task} | ${row.iris ? seconds(row.iris.wall) : 'n/a'} | ${row.sklearn ? seconds(row.sklearn.wall) : 'n/a'} | ${showRatio(row.timeRatio)} | ${timeGoal} | ` +
         `${row.iris ? mib(row.iris.peak) : 'n/a'} | ${row.sklearn ? mib(row.sklearn.peak) : 'n/a'} | ${showRatio(row.memoryRatio)} | ${memGoal} |`,
     );
+  }
+  const againstOld = r.rows.filter((row) => row.old !== undefined);
+  if (againstOld.length > 0) {
+    lines.push('');
+    lines.push('This build against the older build of BENCH_BASELINE, in the same rounds (all-numeric data; target: no slower):');
+    lines.push('');
+    lines.push('| command | this build | older build | time new / old | peak new / old |');
+    lines.push('|---|---:|---:|---:|---:|');
+    for (const row of againstOld) lines.push(`| ${row.task} | ${seconds(row.iris.wall)} | ${seconds(row.old.wall)} | ${showRatio(row.oldTimeRatio)} | ${showRatio(row.oldMemoryRatio)} |`);
   }
   lines.push('');
   lines.push('| start-up | median | peak | ratio to `node -e 0` | target |');

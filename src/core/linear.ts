@@ -111,6 +111,15 @@ export function predictCodes(model: LinearModel, X: Matrix, out?: Int32Array): I
   return res;
 }
 
+/** predictCodes and the decision function together, for rows already scaled (the same bits as each alone). */
+export function predictWithScores(model: LinearModel, X: Matrix): { predictions: Int32Array; scores: Float64Array } {
+  const scores = decisionFunction(model, X);
+  const rows = coefRows(model.nClasses);
+  const predictions = new Int32Array(X.rows);
+  for (let i = 0; i < X.rows; i++) predictions[i] = predictFromScores(scores, i * rows, model.nClasses);
+  return { predictions, scores };
+}
+
 /** What scoring raw (unscaled) rows needs of a fitted model: the scaler's statistics and the weights. */
 export interface ScoringModel {
   readonly classes: readonly string[];

@@ -7,7 +7,7 @@ import { DataError } from './errors.js';
 import { encodeLabels, sortClasses } from './labels.js';
 import { partitionRowsInPlace, takeRows } from './matrix.js';
 import { classificationReport, accuracyScore, type ClassificationReport } from './metrics.js';
-import { predictCodes } from './linear.js';
+import { predictCodes, predictWithScores, type LinearModel } from './linear.js';
 import type { FittedModel } from './model.js';
 import { fitPerceptron, resolvePerceptronParams, type PerceptronParams } from './perceptron.js';
 import { numericPreprocessing, type Preprocessing } from './preprocessing.js';
@@ -52,6 +52,10 @@ export interface TrainOutcome {
   test: Evaluation;
   /** Predicted class index (into `classes`) of each test row, in split.test order. */
   testPredictions: Int32Array;
+  /** The decision function of the test rows, coefRows(classes) values a row (ROC curves, AUC). */
+  testScores: Float64Array;
+  /** Each test row's label as an index into test.labels (the classes, then labels unseen in training). */
+  testCodes: Int32Array;
 }
 
 export function trainPipeline(X: Matrix, labels: readonly string[], options: TrainOptions): TrainOutcome {
@@ -83,15 +87,28 @@ export function trainPipeline(X: Matrix, labels: readonly string[], options: Tra
 
   const XTest = parts?.second ?? takeRows(X, split.test);
   transformStandard(model, XTest, XTest.data);
-  const testPredictions = predictCodes(linearPart(model), XTest);
-  // evaluateLabels(the test rows' labels, testPredictions, classes), from the label numbers.
-  const inTest = rowLabels.seenIn(split.test);
+  return { model, split, trainAccuracy, ...scoreTestRows(linearPart(model), XTest, rowLabels, split.test, classes) };
+}
+
+/**
+ * The held-out rows (already scaled) scored and reported, as evaluateLabels would from the label
+ * numbers: labels the training rows never had are appended after the classes.
+ */
+export function scoreTestRows(
+  linear: LinearModel,
+  XTest: Matrix,
+  rowLabels: ReturnType<typeof labelCodes>,
+  testIndices: readonly number[],
+  classes: readonly string[],
+): Pick<TrainOutcome, 'test' | 'testPredictions' | 'testScores' | 'testCodes'> {
+  const { predictions: testPredictions, scores: testScores } = predictWithScores(linear, XTest);
+  const inTest = rowLabels.seenIn(testIndices);
   const known = new Set(classes);
   const unseen = sortClasses(rowLabels.distinct.filter((label, c) => inTest[c] === 1 && !known.has(label)));
   const testLabels = [...classes, ...unseen];
-  const testCodes = rowLabels.codesOf(split.test, testLabels);
+  const testCodes = rowLabels.codesOf(testIndices, testLabels);
   const test: Evaluation = { labels: testLabels, unseen, report: classificationReport(testCodes, testPredictions, testLabels.length) };
-  return { model, split, trainAccuracy, test, testPredictions };
+  return { test, testPredictions, testScores, testCodes };
 }
 
 export interface FitOptions {

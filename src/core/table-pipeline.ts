@@ -8,10 +8,10 @@ import { expanderOf, fitColumnTransformer, type FitTableOptions, type RawTable }
 import { DataError } from './errors.js';
 import { sortClasses } from './labels.js';
 import { predictCodes } from './linear.js';
-import { accuracyScore, classificationReport } from './metrics.js';
+import { accuracyScore } from './metrics.js';
 import type { FittedModel } from './model.js';
 import { fitPerceptron, resolvePerceptronParams } from './perceptron.js';
-import { labelCodes, splitRows, trainPipeline, type Evaluation, type TrainOptions, type TrainOutcome } from './pipeline.js';
+import { labelCodes, scoreTestRows, splitRows, trainPipeline, type TrainOptions, type TrainOutcome } from './pipeline.js';
 import { expandedNames } from './preprocessing.js';
 import { transformStandard } from './scaler.js';
 
@@ -118,12 +118,5 @@ export function trainTablePipeline(table: RawTable, labels: readonly string[], o
 
   const XTest = expander.expandTable(table, split.test);
   transformStandard(fitted, XTest, XTest.data);
-  const testPredictions = predictCodes(linear, XTest);
-  const inTest = rowLabels.seenIn(split.test);
-  const known = new Set(classes);
-  const unseen = sortClasses(rowLabels.distinct.filter((label, c) => inTest[c] === 1 && !known.has(label)));
-  const testLabels = [...classes, ...unseen];
-  const testCodes = rowLabels.codesOf(split.test, testLabels);
-  const test: Evaluation = { labels: testLabels, unseen, report: classificationReport(testCodes, testPredictions, testLabels.length) };
-  return { model, split, trainAccuracy, test, testPredictions };
+  return { model, split, trainAccuracy, ...scoreTestRows(linear, XTest, rowLabels, split.test, classes) };
 }

@@ -18,10 +18,12 @@ const roc = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'reference', 'roc-skl
 };
 let browser: Browser;
 let json: { confusionMatrix: number[][]; labels: string[]; rocAuc: Record<string, number | null>; accuracy: number };
+let trained: { metrics: { test: { rocAuc: Record<string, number | null> } } };
 
 beforeAll(async () => {
-  const train = await iris(['train', '-q', '--out', 'model.json', ...refCase.cli], { cwd: dir });
+  const train = await iris(['train', '--json', '--out', 'model.json', ...refCase.cli], { cwd: dir });
   if (train.exitCode !== 0) throw new Error(train.stderr);
+  trained = JSON.parse(train.stdout) as typeof trained;
   const evaluate = await iris(['evaluate', '--format', 'html', '--out', 'report.html', '--min-accuracy', '0.9'], { cwd: dir });
   if (evaluate.exitCode !== 0 || evaluate.stdout !== '') throw new Error(`exit ${evaluate.exitCode}: ${evaluate.stderr}${evaluate.stdout}`);
   const both = await iris(['evaluate', '--json', '--html', 'beside.html', '--min-accuracy', '0.9'], { cwd: dir });
@@ -42,6 +44,13 @@ describe('iris evaluate --format html', () => {
   it('--json carries rocAuc: scikit-learn roc_auc_score(y == c, decision_function[:, c]) per class', () => {
     const want = roc.iris.find((c) => c.name === refCase.name)!.perClass;
     for (const label of refCase.classes) expect(json.rocAuc[label]).toBe(want[label]!.auc);
+  });
+
+  it('train --json carries the same AUCs in metrics.test.rocAuc, and so does the model file', () => {
+    const want = roc.iris.find((c) => c.name === refCase.name)!.perClass;
+    for (const label of refCase.classes) expect(trained.metrics.test.rocAuc[label]).toBe(want[label]!.auc);
+    const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { training: { metrics: { test: { rocAuc: unknown } } } };
+    expect(model.training.metrics.test.rocAuc).toEqual(trained.metrics.test.rocAuc);
   });
 
   it('is one self-contained page: no script, nothing to fetch, and --html beside --json writes the same page', () => {

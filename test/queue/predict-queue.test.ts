@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { IRIS_CSV, iris, tempDir } from '../helpers/cli.js';
+import { IRIS_CSV, ROOT, iris, tempDir } from '../helpers/cli.js';
 import { QUEUE_ENV, killAll, spawnIris, startWorker, writeBigCsv } from '../helpers/queue.js';
 import { haveRedis, startRedis, type RedisServer } from '../helpers/redis.js';
 import { pauseInJob } from './held-job.js';
@@ -70,6 +70,24 @@ describe('iris predict --queue', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe(expected);
   }, 180_000);
+
+  it('scores a table model (words, gaps, an unknown category) as a local predict does', async () => {
+    const penguins = join(dir, 'penguins.json');
+    const trained = await iris(['train', '--data', join(ROOT, 'data', 'penguins.csv'), '--target', 'species', '--impute', 'mean', '--out', penguins, '-q']);
+    expect(trained.exitCode, trained.stderr).toBe(0);
+    // The file without its label column; one island the model never saw.
+    const [header, ...lines] = readFileSync(join(ROOT, 'data', 'penguins.csv'), 'utf8').trim().split('\n');
+    const drop = (line: string) => line.split(',').slice(1).join(',');
+    const input = join(dir, 'penguins-in.csv');
+    writeFileSync(input, [drop(header!), ...lines.map(drop)].join('\n').replace('Torgersen', 'Atlantis') + '\n');
+    await startWorker(redis.url, penguins);
+    const expected = await iris(['predict', '--model', penguins, '--input', input, '--scores', '--format', 'csv']);
+    expect(expected.exitCode, expected.stderr).toBe(0);
+    expect(expected.stderr).toMatch(/Atlantis/);
+    const result = await iris(['predict', '--model', penguins, '--queue', redis.url, '--input', input, '--chunk-rows', '50', '--scores', '--format', 'csv'], { env: QUEUE_ENV });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe(expected.stdout);
+  }, 120_000);
 
   it('writes --output atomically, and an empty input gives what a local run gives', async () => {
     await startWorker(redis.url, model);

@@ -267,9 +267,6 @@ export async function run({ ctx, flags, config, args, options = [] }: CommandInp
   const single = featureValuesFromFlags(args, byName, features, options, model.isTable ? { model, unknown: unknownMode, onUnknown } : undefined);
   if (s.queue !== undefined) {
     if (single !== undefined) throw new UsageError('--queue scores a CSV file (--input), not feature flags');
-    if (model.isTable) {
-      throw new UsageError('--queue does not score models with categorical inputs or imputation yet', { hint: 'score the file without --queue' });
-    }
     const dialect = Object.keys(csvDialect(s));
     if (dialect.length > 0) {
       throw new UsageError(`--queue does not take --${dialect.map((k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')} yet`, {

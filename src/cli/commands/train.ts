@@ -10,6 +10,7 @@ import { tableSettings } from '../table-options.js';
 import { digestIndices, type TrainingJson } from '../../io/model/index.js';
 import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { Model } from '../../lib/model.js';
+import { rocOf } from '../roc-metrics.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
 import type { CommandInput, CommandResult } from '../command.js';
 import { csvDialect, recordedDialect } from '../csv-options.js';
@@ -108,7 +109,9 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   // One-hot columns are known only after the fit: the init model must have had the same ones.
   if (initModel !== undefined) checkInitShape(initModel, model.features, model.classes);
   const { classes } = model;
-  const testMetrics = metricsJson(test);
+  // rocAuc beside the other test metrics (docs/CLI.md), as evaluate --json gives it.
+  const testLabels = Array.from(outcome.testCodes, (code) => test.labels[code]!);
+  const testMetrics = { ...metricsJson(test), rocAuc: rocOf({ labels: testLabels, scores: outcome.testScores }, classes).auc };
   const metrics = { train: { accuracy: outcome.trainAccuracy }, test: testMetrics };
   const training: TrainingJson = {
     data: {
