@@ -291,6 +291,7 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
     .option('--cache <n>', 'result-cache entries; 0 turns it off (default: 0, 100000 with --queue)')
     .option('--connect-timeout <ms>', 'with --queue: give up when Redis does not answer within this time (default: 10000)')
     .option('--max-body <size>', 'request body limit, e.g. 64mb (default: 64mb)')
+    .option('--max-inflight <size>', 'request bodies in flight, in total; beyond it 503 OVERLOADED (default: 256mb)')
     .option('--max-rows <n>', 'rows in one request (default: 1000000)')
     .option('--timeout <ms>', 'a request that takes longer gets 504 (default: 60000)')
     .option('--token <secret>', 'require Authorization: Bearer <secret> (also IRIS_TOKEN)')

@@ -248,6 +248,7 @@ const TABLES = {
   inspect: { model: str, json: bool },
   serve: {
     model: str, name: str, host: str, port: wholeAtLeast(0, 65535), threads: atLeastOne, cache: wholeAtLeast(0), maxBody: byteSize,
+    maxInflight: byteSize,
     maxRows: atLeastOne, timeout: atLeastOne, token: str, logLevel: oneOf(...SERVE_LOG_LEVELS), grace: wholeAtLeast(0), jobTtl: atLeastOne,
     queue: str, connectTimeout: atLeastOne,
   },

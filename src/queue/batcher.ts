@@ -2,8 +2,11 @@
  * The server's micro-batches (`iris serve --queue`): rows go to `iris worker`s through Redis,
  * gathered into few jobs. A Redis round trip costs about as much as scoring thousands of rows, so
  * requests are not sent one job each. At most MAX_IN_FLIGHT batches are out at once; requests that
- * arrive meanwhile wait in one pending batch, which leaves as soon as a slot frees. Under light load
- * a request leaves at once (no timer adds latency); under heavy load batches grow by themselves.
+ * arrive meanwhile wait in one pending batch, which leaves as soon as a slot frees. A batch leaves at
+ * the end of the event loop's turn that started it (setImmediate, no timer): the requests read in
+ * the same turn go together, and no request waits longer than that turn. Under heavy load batches
+ * grow by themselves. Small batches carry their rows in the job (RowsJob.rows): no key to write,
+ * read and delete.
  *
  * Answers come back on the server's own list (BLMPOP), pushed there by the worker: no event stream
  * to read, no second round trip. Errors carry their HTTP status (errors.ts): 503 QUEUE_DOWN while
@@ -14,7 +17,7 @@ import type { Model } from '../lib/model.js';
 import type { QueueClient } from './client.js';
 import { QueueError } from './errors.js';
 import { queueKeys } from './keys.js';
-import { RESULT_TTL_SECONDS, decodeReply, decodeScored, encodeRows, type RowsJob, type Scored } from './protocol.js';
+import { INLINE_ROWS_BYTES, RESULT_TTL_SECONDS, decodeReply, decodeScored, encodeRows, type RowsJob, type Scored } from './protocol.js';
 
 /** Batches out at once; more requests wait in the pending batch. */
 const MAX_IN_FLIGHT = 4;
@@ -35,7 +38,8 @@ interface Batch {
   model: Model;
   requests: Waiting[];
   n: number;
-  inputKey: string;
+  /** The rows' key, or null when they travel in the job. */
+  inputKey: string | null;
   sentAt: number;
   settled: boolean;
 }
@@ -44,6 +48,8 @@ export class Batcher {
   private readonly pending = new Map<string, { model: Model; requests: Waiting[]; n: number }>();
   private readonly inFlight = new Map<string, Batch>();
   private counter = 0;
+  /** A flush of the pending batches is scheduled for the end of this turn. */
+  private flushing = false;
   private readonly checker: NodeJS.Timeout;
   private closed = false;
   /** Batches sent and rows in them, since start (how well requests are gathered). */
@@ -91,8 +97,20 @@ export class Batcher {
       if (batch === undefined) this.pending.set(model.checksum, (batch = { model, requests: [], n: 0 }));
       batch.requests.push({ X, n, resolve, reject });
       batch.n += n;
-      if (this.inFlight.size < MAX_IN_FLIGHT || batch.n >= MAX_BATCH_ROWS) this.send(model.checksum);
+      if (batch.n >= MAX_BATCH_ROWS) this.send(model.checksum);
+      else if (this.inFlight.size < MAX_IN_FLIGHT && !this.flushing) {
+        this.flushing = true;
+        setImmediate(() => {
+          this.flushing = false;
+          this.flush();
+        });
+      }
     });
+  }
+
+  /** Sends pending batches while slots are free. */
+  private flush(): void {
+    for (const checksum of [...this.pending.keys()]) if (this.inFlight.size < MAX_IN_FLIGHT) this.send(checksum);
   }
 
   private send(checksum: string): void {
@@ -103,7 +121,8 @@ export class Batcher {
     const d = model.inputs.length;
     const id = `${this.client.id}-${this.counter++}`;
     const keys = queueKeys(model.checksum);
-    const batch: Batch = { id, model, requests, n, inputKey: keys.batchRows(id), sentAt: Date.now(), settled: false };
+    const inline = n * d * 8 <= INLINE_ROWS_BYTES;
+    const batch: Batch = { id, model, requests, n, inputKey: inline ? null : keys.batchRows(id), sentAt: Date.now(), settled: false };
     this.inFlight.set(id, batch);
     this.sent.batches++;
     this.sent.rows += n;
@@ -115,9 +134,17 @@ export class Batcher {
         offset += request.n * d;
       }
     }
-    const data: RowsJob = { kind: 'rows', checksum: model.checksum, n, inputKey: batch.inputKey, resultKey: keys.batchScored(id), replyTo: this.client.replies };
+    const data: RowsJob = {
+      kind: 'rows',
+      checksum: model.checksum,
+      n,
+      inputKey: keys.batchRows(id),
+      ...(inline ? { rows: encodeRows(X).toString('base64') } : {}),
+      resultKey: keys.batchScored(id),
+      replyTo: this.client.replies,
+    };
     // One connection, commands in order: the rows are stored before the job that names them.
-    const stored = this.client.redis.set(batch.inputKey, encodeRows(X), 'EX', RESULT_TTL_SECONDS);
+    const stored = batch.inputKey === null ? undefined : this.client.redis.set(batch.inputKey, encodeRows(X), 'EX', RESULT_TTL_SECONDS);
     const added = this.client.queueFor(model.checksum).add('rows', data, { jobId: id, removeOnComplete: true, removeOnFail: { age: 3600 } });
     Promise.all([stored, added]).catch((error: unknown) => {
       this.settle(batch, undefined, this.client.up ? (error instanceof Error ? error : new Error(String(error))) : this.client.down());
@@ -145,7 +172,7 @@ export class Batcher {
     if (batch.settled) return;
     batch.settled = true;
     this.inFlight.delete(batch.id);
-    void this.client.redis.del(batch.inputKey).catch(() => undefined);
+    if (batch.inputKey !== null) void this.client.redis.del(batch.inputKey).catch(() => undefined);
     if (scored === undefined) for (const request of batch.requests) request.reject(error as Error);
     else {
       const m = coefRows(batch.model.classes.length);
@@ -159,7 +186,7 @@ export class Batcher {
       }
     }
     // A slot is free: the requests that waited leave now.
-    for (const checksum of [...this.pending.keys()]) if (this.inFlight.size < MAX_IN_FLIGHT) this.send(checksum);
+    this.flush();
   }
 
   /** Stops taking work; batches in flight get their answers if they come within `ms`. */

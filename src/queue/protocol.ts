@@ -45,6 +45,12 @@ export interface RowsJob {
   checksum: string;
   n: number;
   inputKey: string;
+  /**
+   * Small micro-batches: the rows themselves (encodeRows, base64) in the job's data instead of under
+   * `inputKey`, which is then never written: no SET by the server, no GET by the worker, no DEL. A
+   * worker from before this field reads `inputKey` only (and fails the job, 502): upgrade workers first.
+   */
+  rows?: string;
   resultKey: string;
   /**
    * Micro-batches: a list the server waits on (BLMPOP); the worker pushes the answer there, framed by
@@ -87,6 +93,9 @@ export function decodeScored(bytes: Buffer, n: number): Scored {
   Buffer.from(scores.buffer).set(bytes.subarray(n * 4));
   return { predictions, scores };
 }
+
+/** Micro-batches of at most this many bytes of rows carry them in the job (RowsJob.rows). */
+export const INLINE_ROWS_BYTES = 64 * 1024;
 
 /** Rows as stored under a rows job's inputKey. */
 export function encodeRows(X: Float64Array): Buffer {

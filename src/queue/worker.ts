@@ -56,8 +56,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   }
 
   /** The rows a job left in Redis (raw float64 values), scored; a job whose rows are gone or malformed cannot be retried. */
-  const scoreStoredRows = async (jobId: string, inputKey: string, n: number) => {
-    const input = await redis.getBuffer(inputKey);
+  const scoreStoredRows = async (jobId: string, inputKey: string, n: number, inline?: string) => {
+    const input = inline !== undefined ? Buffer.from(inline, 'base64') : await redis.getBuffer(inputKey);
     if (input === null) throw new UnrecoverableError(`job ${jobId}: its rows ${inputKey} are gone from Redis`);
     const X = decodeRows(input);
     // Input rows (lib's Model.inputs: numbers, category indices, NaN for a missing value), as the server parsed them.
@@ -79,7 +79,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
       const replyTo = data.replyTo;
       const reply = (frame: Buffer) => redis.multi().rpush(replyTo, frame).expire(replyTo, REPLY_TTL_SECONDS).exec();
       try {
-        const { predictions, scores } = await scoreStoredRows(String(job.id), data.inputKey, data.n);
+        const { predictions, scores } = await scoreStoredRows(String(job.id), data.inputKey, data.n, data.rows);
         await reply(encodeReply(String(job.id), true, encodeScored(predictions, scores)));
       } catch (error) {
         // The server waits on its list, not on BullMQ's events: it hears of the failure there.

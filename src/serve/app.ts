@@ -12,6 +12,8 @@ import { auth } from './plugins/auth.js';
 import { deadline } from './plugins/deadline.js';
 import { clientErrorHandler, errors } from './plugins/errors.js';
 import { httpMetrics } from './plugins/http-metrics.js';
+import { inflight } from './plugins/inflight.js';
+import { lazyChildLogger } from './plugins/lazy-logger.js';
 import { RouteIndex, notAllowed, trackRoutes } from './plugins/not-allowed.js';
 import { echoRequestId, requestId } from './plugins/request-id.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -21,6 +23,9 @@ import { operations, page } from './routes/ops.js';
 
 export type { AppOptions, ServeContext, ServerState } from './context.js';
 
+/** --max-inflight's default. */
+export const DEFAULT_MAX_INFLIGHT = 256 * 1024 * 1024;
+
 export async function buildApp(ctx: ServeContext): Promise<FastifyInstance> {
   const { options } = ctx;
   const timeout = options.timeout;
@@ -29,6 +34,7 @@ export async function buildApp(ctx: ServeContext): Promise<FastifyInstance> {
     // Per-request log lines cost more than a prediction; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestId,
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: options.maxBody,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
@@ -51,6 +57,7 @@ export async function buildApp(ctx: ServeContext): Promise<FastifyInstance> {
   const index = new RouteIndex();
   await app.register(trackRoutes, { index });
   await app.register(echoRequestId);
+  await app.register(inflight, { maxInflight: options.maxInflight ?? DEFAULT_MAX_INFLIGHT, maxBody: options.maxBody });
   await app.register(deadline, { timeout });
   await app.register(httpMetrics, { metrics: ctx.metrics });
   await app.register(errors, { timeout, maxBody: options.maxBody });

@@ -14,6 +14,8 @@ export interface AppOptions {
   name: string;
   token: string | undefined;
   maxBody: number;
+  /** Request bodies in flight, in bytes, in total (--max-inflight; 256 MiB when not given). */
+  maxInflight?: number | undefined;
   maxRows: number;
   timeout: number;
   logLevel: string;
@@ -75,7 +77,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Made on first use (most requests never need one): aborted when --timeout passes. */
     deadline: AbortController | null;
-    deadlineTimer: NodeJS.Timeout | null;
+    /** When --timeout passes for this request (performance.now()), on timed routes. */
+    deadlineAt: number;
     timedOut: boolean;
+    /** Bytes of this request's body counted against --max-inflight. */
+    inflightBytes: number;
   }
 }

@@ -7,13 +7,17 @@
  * Results travel back by transfer, not by copy: a success is one buffer, 16 bytes of row count and
  * binary header length (float64 each; -1: a plain body) followed by the response body; a parse
  * result is the rows' Float64Array followed by the row count and the params.scores flag. Errors the client caused
- * come back as plain `{ error }` objects.
+ * come back as plain `{ error }` objects. An answer of many rows is not formatted here: the scored
+ * rows come back instead (packScored), and the event loop writes the answer as the client reads it
+ * (answer.ts), so it is never held whole.
  */
 import { move } from 'piscina';
 import type { ModelArtifact } from '../io/model/index.js';
 import { Model } from '../lib/model.js';
+import { packScored, streamable } from './answer.js';
+import type { Scored } from './codec/format.js';
 import { scoreFlat } from './model.js';
-import { errorData, parseTask, runTask, type Task } from './work.js';
+import { errorData, formatTask, parseTask, type Parsed, type Task } from './work.js';
 
 /** A task as it crosses to a thread: the model as its artifact. */
 export type PoolTask = Omit<Task, 'model'> & { artifact: ModelArtifact };
@@ -40,12 +44,22 @@ function taskOf({ artifact, ...rest }: PoolTask): Task {
 export default async function handle(job: PoolJob): Promise<unknown> {
   switch (job.op) {
     case 'run': {
-      const result = await runTask(taskOf(job.task));
-      if (!result.ok) return { error: result.error };
-      const body = result.body;
+      const task = taskOf(job.task);
+      let parsed: Parsed;
+      let scored: Scored;
+      let answer: { body: string | Buffer; headerLength?: number };
+      try {
+        parsed = await parseTask(task);
+        scored = scoreFlat(task.model, parsed.X, parsed.n);
+        if (streamable(task, parsed, parsed.n)) return move(packScored(parsed, scored));
+        answer = formatTask(task, parsed, scored, parsed.n);
+      } catch (error) {
+        return { error: errorData(error) };
+      }
+      const body = answer.body;
       const packed = Buffer.allocUnsafeSlow(16 + (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
-      packed.writeDoubleLE(result.rows, 0);
-      packed.writeDoubleLE(result.headerLength ?? -1, 8);
+      packed.writeDoubleLE(parsed.n, 0);
+      packed.writeDoubleLE(answer.headerLength ?? -1, 8);
       if (typeof body === 'string') packed.write(body, 16, 'utf8');
       else packed.set(body, 16);
       return move(packed);

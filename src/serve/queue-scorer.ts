@@ -13,7 +13,7 @@ import type { Scored } from './codec/format.js';
 import { isStatusError } from './errors.js';
 import { nScores } from './model.js';
 import type { Scorer } from './scorer.js';
-import { formatTask, parseTask } from './work.js';
+import { answerOf, parseTask } from './work.js';
 
 export interface QueueScorerOptions {
   client: QueueClient;
@@ -47,7 +47,7 @@ export function createQueueScorer(options: QueueScorerOptions): Scorer {
       try {
         const parsed = await parseTask(task);
         const scored = await score(task.model, parsed.X, parsed.n);
-        const { body, headerLength } = formatTask(task, parsed, scored, parsed.n);
+        const { body, headerLength } = answerOf(task, parsed, scored, true);
         return { ok: true, body, rows: parsed.n, ...(headerLength === undefined ? {} : { headerLength }) };
       } catch (error) {
         if (!isStatusError(error)) throw error;

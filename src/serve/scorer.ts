@@ -15,8 +15,9 @@ import type { Scored } from './codec/format.js';
 import type { Rows } from './codec/rows.js';
 import { HttpError, type HttpErrorData } from './errors.js';
 import { scoreFlat } from './model.js';
+import { SCORED, chunksOf, streamOf, unpackScored } from './answer.js';
 import type { PoolJob, PoolTask } from './pool-worker.js';
-import { parseTask, runTask, type Task, type TaskResult } from './work.js';
+import { parseTask, runTask, runTaskSync, type RowScorer, type Task, type TaskResult } from './work.js';
 
 /**
  * Bodies of at least this many bytes are parsed, scored and formatted in the pool. Measured with
@@ -33,6 +34,8 @@ export const POOL_ROWS = 20_000;
 export interface Scorer {
   /** A whole request body: parse, score, format. Client errors come back as data. */
   run(task: Task, abort?: () => AbortSignal): Promise<TaskResult>;
+  /** The same, synchronously, for a task that is done on the event loop anyway (small bodies); undefined otherwise (then run()). */
+  runInline?(task: Task): TaskResult | undefined;
   /** A whole body to rows only (jobs check their body at submission). */
   parse(task: Task, abort?: () => AbortSignal): Promise<Rows & { withScores?: boolean; unknown?: Map<string, number> }>;
   /** Rows already parsed (NDJSON stream chunks, jobs). */
@@ -89,6 +92,7 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
   const poolBytes = options.poolBodyBytes ?? POOL_BODY_BYTES;
   const poolRows = options.poolRows ?? POOL_ROWS;
   const cache = options.cache;
+  const inlineScore = (task: Task): RowScorer | undefined => (cache === null ? undefined : (X, n) => cache.score(task.model, X, n));
 
   /** `abort` gives the request's signal; it is made only for work that goes to the pool. */
   const onPool = async (job: PoolJob, transfer: ArrayBuffer[], abort?: () => AbortSignal): Promise<unknown> => {
@@ -102,16 +106,22 @@ export async function createEmbeddedScorer(options: EmbeddedOptions): Promise<Sc
   };
 
   return {
+    runInline(task) {
+      if (pool !== null && task.body.byteLength >= poolBytes && !task.model.isTable) return undefined;
+      return runTaskSync(task, inlineScore(task) ?? ((X, n) => scoreFlat(task.model, X, n)), true);
+    },
     async run(task, abort) {
       // A table model's bodies stay inline: the unknown categories they count are the server's metric.
-      if (pool === null || task.body.byteLength < poolBytes || task.model.isTable) {
-        return runTask(task, cache === null ? undefined : (X, n) => cache.score(task.model, X, n));
-      }
+      if (pool === null || task.body.byteLength < poolBytes || task.model.isTable) return runTask(task, inlineScore(task), true);
       const buffer = owned(task.body);
       try {
         const packed = (await onPool({ op: 'run', task: poolTask(task) }, buffer === undefined ? [] : [buffer], abort)) as Uint8Array;
         const bytes = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
         const headerLength = bytes.readDoubleLE(8);
+        if (headerLength === SCORED) {
+          const { n, meta, scored } = unpackScored(bytes);
+          return { ok: true, rows: n, body: streamOf(chunksOf(task, meta, scored, n)) };
+        }
         return { ok: true, rows: bytes.readDoubleLE(0), body: bytes.subarray(16), ...(headerLength < 0 ? {} : { headerLength }) };
       } catch (error) {
         if (error instanceof HttpError) return { ok: false, error: error.toData() };

@@ -4,6 +4,7 @@
  * (pool-worker.ts) for large ones, so both paths give the same bytes.
  */
 import { Readable } from 'node:stream';
+import { chunksOf, streamOf, streamable } from './answer.js';
 import { isIrisError } from '../core/errors.js';
 import type { Model } from '../lib/model.js';
 import { csvBody, formatter, invocationBody, type Classes, type Scored } from './codec/format.js';
@@ -29,8 +30,11 @@ export interface Task {
   headerLength?: number | undefined;
 }
 
-/** A body made inline stays a string (it goes out in one write); one from the pool comes as bytes. */
-export type TaskResult = { ok: true; body: string | Uint8Array; rows: number; headerLength?: number; unknown?: Map<string, number> } | { ok: false; error: HttpErrorData };
+/**
+ * A body made inline stays a string (it goes out in one write); one from the pool comes as bytes;
+ * an answer of many rows is a stream, formatted as the client reads it (answer.ts).
+ */
+export type TaskResult = { ok: true; body: string | Uint8Array | Readable; rows: number; headerLength?: number; unknown?: Map<string, number> } | { ok: false; error: HttpErrorData };
 
 /** How rows of a parsed request are scored: plain scoring, or through the result cache. */
 export type RowScorer = (X: Float64Array, n: number) => Scored;
@@ -93,9 +97,17 @@ export function rowsOfNdjson(body: string, model: Model, maxRows: number, cells:
 
 /** Body to rows, in the task's format. */
 export async function parseTask(task: Task): Promise<Parsed> {
+  if (task.format === 'csv') {
+    const { unknown } = cellsOf(task.model);
+    return { ...(await rowsOfCsv(task.body, task.model, task.maxRows, unknown)), unknown };
+  }
+  return parseTaskSync(task);
+}
+
+/** Body to rows for every format but CSV (whose reader is a stream), without a promise. */
+function parseTaskSync(task: Task): Parsed {
   const cells = cellsOf(task.model);
   const { unknown } = cells;
-  if (task.format === 'csv') return { ...(await rowsOfCsv(task.body, task.model, task.maxRows, unknown)), unknown };
   if (task.format === 'ndjson') return { ...rowsOfNdjson(text(task.body), task.model, task.maxRows, cells), unknown };
   if (task.format === 'infer') return parseInfer(task.body, task.headerLength, task.model, task.maxRows, cells);
   return { ...rowsOfInvocation(parseJsonBody(text(task.body)), task.model, task.maxRows, cells), unknown };
@@ -122,13 +134,37 @@ export function errorData(error: unknown): HttpErrorData {
   throw error;
 }
 
-/** Runs a whole task; errors the client caused come back as data, bugs are thrown. */
-export async function runTask(task: Task, score: RowScorer = (X, n) => scoreFlat(task.model, X, n)): Promise<TaskResult> {
+const unknownOf = (parsed: Parsed) => (parsed.unknown === undefined || parsed.unknown.size === 0 ? {} : { unknown: parsed.unknown });
+
+/** The answer of a scored task: streamed when `stream` allows and it has many rows (answer.ts), else one body. */
+export function answerOf(task: Task, parsed: Parsed, scored: Scored, stream: boolean): { body: string | Buffer | Readable; headerLength?: number } {
+  if (stream && streamable(task, parsed, parsed.n)) return { body: streamOf(chunksOf(task, parsed, scored, parsed.n)) };
+  return formatTask(task, parsed, scored, parsed.n);
+}
+
+/**
+ * A whole task on the spot, without a promise (the one-row path: each await costs a turn of the
+ * microtask queue); undefined for CSV, whose reader is a stream (runTask). Errors as runTask's.
+ */
+export function runTaskSync(task: Task, score: RowScorer, stream: boolean): TaskResult | undefined {
+  if (task.format === 'csv') return undefined;
+  try {
+    const parsed = parseTaskSync(task);
+    const scored = score(parsed.X, parsed.n);
+    const { body, headerLength } = answerOf(task, parsed, scored, stream);
+    return { ok: true, body, rows: parsed.n, ...(headerLength === undefined ? {} : { headerLength }), ...unknownOf(parsed) };
+  } catch (error) {
+    return { ok: false, error: errorData(error) };
+  }
+}
+
+/** Runs a whole task; errors the client caused come back as data, bugs are thrown. `stream`: large answers as streams (not in a pool thread). */
+export async function runTask(task: Task, score: RowScorer = (X, n) => scoreFlat(task.model, X, n), stream = false): Promise<TaskResult> {
   try {
     const parsed = await parseTask(task);
     const scored = score(parsed.X, parsed.n);
-    const { body, headerLength } = formatTask(task, parsed, scored, parsed.n);
-    return { ok: true, body, rows: parsed.n, ...(headerLength === undefined ? {} : { headerLength }), ...(parsed.unknown === undefined || parsed.unknown.size === 0 ? {} : { unknown: parsed.unknown }) };
+    const { body, headerLength } = answerOf(task, parsed, scored, stream);
+    return { ok: true, body, rows: parsed.n, ...(headerLength === undefined ? {} : { headerLength }), ...unknownOf(parsed) };
   } catch (error) {
     return { ok: false, error: errorData(error) };
   }

@@ -427,7 +427,7 @@ describe('signals and the token', () => {
   it('start-up failures are exit codes: a bad model is 4, a bad option 2', async () => {
     const help = await iris(['serve', '--help']);
     expect(help.exitCode).toBe(0);
-    for (const option of ['--model', '--name', '--host', '--port', '--threads', '--cache', '--max-body', '--max-rows', '--timeout', '--token', '--log-level', '--grace', '--job-ttl', '--queue', '--connect-timeout']) {
+    for (const option of ['--model', '--name', '--host', '--port', '--threads', '--cache', '--max-body', '--max-inflight', '--max-rows', '--timeout', '--token', '--log-level', '--grace', '--job-ttl', '--queue', '--connect-timeout']) {
       expect(help.stdout).toContain(option);
     }
     const missing = await iris(['serve', '-m', join(dir, 'nope.json'), '--port', '0']);

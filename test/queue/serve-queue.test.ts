@@ -127,7 +127,9 @@ describe('iris serve --queue', () => {
       await subscriber.config('SET', 'notify-keyspace-events', 'K$');
       await subscriber.psubscribe('__keyspace@0__:iris:*:rows:*');
       const deleted = new Promise<void>((resolve) => subscriber.on('pmessage', (_pattern, channel) => void spy.del(channel.replace('__keyspace@0__:', '')).then(() => resolve())));
-      const pending = call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }) });
+      // More than 64 KiB of rows: they wait under a key (a smaller batch carries them in the job).
+      const instances = Array.from({ length: 3000 }, () => [5.1, 3.5, 1.4, 0.2]);
+      const pending = call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances }) });
       await deleted;
       worker.kill('SIGCONT');
       const answer = await pending;

@@ -31,6 +31,7 @@ export function serveSettings({ flags, config, ctx }: Pick<CommandInput, 'flags'
     queue: s.queue,
     connectTimeout: s.connectTimeout ?? 10_000,
     maxBody: s.maxBody ?? 64 * 1024 * 1024,
+    maxInflight: s.maxInflight ?? 256 * 1024 * 1024,
     maxRows: s.maxRows ?? 1_000_000,
     timeout: s.timeout ?? 60_000,
     token: s.token ?? (envToken === undefined || envToken === '' ? undefined : envToken),

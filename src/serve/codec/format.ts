@@ -18,7 +18,16 @@ export interface Formatter {
 /** Formatting reads the class names only (a job's result is formatted with the classes of the model that computed it). */
 export type Classes = Pick<Model, 'classes'>;
 
+/** One formatter per class list (the answer of every request of a model reuses it). */
+const formatters = new WeakMap<readonly string[], Formatter>();
+
 export function formatter(model: Classes): Formatter {
+  let made = formatters.get(model.classes);
+  if (made === undefined) formatters.set(model.classes, (made = makeFormatter(model)));
+  return made;
+}
+
+function makeFormatter(model: Classes): Formatter {
   const labels = model.classes.map((c) => JSON.stringify(c));
   const keys = model.classes.map((c) => `${JSON.stringify(c)}:`);
   const m = coefRows(model.classes.length);

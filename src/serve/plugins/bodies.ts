@@ -8,7 +8,7 @@
  *   reaches /invocations as a stream (it is scored line by line); everything else as a Buffer.
  */
 import type { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { HttpError, quote } from '../errors.js';
 import { tooLargeBody } from './errors.js';
 
@@ -16,9 +16,12 @@ export type MediaFormat = 'json' | 'csv' | 'ndjson';
 
 const MEDIA: Record<string, MediaFormat> = { 'application/json': 'json', 'text/csv': 'csv', 'application/x-ndjson': 'ndjson' };
 
+const JSON_MEDIA = { format: 'json', mediaType: 'application/json' } as const;
+
 /** The MLflow media type of a request, strictly (415 otherwise). */
 export function mediaFormat(request: FastifyRequest): { format: MediaFormat; mediaType: string } {
   const header = request.headers['content-type'];
+  if (header === 'application/json') return JSON_MEDIA;
   const unsupported = (what: string) =>
     new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `${what}: send application/json, text/csv or application/x-ndjson (charset=utf-8 is the only parameter taken)`);
   if (header === undefined) throw unsupported('no Content-Type');
@@ -34,14 +37,22 @@ export function mediaFormat(request: FastifyRequest): { format: MediaFormat; med
   return { format, mediaType };
 }
 
+// Callback hooks, not async ones: an async hook costs a promise on every request.
+
 /** Route hook of /invocations and /v1/jobs: 415 before the body is read. */
-export const requireMlflowMedia: onRequestAsyncHookHandler = async (request) => {
-  mediaFormat(request);
+export const requireMlflowMedia: onRequestHookHandler = (request, _reply, done) => {
+  try {
+    mediaFormat(request);
+  } catch (error) {
+    return done(error as Error);
+  }
+  done();
 };
 
 /** Route hook of /infer: any content type reads as JSON (the parser below takes it). */
-export const anyMediaAsJson: onRequestAsyncHookHandler = async (request) => {
+export const anyMediaAsJson: onRequestHookHandler = (request, _reply, done) => {
   if (request.headers['content-type'] !== undefined) request.raw.headers['content-type'] = 'application/octet-stream';
+  done();
 };
 
 const asBuffer = (_request: FastifyRequest, body: Buffer, done: (error: Error | null, body?: unknown) => void) => done(null, body);

@@ -10,6 +10,7 @@ import { jobId, jobStatusBody } from '../jobs/store.js';
 import { bodyOf, mediaFormat, mlflowBodies, requireMlflowMedia } from '../plugins/bodies.js';
 import { signalOf } from '../plugins/deadline.js';
 import { INVOCATION_BODIES, JOB_PARAMS, JOB_STATUS, PREDICTIONS, SCORES_QUERY, WAIT_QUERY } from '../schemas.js';
+import { STREAM_ROWS, outputChunks, streamOf } from '../answer.js';
 import { formatAs } from '../work.js';
 import { taskOf } from './scoring.js';
 
@@ -89,7 +90,9 @@ export const jobRoutes: FastifyPluginAsync<{ ctx: ServeContext }> = async (app, 
       const { view, scored } = await jobs.result(request.params.id);
       const { output: as, type } = output(request);
       // Formatted with the classes of the model version that computed the job, not the one loaded now.
-      return reply.header('x-model-checksum', view.checksum).type(type).send(formatAs(as, view, scored, view.rows, view.withScores));
+      // Many rows: written as the client reads them (answer.ts).
+      const body = view.rows >= STREAM_ROWS ? streamOf(outputChunks(as, view, scored, view.rows, view.withScores)) : formatAs(as, view, scored, view.rows, view.withScores);
+      return reply.header('x-model-checksum', view.checksum).type(type).send(body);
     },
   );
 };

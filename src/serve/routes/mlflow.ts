@@ -41,7 +41,8 @@ export const mlflowScoring: FastifyPluginAsync<{ ctx: ServeContext }> = async (a
         produces: ['application/x-ndjson'],
       },
     },
-    async (request, reply) => {
+    // Not async: a small body is answered synchronously (runAndSend).
+    (request, reply) => {
       const { format } = mediaFormat(request);
       const model = ctx.state.model;
       const withScores = request.query.scores === 'true';
