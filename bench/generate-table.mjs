@@ -48,7 +48,7 @@ export function generateTable(rows, labelled, features, seed = 20261207) {
   const flush = (out) => {
     const buffer = Buffer.from(out.parts.join(''), 'utf8');
     out.parts = [];
-    for (let off = 0; off < buffer.length; ) off += writeSync(out.fd, buffer, off);
+    for (let off = 0; off < buffer.length;) off += writeSync(out.fd, buffer, off);
   };
   const fields = new Array(7);
   for (let i = 0; i < rows; i++) {

@@ -103,16 +103,47 @@ delete NODE_ENV.FORCE_COLOR;
 const IRIS_CLI = {
   train: (data, out) => ['train', '--data', data, '--out', out, '-q'],
   predict: (model, input, output) => ['predict', '--model', model, '--input', input, '--output', output],
-  predictQueue: (model, input, output, redis) => ['predict', '--model', model, '--input', input, '--output', output, '--queue', redis, '--chunk-rows', String(CHUNK)],
+  predictQueue: (model, input, output, redis) => [
+    'predict',
+    '--model',
+    model,
+    '--input',
+    input,
+    '--output',
+    output,
+    '--queue',
+    redis,
+    '--chunk-rows',
+    String(CHUNK),
+  ],
   /** `concurrency` undefined: the worker's default. */
   worker: (model, redis, concurrency) => [
-    'worker', '--queue', redis, '--model', model, ...(concurrency === undefined ? [] : ['--concurrency', String(concurrency)]), ...setting.words('BENCH_IRIS_WORKER_ARGS'),
+    'worker',
+    '--queue',
+    redis,
+    '--model',
+    model,
+    ...(concurrency === undefined ? [] : ['--concurrency', String(concurrency)]),
+    ...setting.words('BENCH_IRIS_WORKER_ARGS'),
   ],
   /** The worker's JSON log line once it takes jobs. */
   workerReady: /"worker ready"/,
   /** Port 0: the server prints `listening on http://127.0.0.1:PORT`; the result cache off (wrk repeats its bodies). */
   serveQueue: (model, redis) => [
-    'serve', '--model', model, '--host', HOST, '--port', '0', '--log-level', 'warn', '--queue', redis, '--cache', '0', ...setting.words('BENCH_IRIS_SERVE_ARGS'),
+    'serve',
+    '--model',
+    model,
+    '--host',
+    HOST,
+    '--port',
+    '0',
+    '--log-level',
+    'warn',
+    '--queue',
+    redis,
+    '--cache',
+    '0',
+    ...setting.words('BENCH_IRIS_SERVE_ARGS'),
   ],
   serveReady: '/v2/health/ready',
   /** The scoring route, asked for labels only (what the Celery app answers). */
@@ -159,7 +190,12 @@ async function startRedis(work) {
     label: 'Redis',
     needsPort: true,
     readyTcp: true,
-    command: (port) => ({ file: 'redis-server', args: ['--port', String(port), '--bind', HOST, '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction'], cwd: dir, env: process.env }),
+    command: (port) => ({
+      file: 'redis-server',
+      args: ['--port', String(port), '--bind', HOST, '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction'],
+      cwd: dir,
+      env: process.env,
+    }),
   });
   redis.url = `redis://${HOST}:${redis.port}`;
   return redis;
@@ -171,7 +207,12 @@ async function startRabbit(work) {
   mkdirSync(join(dir, 'mnesia'), { recursive: true });
   mkdirSync(join(dir, 'log'));
   writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
-  const epmd = await start({ label: 'epmd', needsPort: true, readyTcp: true, command: (port) => ({ file: 'epmd', args: ['-port', String(port), '-address', HOST], cwd: dir, env: process.env }) });
+  const epmd = await start({
+    label: 'epmd',
+    needsPort: true,
+    readyTcp: true,
+    command: (port) => ({ file: 'epmd', args: ['-port', String(port), '-address', HOST], cwd: dir, env: process.env }),
+  });
   const distPort = await freePort();
   const rabbit = await start({
     label: 'RabbitMQ',
@@ -236,29 +277,55 @@ async function httpPart(work, redis) {
 
   log(`iris: ${IRIS_WORKERS} workers, then iris serve --queue`);
   const irisWorkers = await Promise.all(Array.from({ length: IRIS_WORKERS }, (_, i) => startIrisWorker(model, redis, { label: `iris worker ${i + 1}` })));
-  const irisServer = await start({ label: 'iris serve --queue', ready: IRIS_CLI.serveReady, command: () => irisCommand(IRIS_CLI.serveQueue(model, redis.url)) });
+  const irisServer = await start({
+    label: 'iris serve --queue',
+    ready: IRIS_CLI.serveReady,
+    command: () => irisCommand(IRIS_CLI.serveQueue(model, redis.url)),
+  });
   const iris = {
-    key: 'iris', label: `iris serve --queue, ${IRIS_WORKERS} iris workers, Redis, cache off`, server: irisServer, path: IRIS_CLI.labelsOnly,
-    roots: [irisServer, ...irisWorkers, redis].map((s) => s.child.pid), samples: {},
+    key: 'iris',
+    label: `iris serve --queue, ${IRIS_WORKERS} iris workers, Redis, cache off`,
+    server: irisServer,
+    path: IRIS_CLI.labelsOnly,
+    roots: [irisServer, ...irisWorkers, redis].map((s) => s.child.pid),
+    samples: {},
   };
 
   log(`Django + Celery + RabbitMQ: RabbitMQ, ${CELERY_WORKERS} Celery workers, gunicorn × ${DJANGO_WORKERS}`);
   const [epmd, rabbit] = await startRabbit(work);
   const pyEnv = { ...pythonEnv(), BENCH_AMQP_URL: rabbit.url, BENCH_CELERY_MODEL: pickle, PYTHONDONTWRITEBYTECODE: '1' };
-  const celeryWorkers = await Promise.all(Array.from({ length: CELERY_WORKERS }, (_, i) =>
-    start({
-      label: `Celery worker ${i + 1}`,
-      readyLine: /celery_baseline: worker ready/,
-      command: () => ({
-        file: PYTHON,
-        // Celery's defaults (prefork pool, prefetch 4, warning log level), one process each; no gossip
-        // or mingle, which only matter for monitoring and start-up.
-        args: ['-m', 'celery', '--workdir', join(BENCH, 'python'), '-A', 'celery_baseline', 'worker', '--concurrency', '1', '--hostname', `bench${i + 1}-${process.pid}@%h`, '--loglevel', 'warning', '--without-gossip', '--without-mingle'],
-        cwd: join(BENCH, 'python'),
-        env: pyEnv,
+  const celeryWorkers = await Promise.all(
+    Array.from({ length: CELERY_WORKERS }, (_, i) =>
+      start({
+        label: `Celery worker ${i + 1}`,
+        readyLine: /celery_baseline: worker ready/,
+        command: () => ({
+          file: PYTHON,
+          // Celery's defaults (prefork pool, prefetch 4, warning log level), one process each; no gossip
+          // or mingle, which only matter for monitoring and start-up.
+          args: [
+            '-m',
+            'celery',
+            '--workdir',
+            join(BENCH, 'python'),
+            '-A',
+            'celery_baseline',
+            'worker',
+            '--concurrency',
+            '1',
+            '--hostname',
+            `bench${i + 1}-${process.pid}@%h`,
+            '--loglevel',
+            'warning',
+            '--without-gossip',
+            '--without-mingle',
+          ],
+          cwd: join(BENCH, 'python'),
+          env: pyEnv,
+        }),
       }),
-    }),
-  ));
+    ),
+  );
   const gunicorn = await start({
     label: 'Django/gunicorn',
     needsPort: true,
@@ -271,28 +338,56 @@ async function httpPart(work, redis) {
     }),
   });
   const celery = {
-    key: 'celery', label: `Django/gunicorn × ${DJANGO_WORKERS} + ${CELERY_WORKERS} Celery workers + RabbitMQ`, server: gunicorn, path: '/invocations',
-    roots: [gunicorn, ...celeryWorkers, epmd, rabbit].map((s) => s.child.pid), samples: {},
+    key: 'celery',
+    label: `Django/gunicorn × ${DJANGO_WORKERS} + ${CELERY_WORKERS} Celery workers + RabbitMQ`,
+    server: gunicorn,
+    path: '/invocations',
+    roots: [gunicorn, ...celeryWorkers, epmd, rabbit].map((s) => s.child.pid),
+    samples: {},
   };
 
-  const versions = spawnSync(PYTHON, ['-c', 'import sys, django, celery, kombu, gunicorn, sklearn; print(f"Python {sys.version.split()[0]}, Django {django.__version__}, Celery {celery.__version__} (kombu {kombu.__version__}), gunicorn {gunicorn.__version__}, scikit-learn {sklearn.__version__}")'], { env: pythonEnv(), encoding: 'utf8' });
+  const versions = spawnSync(
+    PYTHON,
+    [
+      '-c',
+      'import sys, django, celery, kombu, gunicorn, sklearn; print(f"Python {sys.version.split()[0]}, Django {django.__version__}, Celery {celery.__version__} (kombu {kombu.__version__}), gunicorn {gunicorn.__version__}, scikit-learn {sklearn.__version__}")',
+    ],
+    { env: pythonEnv(), encoding: 'utf8' },
+  );
   celery.versions = `${versions.stdout.trim()}, RabbitMQ ${rabbit.version}`;
-  iris.versions = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.match(/v=(\S+)/)?.[0].replace('v=', 'Redis ') ?? 'Redis';
+  iris.versions =
+    spawnSync('redis-server', ['--version'], { encoding: 'utf8' })
+      .stdout.match(/v=(\S+)/)?.[0]
+      .replace('v=', 'Redis ') ?? 'Redis';
   const sides = [iris, celery];
   for (const side of sides) {
     const answer = await post(side.server.port, readFileSync(payloads[checkRows].path), { keepText: true, path: side.path });
-    side.check = answer.status === 200 ? checkAnswer(answer.text, expected, classes, { labelsOnly: true }) : { ok: false, why: `status ${answer.status}: ${answer.text.slice(0, 200)}` };
+    side.check =
+      answer.status === 200
+        ? checkAnswer(answer.text, expected, classes, { labelsOnly: true })
+        : { ok: false, why: `status ${answer.status}: ${answer.text.slice(0, 200)}` };
     // Both sides must do the same work: labels only (see IRIS_CLI.labelsOnly if iris' query changed).
-    if (side.check.ok && answer.text.includes('"scores"')) side.check = { ok: false, why: `answers with scores to ${side.path}, where labels only were asked for` };
+    if (side.check.ok && answer.text.includes('"scores"'))
+      side.check = { ok: false, why: `answers with scores to ${side.path}, where labels only were asked for` };
     log(`${side.label}: ready on port ${side.server.port}; labels ${side.check.ok ? 'match' : `DIFFER: ${side.check.why}`}`);
     if (!side.check.ok) throw new Error(`${side.label} answers differ from the project's scoring: ${side.check.why}`);
   }
 
   const cells = HTTP_ROWS.flatMap((rows) => CONNECTIONS.map((connections) => ({ rows, connections })));
   await rotatingRounds(sides, cells, ROUNDS, async (side, { rows, connections }, round) => {
-    const run = await loadRun(side.server, { body: payloads[rows].path, path: side.path, connections, threads: WRK_THREADS, warmup: WARMUP, duration: DURATION, roots: side.roots });
+    const run = await loadRun(side.server, {
+      body: payloads[rows].path,
+      path: side.path,
+      connections,
+      threads: WRK_THREADS,
+      warmup: WARMUP,
+      duration: DURATION,
+      roots: side.roots,
+    });
     (side.samples[`${rows}x${connections}`] ??= []).push(run);
-    log(`round ${round + 1}/${ROUNDS}: ${side.key}: ${rows} row(s) x ${connections} connections: ${fmtInt(run.rps)} req/s, p50 ${fmtMs(run.p50)}, p99 ${fmtMs(run.p99)}, ${run.errors} errors, ${run.cpuCores.toFixed(2)} cores busy (load ${run.loadAverage.toFixed(1)})`);
+    log(
+      `round ${round + 1}/${ROUNDS}: ${side.key}: ${rows} row(s) x ${connections} connections: ${fmtInt(run.rps)} req/s, p50 ${fmtMs(run.p50)}, p99 ${fmtMs(run.p99)}, ${run.errors} errors, ${run.cpuCores.toFixed(2)} cores busy (load ${run.loadAverage.toFixed(1)})`,
+    );
   });
   for (const side of sides) side.cells = cells.map(({ rows, connections }) => summarizeCell(rows, connections, side.samples[`${rows}x${connections}`]));
 
@@ -306,7 +401,10 @@ async function httpPart(work, redis) {
 function sha256(path) {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(path).on('data', (d) => hash.update(d)).on('end', () => resolve(hash.digest('hex'))).on('error', reject);
+    createReadStream(path)
+      .on('data', (d) => hash.update(d))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
   });
 }
 
@@ -317,7 +415,11 @@ async function scalePart(work, redis) {
   const features = join(data, `queue-${ROWS}.csv`);
   log(`scale: ${ROWS} rows …`);
   // The features file is cached; the labelled one (for the model) is small and made every time.
-  const gen = spawnSync(NODE, [join(BENCH, 'generate.mjs'), existsSync(features) ? '20000' : String(ROWS), labelled, ...(existsSync(features) ? [] : [features])], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const gen = spawnSync(
+    NODE,
+    [join(BENCH, 'generate.mjs'), existsSync(features) ? '20000' : String(ROWS), labelled, ...(existsSync(features) ? [] : [features])],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   if (gen.status !== 0) throw new Error('bench/generate.mjs failed');
   const model = join(work, 'model.json');
   runIris(IRIS_CLI.train(labelled, model));
@@ -369,19 +471,39 @@ async function scalePart(work, redis) {
       point.predictSeconds = median(times);
       point.workerCores = workers.map((w, i) => (treeCpuSeconds(w.child.pid) - cpu0[i]) / wall);
       point.throttled = groups.map((g, i) => g.stat().throttled - stat0[i].throttled);
-      log(`scale: ${count} capped worker(s): predict --queue ${point.predictSeconds.toFixed(2)} s (${fmtInt(ROWS / point.predictSeconds)} rows/s); workers used ${point.workerCores.map((c) => c.toFixed(2)).join(', ')} core`);
+      log(
+        `scale: ${count} capped worker(s): predict --queue ${point.predictSeconds.toFixed(2)} s (${fmtInt(ROWS / point.predictSeconds)} rows/s); workers used ${point.workerCores.map((c) => c.toFixed(2)).join(', ')} core`,
+      );
       for (const w of workers.splice(0)) await stop(w);
 
       if (body !== undefined) {
-        for (let i = 0; i < count; i++) workers.push(await startIrisWorker(serveModel, redis, { concurrency: 1, group: groups[i], label: `capped iris worker ${i + 1}` }));
-        const server = await start({ label: 'iris serve --queue', ready: IRIS_CLI.serveReady, command: () => irisCommand(IRIS_CLI.serveQueue(serveModel, redis.url)) });
+        for (let i = 0; i < count; i++)
+          workers.push(await startIrisWorker(serveModel, redis, { concurrency: 1, group: groups[i], label: `capped iris worker ${i + 1}` }));
+        const server = await start({
+          label: 'iris serve --queue',
+          ready: IRIS_CLI.serveReady,
+          command: () => irisCommand(IRIS_CLI.serveQueue(serveModel, redis.url)),
+        });
         const runs = [];
         // CPU of the workers alone: how much of their caps the load used.
         const roots = workers.map((w) => w.child.pid);
-        for (let r = 0; r < ROUNDS; r++) runs.push(await loadRun(server, { body, path: IRIS_CLI.labelsOnly, connections: CONNECTIONS[0], threads: WRK_THREADS, warmup: r === 0 ? WARMUP : 0, duration: DURATION, roots }));
+        for (let r = 0; r < ROUNDS; r++)
+          runs.push(
+            await loadRun(server, {
+              body,
+              path: IRIS_CLI.labelsOnly,
+              connections: CONNECTIONS[0],
+              threads: WRK_THREADS,
+              warmup: r === 0 ? WARMUP : 0,
+              duration: DURATION,
+              roots,
+            }),
+          );
         await stop(server);
         point.http = summarizeCell(SCALE_HTTP_ROWS, CONNECTIONS[0], runs);
-        log(`scale: ${count} capped worker(s): serve --queue, ${SCALE_HTTP_ROWS}-row requests: ${fmtInt(point.http.rowsPerSecond)} rows/s, p99 ${fmtMs(point.http.p99)}, ${point.http.errors} errors; workers used ${point.http.cpuCores.toFixed(2)} core in all`);
+        log(
+          `scale: ${count} capped worker(s): serve --queue, ${SCALE_HTTP_ROWS}-row requests: ${fmtInt(point.http.rowsPerSecond)} rows/s, p99 ${fmtMs(point.http.p99)}, ${point.http.errors} errors; workers used ${point.http.cpuCores.toFixed(2)} core in all`,
+        );
       }
     } finally {
       for (const w of workers) await stop(w);
@@ -398,20 +520,26 @@ async function scalePart(work, redis) {
 function render(r) {
   const lines = [];
   const m = r.machine;
-  lines.push(`Run of ${r.date.slice(0, 16).replace('T', ' ')} UTC, ${r.seconds} s in all. ${m.cpu}, ${m.memory} RAM, ${m.os}, Node.js ${m.node}; load average at the start ${m.loadAverage}; ${r.wrk}. Everything below shares these cores.`);
+  lines.push(
+    `Run of ${r.date.slice(0, 16).replace('T', ' ')} UTC, ${r.seconds} s in all. ${m.cpu}, ${m.memory} RAM, ${m.os}, Node.js ${m.node}; load average at the start ${m.loadAverage}; ${r.wrk}. Everything below shares these cores.`,
+  );
   if (r.http !== undefined) {
     const [iris, celery] = r.http;
     lines.push('');
     lines.push(`${iris.versions}; ${celery.versions}.`);
     lines.push('');
-    lines.push(`HTTP, \`POST /invocations\` (MLflow \`dataframe_split\`, labels only), wrk ${WRK_THREADS} threads, ${WARMUP} s warm-up then ${DURATION} s measured, ${ROUNDS} rounds in a rotating order, medians. CPU: the whole deployment (server, workers, broker). Answers checked against the project's scoring first: ${r.http.every((s) => s.check.ok) ? 'same labels' : 'DIFFER'}.`);
+    lines.push(
+      `HTTP, \`POST /invocations\` (MLflow \`dataframe_split\`, labels only), wrk ${WRK_THREADS} threads, ${WARMUP} s warm-up then ${DURATION} s measured, ${ROUNDS} rounds in a rotating order, medians. CPU: the whole deployment (server, workers, broker). Answers checked against the project's scoring first: ${r.http.every((s) => s.check.ok) ? 'same labels' : 'DIFFER'}.`,
+    );
     lines.push('');
     lines.push('| rows/request | connections | server | requests/s | (rounds: lowest–highest) | rows/s | p50 | p99 | errors | cores busy | CPU per request |');
     lines.push('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (let i = 0; i < iris.cells.length; i++) {
       for (const side of [iris, celery]) {
         const c = side.cells[i];
-        lines.push(`| ${c.rows} | ${c.connections} | ${side.label} | ${fmtInt(c.rps)} | ${fmtInt(c.rpsRange[0])}–${fmtInt(c.rpsRange[1])} | ${fmtInt(c.rowsPerSecond)} | ${fmtMs(c.p50)} | ${fmtMs(c.p99)} | ${c.errors} | ${c.cpuCores.toFixed(2)} | ${Number.isFinite(c.cpuUsPerRequest) ? `${fmtInt(c.cpuUsPerRequest)} µs` : 'n/a'} |`);
+        lines.push(
+          `| ${c.rows} | ${c.connections} | ${side.label} | ${fmtInt(c.rps)} | ${fmtInt(c.rpsRange[0])}–${fmtInt(c.rpsRange[1])} | ${fmtInt(c.rowsPerSecond)} | ${fmtMs(c.p50)} | ${fmtMs(c.p99)} | ${c.errors} | ${c.cpuCores.toFixed(2)} | ${Number.isFinite(c.cpuUsPerRequest) ? `${fmtInt(c.cpuUsPerRequest)} µs` : 'n/a'} |`,
+        );
       }
     }
     lines.push('');
@@ -423,24 +551,35 @@ function render(r) {
       const speed = a.errors === 0 ? a.rps / b.rps : undefined;
       const p99 = a.p99 / b.p99;
       const verdict = (ok) => (ok ? '(meets the target)' : '(MISSES)');
-      lines.push(`| ${a.rows} | ${a.connections} | ${fmtRatio(speed)} ${speed === undefined ? '' : speed >= 20 ? '(meets the aim)' : verdict(speed >= 10)} | ${fmtRatio(p99)} ${verdict(p99 <= 0.2)} |`);
+      lines.push(
+        `| ${a.rows} | ${a.connections} | ${fmtRatio(speed)} ${speed === undefined ? '' : speed >= 20 ? '(meets the aim)' : verdict(speed >= 10)} | ${fmtRatio(p99)} ${verdict(p99 <= 0.2)} |`,
+      );
     }
   }
   if (r.scale !== undefined) {
     const s = r.scale;
     lines.push('');
-    lines.push(`Scale-out: each \`iris worker\` in a CPU group of its own capped to ${WORKER_CPU} of a core (cgroup v1, \`cpu.cfs_quota_us\` = ${Math.round(WORKER_CPU * 100_000)} per \`cpu.cfs_period_us\` = 100000), \`--concurrency 1\`; the coordinator, the server and Redis uncapped. Distributed \`iris predict --queue\` over ${fmtInt(ROWS)} rows × 20 features, chunks of ${fmtInt(CHUNK)}, median of ${RUNS}, every output identical to the local run's${SCALE_HTTP_ROWS > 0 ? `; \`iris serve --queue\` (cache off) under ${SCALE_HTTP_ROWS}-row requests at ${CONNECTIONS[0]} connections, ${DURATION} s, median of ${ROUNDS}` : ''}.`);
+    lines.push(
+      `Scale-out: each \`iris worker\` in a CPU group of its own capped to ${WORKER_CPU} of a core (cgroup v1, \`cpu.cfs_quota_us\` = ${Math.round(WORKER_CPU * 100_000)} per \`cpu.cfs_period_us\` = 100000), \`--concurrency 1\`; the coordinator, the server and Redis uncapped. Distributed \`iris predict --queue\` over ${fmtInt(ROWS)} rows × 20 features, chunks of ${fmtInt(CHUNK)}, median of ${RUNS}, every output identical to the local run's${SCALE_HTTP_ROWS > 0 ? `; \`iris serve --queue\` (cache off) under ${SCALE_HTTP_ROWS}-row requests at ${CONNECTIONS[0]} connections, ${DURATION} s, median of ${ROUNDS}` : ''}.`,
+    );
     lines.push('');
     lines.push('| mode | wall | rows/s |');
     lines.push('|---|---:|---:|');
     for (const p of s.predicts) lines.push(`| ${p.mode} | ${p.seconds.toFixed(2)} s | ${fmtInt(ROWS / p.seconds)} |`);
     lines.push('');
-    lines.push(`| capped workers | predict --queue wall | rows/s | vs 1 worker | vs the capped local run | CPU each worker used (cap ${WORKER_CPU}) | throttled periods |${SCALE_HTTP_ROWS > 0 ? ' serve --queue rows/s | vs 1 worker | p99 | errors | CPU of the workers in all |' : ''}`);
+    lines.push(
+      `| capped workers | predict --queue wall | rows/s | vs 1 worker | vs the capped local run | CPU each worker used (cap ${WORKER_CPU}) | throttled periods |${SCALE_HTTP_ROWS > 0 ? ' serve --queue rows/s | vs 1 worker | p99 | errors | CPU of the workers in all |' : ''}`,
+    );
     lines.push(`|---:|---:|---:|---:|---:|---|---|${SCALE_HTTP_ROWS > 0 ? '---:|---:|---:|---:|---:|' : ''}`);
     const first = s.points[0];
     for (const p of s.points) {
-      const http = p.http === undefined ? '' : ` ${fmtInt(p.http.rowsPerSecond)} | ${fmtRatio(p.http.rowsPerSecond / first.http.rowsPerSecond)} | ${fmtMs(p.http.p99)} | ${p.http.errors} | ${p.http.cpuCores.toFixed(2)} of ${(p.workers * WORKER_CPU).toFixed(2)} |`;
-      lines.push(`| ${p.workers} | ${p.predictSeconds.toFixed(2)} s | ${fmtInt(ROWS / p.predictSeconds)} | ${fmtRatio(first.predictSeconds / p.predictSeconds)} | ${fmtRatio(s.localCapped / p.predictSeconds)} | ${p.workerCores.map((c) => c.toFixed(2)).join(', ')} | ${p.throttled.join(', ')} |${http}`);
+      const http =
+        p.http === undefined
+          ? ''
+          : ` ${fmtInt(p.http.rowsPerSecond)} | ${fmtRatio(p.http.rowsPerSecond / first.http.rowsPerSecond)} | ${fmtMs(p.http.p99)} | ${p.http.errors} | ${p.http.cpuCores.toFixed(2)} of ${(p.workers * WORKER_CPU).toFixed(2)} |`;
+      lines.push(
+        `| ${p.workers} | ${p.predictSeconds.toFixed(2)} s | ${fmtInt(ROWS / p.predictSeconds)} | ${fmtRatio(first.predictSeconds / p.predictSeconds)} | ${fmtRatio(s.localCapped / p.predictSeconds)} | ${p.workerCores.map((c) => c.toFixed(2)).join(', ')} | ${p.throttled.join(', ')} |${http}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;
@@ -454,13 +593,18 @@ async function main() {
     console.error(`${TAG}: dist/ is missing; run \`npm run build\` first (npm run bench:queue does)`);
     process.exit(2);
   }
-  const missing = ['redis-server', ...(PARTS.includes('http') ? ['epmd', '/usr/lib/rabbitmq/bin/rabbitmq-server', PYTHON] : [])].filter((c) => spawnSync('/bin/sh', ['-c', `command -v ${c}`]).status !== 0);
+  const missing = ['redis-server', ...(PARTS.includes('http') ? ['epmd', '/usr/lib/rabbitmq/bin/rabbitmq-server', PYTHON] : [])].filter(
+    (c) => spawnSync('/bin/sh', ['-c', `command -v ${c}`]).status !== 0,
+  );
   if (PARTS.includes('http')) {
     const probe = spawnSync(PYTHON, ['-c', 'import django, celery, gunicorn, sklearn, pandas'], { env: pythonEnv(), encoding: 'utf8' });
-    if (probe.status !== 0) missing.push(`${PYTHON} with Django, Celery, gunicorn, scikit-learn, pandas (${probe.stderr?.trim().split('\n').pop() ?? probe.error?.message})`);
+    if (probe.status !== 0)
+      missing.push(`${PYTHON} with Django, Celery, gunicorn, scikit-learn, pandas (${probe.stderr?.trim().split('\n').pop() ?? probe.error?.message})`);
   }
   if (missing.length > 0) {
-    console.error(`${TAG}: missing: ${missing.join('; ')}\n  apt-get install -y redis-server rabbitmq-server gunicorn python3-django python3-celery python3-sklearn python3-pandas`);
+    console.error(
+      `${TAG}: missing: ${missing.join('; ')}\n  apt-get install -y redis-server rabbitmq-server gunicorn python3-django python3-celery python3-sklearn python3-pandas`,
+    );
     process.exit(2);
   }
   if (PARTS.includes('scale')) {

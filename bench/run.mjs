@@ -63,7 +63,10 @@ function parseSize(text) {
   return { name: `${m[1]}${unit}`, label: `${m[1]}${unit.toUpperCase()}`, rows };
 }
 
-const SIZES = (process.env.BENCH_SIZES ?? '300k,1m').split(',').filter((s) => s.trim() !== '').map(parseSize);
+const SIZES = (process.env.BENCH_SIZES ?? '300k,1m')
+  .split(',')
+  .filter((s) => s.trim() !== '')
+  .map(parseSize);
 const TABLE_SIZE = (process.env.BENCH_TABLE_SIZE ?? '1m') === 'none' ? undefined : parseSize(process.env.BENCH_TABLE_SIZE ?? '1m');
 const RUNS = intSetting('BENCH_RUNS', 7);
 const QUICK_RUNS = intSetting('BENCH_QUICK_RUNS', 21);
@@ -198,7 +201,10 @@ function pythonVersions() {
   if (PYTHON === '' || PYTHON === 'none') return { skipped: `BENCH_PYTHON=${PYTHON || '""'}` };
   const probe = spawnSync(
     PYTHON,
-    ['-c', 'import json, sys, numpy, pandas, sklearn; print(json.dumps({"python": sys.version.split()[0], "numpy": numpy.__version__, "pandas": pandas.__version__, "sklearn": sklearn.__version__}))'],
+    [
+      '-c',
+      'import json, sys, numpy, pandas, sklearn; print(json.dumps({"python": sys.version.split()[0], "numpy": numpy.__version__, "pandas": pandas.__version__, "sklearn": sklearn.__version__}))',
+    ],
     { env: PYTHON_ENV, encoding: 'utf8' },
   );
   if (probe.error !== undefined || probe.status !== 0) {
@@ -228,7 +234,11 @@ function dataFiles(size) {
 
 /** The table set: its files, generated once per size and generator version. */
 function ensureTableData(size) {
-  const files = { labelled: join(DATA, `table-labelled-${size.name}.csv`), features: join(DATA, `table-features-${size.name}.csv`), stamp: join(DATA, `table-stamp-${size.name}.json`) };
+  const files = {
+    labelled: join(DATA, `table-labelled-${size.name}.csv`),
+    features: join(DATA, `table-features-${size.name}.csv`),
+    stamp: join(DATA, `table-stamp-${size.name}.json`),
+  };
   const want = JSON.stringify({ generator: TABLE_GENERATOR_VERSION, rows: size.rows });
   const have = existsSync(files.stamp) ? readFileSync(files.stamp, 'utf8') : '';
   if (have === want && existsSync(files.labelled) && existsSync(files.features)) return files;
@@ -309,8 +319,14 @@ async function main() {
   const withPython = python.skipped === undefined;
   const info = machine();
   log(`bench: ${info.cpu}, ${info.memory}, ${info.os}, Node ${info.node}, load ${info.loadAverage}`);
-  log(withPython ? `bench: Python ${python.python}, numpy ${python.numpy}, pandas ${python.pandas}, scikit-learn ${python.sklearn}` : `bench: scikit-learn skipped: ${python.skipped}`);
-  log(`bench: sizes ${SIZES.map((s) => s.label).join(', ')}; ${RUNS} runs each (train, streaming predict), ${QUICK_RUNS} runs (one-off predict, --help), ${MEM_RUNS} runs (memory check)`);
+  log(
+    withPython
+      ? `bench: Python ${python.python}, numpy ${python.numpy}, pandas ${python.pandas}, scikit-learn ${python.sklearn}`
+      : `bench: scikit-learn skipped: ${python.skipped}`,
+  );
+  log(
+    `bench: sizes ${SIZES.map((s) => s.label).join(', ')}; ${RUNS} runs each (train, streaming predict), ${QUICK_RUNS} runs (one-off predict, --help), ${MEM_RUNS} runs (memory check)`,
+  );
 
   const started = Date.now();
   const sets = SIZES.map((size) => ({ size, files: ensureData(size) }));
@@ -351,7 +367,10 @@ async function main() {
       parity[size.name] = { ...weights, predictionsIdentical: same };
       log(`bench: ${size.label}: parity: ${weights.identical}/${weights.values} model values bit-identical; predictions ${same ? 'identical' : 'DIFFER'}`);
     }
-    Object.assign(sets.find((s) => s.size === size), { commands, model, pkl, predictions });
+    Object.assign(
+      sets.find((s) => s.size === size),
+      { commands, model, pkl, predictions },
+    );
   }
 
   const table = prepareTableSet(withPython);
@@ -426,7 +445,8 @@ async function main() {
   log(`bench: memory check done (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 
   // Summary
-  const summary = (list) => (list === undefined || list.length === 0 ? undefined : { wall: median(list.map((r) => r.wall)), peak: median(list.map((r) => r.peak)), runs: list.length });
+  const summary = (list) =>
+    list === undefined || list.length === 0 ? undefined : { wall: median(list.map((r) => r.wall)), peak: median(list.map((r) => r.peak)), runs: list.length };
   const rows = [];
   for (const { size } of sets) {
     const target = size === first.size;
@@ -452,7 +472,12 @@ async function main() {
       });
     }
   }
-  for (const [task, label] of table === undefined ? [] : [['train', '`iris train --impute mean`'], ['predict', '`iris predict` streaming']]) {
+  for (const [task, label] of table === undefined
+    ? []
+    : [
+        ['train', '`iris train --impute mean`'],
+        ['predict', '`iris predict` streaming'],
+      ]) {
     const s = samples[`table-${task}-${table.size.name}`];
     const iris = summary(s.iris);
     const sklearn = summary(s.sklearn);
@@ -505,12 +530,17 @@ async function main() {
 function renderMarkdown(r) {
   const lines = [];
   const m = r.machine;
-  const py = r.python.skipped === undefined ? `Python ${r.python.python}, numpy ${r.python.numpy}, pandas ${r.python.pandas}, scikit-learn ${r.python.sklearn}` : `scikit-learn not run: ${r.python.skipped}`;
+  const py =
+    r.python.skipped === undefined
+      ? `Python ${r.python.python}, numpy ${r.python.numpy}, pandas ${r.python.pandas}, scikit-learn ${r.python.sklearn}`
+      : `scikit-learn not run: ${r.python.skipped}`;
   lines.push(`Run of ${r.date.slice(0, 16).replace('T', ' ')} UTC, ${r.seconds} s in all.`);
   lines.push('');
   lines.push(`- Machine: ${m.cpu}, ${m.memory} RAM, ${m.os}; load average at the start ${m.loadAverage}`);
   lines.push(`- Node.js ${m.node} (NODE_EXTRA_CA_CERTS ${m.nodeExtraCaCerts}: see "Start-up" below); ${py}`);
-  lines.push(`- Runs: ${r.settings.runs} of each train and streaming predict command per size, ${r.settings.quickRuns} of each one-off and --help command, ${r.settings.memoryRuns} of each memory check; medians; sizes ${r.settings.sizes.join(', ')}; peak memory from ${m.peakMemoryFrom}`);
+  lines.push(
+    `- Runs: ${r.settings.runs} of each train and streaming predict command per size, ${r.settings.quickRuns} of each one-off and --help command, ${r.settings.memoryRuns} of each memory check; medians; sizes ${r.settings.sizes.join(', ')}; peak memory from ${m.peakMemoryFrom}`,
+  );
   lines.push('');
   lines.push('| command | iris | scikit-learn | time ratio | target | iris peak | scikit-learn peak | memory ratio | target |');
   lines.push('|---|---:|---:|---:|---|---:|---:|---:|---|');
@@ -530,14 +560,19 @@ function renderMarkdown(r) {
     lines.push('');
     lines.push('| command | this build | older build | time new / old | peak new / old |');
     lines.push('|---|---:|---:|---:|---:|');
-    for (const row of againstOld) lines.push(`| ${row.task} | ${seconds(row.iris.wall)} | ${seconds(row.old.wall)} | ${showRatio(row.oldTimeRatio)} | ${showRatio(row.oldMemoryRatio)} |`);
+    for (const row of againstOld)
+      lines.push(`| ${row.task} | ${seconds(row.iris.wall)} | ${seconds(row.old.wall)} | ${showRatio(row.oldTimeRatio)} | ${showRatio(row.oldMemoryRatio)} |`);
   }
   lines.push('');
   lines.push('| start-up | median | peak | ratio to `node -e 0` | target |');
   lines.push('|---|---:|---:|---:|---|');
-  lines.push(`| \`iris --help\` | ${seconds(r.help.iris.wall)} | ${mib(r.help.iris.peak)} | ${r.help.ratio.toFixed(2)} | ≤ 1.50: ${r.help.ratio <= 1.5 ? 'meets the target' : 'MISSES the target'} |`);
+  lines.push(
+    `| \`iris --help\` | ${seconds(r.help.iris.wall)} | ${mib(r.help.iris.peak)} | ${r.help.ratio.toFixed(2)} | ≤ 1.50: ${r.help.ratio <= 1.5 ? 'meets the target' : 'MISSES the target'} |`,
+  );
   for (const o of r.oneOffs ?? []) {
-    lines.push(`| one-off \`iris predict\` (${o.model} model) | ${seconds(o.iris.wall)} | ${mib(o.iris.peak)} | ${o.ratio.toFixed(2)} | aim ≤ ${o.aim.toFixed(2)}: ${o.ratio <= o.aim ? 'meets the aim' : 'misses the aim'} |`);
+    lines.push(
+      `| one-off \`iris predict\` (${o.model} model) | ${seconds(o.iris.wall)} | ${mib(o.iris.peak)} | ${o.ratio.toFixed(2)} | aim ≤ ${o.aim.toFixed(2)}: ${o.ratio <= o.aim ? 'meets the aim' : 'misses the aim'} |`,
+    );
   }
   lines.push(`| \`node -e 0\` | ${seconds(r.help.node.wall)} | ${mib(r.help.node.peak)} | 1.00 | |`);
   lines.push('');
@@ -548,13 +583,17 @@ function renderMarkdown(r) {
   lines.push('|---:|---:|---:|');
   for (const point of mc.points) lines.push(`| ${point.rows.toLocaleString('en-US')} | ${seconds(point.wall)} | ${mib(point.peak)} |`);
   lines.push('');
-  lines.push(`Peak memory with ${mc.points.at(-1).rows.toLocaleString('en-US')} rows is ${mc.ratio.toFixed(2)}x the peak with ${mc.points[0].rows.toLocaleString('en-US')} rows.`);
+  lines.push(
+    `Peak memory with ${mc.points.at(-1).rows.toLocaleString('en-US')} rows is ${mc.ratio.toFixed(2)}x the peak with ${mc.points[0].rows.toLocaleString('en-US')} rows.`,
+  );
   const parity = Object.entries(r.parity);
   if (parity.length > 0) {
     lines.push('');
     for (const [size, p] of parity) {
       if (p.values === undefined) {
-        lines.push(`Parity (${size.toUpperCase()}): streamed predictions of the table model ${p.predictionsIdentical ? 'identical to' : 'DIFFERENT from'} the scikit-learn pipeline's.`);
+        lines.push(
+          `Parity (${size.toUpperCase()}): streamed predictions of the table model ${p.predictionsIdentical ? 'identical to' : 'DIFFERENT from'} the scikit-learn pipeline's.`,
+        );
         continue;
       }
       lines.push(

@@ -120,7 +120,20 @@ const SERVERS = {
     command: (_model, port) => ({
       file: PYTHON,
       // --no-access-log: uvicorn logs every request by default; gunicorn does not. Off, as a tuned deployment would have it.
-      args: ['-m', 'uvicorn', '--workers', '2', '--host', HOST, '--port', String(port), '--no-access-log', '--app-dir', join(BENCH, 'python'), 'fastapi_app:app'],
+      args: [
+        '-m',
+        'uvicorn',
+        '--workers',
+        '2',
+        '--host',
+        HOST,
+        '--port',
+        String(port),
+        '--no-access-log',
+        '--app-dir',
+        join(BENCH, 'python'),
+        'fastapi_app:app',
+      ],
       env: PYTHON_ENV,
     }),
     ready: '/ping',
@@ -142,7 +155,12 @@ for (const key of HUGE_ALSO) if (SERVERS[key] !== undefined) SERVERS[key].live ?
 /** Starts one server (Python ones on a free port found here; the others pick their own and print it). */
 async function startServer(key, model) {
   const spec = SERVERS[key];
-  const server = await startProcess({ label: spec.label, needsPort: spec.python, ready: spec.ready, command: (port) => ({ ...spec.command(model, port), cwd: ROOT }) });
+  const server = await startProcess({
+    label: spec.label,
+    needsPort: spec.python,
+    ready: spec.ready,
+    command: (port) => ({ ...spec.command(model, port), cwd: ROOT }),
+  });
   return Object.assign(server, { key, spec });
 }
 
@@ -164,18 +182,23 @@ const loadRun = (server, ctx, rows, connections) =>
 function pythonVersions() {
   const probe = spawnSync(
     PYTHON,
-    ['-c', [
-      'import json, sys, numpy, sklearn, pandas, flask, gunicorn, fastapi, uvicorn',
-      'from importlib.util import find_spec as f',
-      'from threadpoolctl import threadpool_info as t',
-      'blas = [f"{i[\'internal_api\']} {i[\'version\']} {i.get(\'architecture\', \'\')}" for i in t() if i[\'user_api\'] == \'blas\']',
-      'print(json.dumps({"python": sys.version.split()[0], "numpy": numpy.__version__, "sklearn": sklearn.__version__, "pandas": pandas.__version__, "flask": flask.__version__, "gunicorn": gunicorn.__version__, "fastapi": fastapi.__version__, "uvicorn": uvicorn.__version__, "uvloop": f("uvloop") is not None, "httptools": f("httptools") is not None, "blas": ", ".join(blas)}))',
-    ].join('\n')],
+    [
+      '-c',
+      [
+        'import json, sys, numpy, sklearn, pandas, flask, gunicorn, fastapi, uvicorn',
+        'from importlib.util import find_spec as f',
+        'from threadpoolctl import threadpool_info as t',
+        "blas = [f\"{i['internal_api']} {i['version']} {i.get('architecture', '')}\" for i in t() if i['user_api'] == 'blas']",
+        'print(json.dumps({"python": sys.version.split()[0], "numpy": numpy.__version__, "sklearn": sklearn.__version__, "pandas": pandas.__version__, "flask": flask.__version__, "gunicorn": gunicorn.__version__, "fastapi": fastapi.__version__, "uvicorn": uvicorn.__version__, "uvloop": f("uvloop") is not None, "httptools": f("httptools") is not None, "blas": ", ".join(blas)}))',
+      ].join('\n'),
+    ],
     { env: PYTHON_ENV, encoding: 'utf8' },
   );
   if (probe.error !== undefined || probe.status !== 0) {
     const why = probe.error?.message ?? probe.stderr.trim().split('\n').pop();
-    return { skipped: `${PYTHON} cannot import the Python servers' packages (${why}); apt-get install -y python3-sklearn python3-pandas python3-flask gunicorn python3-fastapi python3-uvicorn` };
+    return {
+      skipped: `${PYTHON} cannot import the Python servers' packages (${why}); apt-get install -y python3-sklearn python3-pandas python3-flask gunicorn python3-fastapi python3-uvicorn`,
+    };
   }
   return JSON.parse(probe.stdout);
 }
@@ -191,9 +214,14 @@ async function startAndCheck(key, ctx) {
   try {
     // The same labels and scores as the project's scoring code, before any load.
     const check = await post(server.port, readFileSync(ctx.payloads[ROW_COUNTS.at(-1)].path), { keepText: true });
-    const verdict = check.status === 200 ? checkAnswer(check.text, ctx.expected[ROW_COUNTS.at(-1)], ctx.classes) : { ok: false, why: `status ${check.status}: ${check.text.slice(0, 200)}` };
+    const verdict =
+      check.status === 200
+        ? checkAnswer(check.text, ctx.expected[ROW_COUNTS.at(-1)], ctx.classes)
+        : { ok: false, why: `status ${check.status}: ${check.text.slice(0, 200)}` };
     result.check = verdict;
-    log(`${spec.label}: ready in ${server.readyMs} ms on port ${server.port}; answers ${verdict.ok ? `match (scores within ${verdict.maxDiff.toExponential(1)})` : `DIFFER: ${verdict.why}`}`);
+    log(
+      `${spec.label}: ready in ${server.readyMs} ms on port ${server.port}; answers ${verdict.ok ? `match (scores within ${verdict.maxDiff.toExponential(1)})` : `DIFFER: ${verdict.why}`}`,
+    );
   } catch (error) {
     server.rssAll.stop();
     await stopServer(server);
@@ -224,7 +252,9 @@ async function benchAll(keys, ctx, failed) {
     await rotatingRounds(servers, cells, ROUNDS, async (server, { rows, connections }, round) => {
       const run = await loadRun(server, ctx, rows, connections);
       (server.result.samples[`${rows}x${connections}`] ??= []).push(run);
-      log(`round ${round + 1}/${ROUNDS}: ${server.result.label}: ${rows} row(s) x ${connections} connections: ${fmtInt(run.rps)} req/s, p50 ${fmtMs(run.p50)}, p99 ${fmtMs(run.p99)}, ${run.errors} errors, ${run.cpuUsPerRequest?.toFixed(0)} µs CPU/request on ${run.cpuCores.toFixed(2)} cores, peak ${run.peakRssMiB.toFixed(0)} MiB (load ${run.loadAverage.toFixed(1)})`);
+      log(
+        `round ${round + 1}/${ROUNDS}: ${server.result.label}: ${rows} row(s) x ${connections} connections: ${fmtInt(run.rps)} req/s, p50 ${fmtMs(run.p50)}, p99 ${fmtMs(run.p99)}, ${run.errors} errors, ${run.cpuUsPerRequest?.toFixed(0)} µs CPU/request on ${run.cpuCores.toFixed(2)} cores, peak ${run.peakRssMiB.toFixed(0)} MiB (load ${run.loadAverage.toFixed(1)})`,
+      );
     });
     for (const server of servers) {
       server.result.cells = cells.map(({ rows, connections }) => summarizeCell(rows, connections, server.result.samples[`${rows}x${connections}`]));
@@ -279,11 +309,21 @@ async function livenessDuringHuge(server, ctx) {
   }
   const during = await probe.result;
   const out = {
-    rows: HUGE_ROWS, bodyMiB: body.length / 2 ** 20, status: answer.status, ms: answer.ms, responseMiB: answer.bytes / 2 ** 20,
-    probes: during.requests, p50: during.latency_us.p50 / 1000, p99: during.latency_us.p99 / 1000, max: during.latency_us.max / 1000, errors: during.errorCount,
+    rows: HUGE_ROWS,
+    bodyMiB: body.length / 2 ** 20,
+    status: answer.status,
+    ms: answer.ms,
+    responseMiB: answer.bytes / 2 ** 20,
+    probes: during.requests,
+    p50: during.latency_us.p50 / 1000,
+    p99: during.latency_us.p99 / 1000,
+    max: during.latency_us.max / 1000,
+    errors: during.errorCount,
     idleP99: idle.latency_us.p99 / 1000,
   };
-  log(`${spec.label}: ${fmtInt(HUGE_ROWS)}-row request: status ${answer.status} in ${fmtMs(answer.ms)}; ${spec.live} p99 ${fmtMs(out.p99)} (max ${fmtMs(out.max)}, ${out.probes} probes, ${out.errors} errors; idle p99 ${fmtMs(out.idleP99)})`);
+  log(
+    `${spec.label}: ${fmtInt(HUGE_ROWS)}-row request: status ${answer.status} in ${fmtMs(answer.ms)}; ${spec.live} p99 ${fmtMs(out.p99)} (max ${fmtMs(out.max)}, ${out.probes} probes, ${out.errors} errors; idle p99 ${fmtMs(out.idleP99)})`,
+  );
   if (answer.status !== 200) out.error = answer.text?.slice(0, 300);
   return out;
 }
@@ -306,13 +346,20 @@ async function main() {
   const python = keys.some((k) => SERVERS[k].python) ? pythonVersions() : { skipped: 'no Python server asked for' };
   const servers = keys.filter((k) => !SERVERS[k].python || python.skipped === undefined);
   log(`${info.cpu}, ${info.memory}, ${info.os}, Node ${info.node}, load ${info.loadAverage}; ${wrkVersion}`);
-  log(python.skipped === undefined ? `Python ${python.python}: scikit-learn ${python.sklearn}, numpy ${python.numpy} (${python.blas}), Flask ${python.flask}, gunicorn ${python.gunicorn}, FastAPI ${python.fastapi}, uvicorn ${python.uvicorn} (uvloop ${python.uvloop ? 'yes' : 'no'}, httptools ${python.httptools ? 'yes' : 'no'})` : `Python servers skipped: ${python.skipped}`);
+  log(
+    python.skipped === undefined
+      ? `Python ${python.python}: scikit-learn ${python.sklearn}, numpy ${python.numpy} (${python.blas}), Flask ${python.flask}, gunicorn ${python.gunicorn}, FastAPI ${python.fastapi}, uvicorn ${python.uvicorn} (uvloop ${python.uvloop ? 'yes' : 'no'}, httptools ${python.httptools ? 'yes' : 'no'})`
+      : `Python servers skipped: ${python.skipped}`,
+  );
   log(`iris: ${IRIS}${IRIS_ARGS.length > 0 ? ` (serve ${IRIS_ARGS.join(' ')})` : ''}`);
   const started = Date.now();
 
   // The model: trained by this checkout's iris, the reference way (the defaults), on the bundled data.
   const model = join(OUT, 'model.json');
-  const train = spawnSync(NODE, [join(ROOT, 'bin', 'iris.js'), 'train', '--data', join(ROOT, 'data', 'iris.csv'), '--out', model], { env: NODE_ENV, encoding: 'utf8' });
+  const train = spawnSync(NODE, [join(ROOT, 'bin', 'iris.js'), 'train', '--data', join(ROOT, 'data', 'iris.csv'), '--out', model], {
+    env: NODE_ENV,
+    encoding: 'utf8',
+  });
   if (train.status !== 0) throw new Error(`iris train failed: ${train.stderr}`);
   const artifact = JSON.parse(readFileSync(model, 'utf8'));
   const features = artifact.features;
@@ -338,7 +385,18 @@ async function main() {
     python,
     wrk: wrkVersion,
     iris: IRIS,
-    settings: { frame: FRAME, rounds: ROUNDS, duration: DURATION, warmup: WARMUP, rows: ROW_COUNTS, connections: CONNECTIONS, wrkThreads: WRK_THREADS, largeRows: LARGE_ROWS, largeRuns: LARGE_RUNS, hugeRows: HUGE_ROWS },
+    settings: {
+      frame: FRAME,
+      rounds: ROUNDS,
+      duration: DURATION,
+      warmup: WARMUP,
+      rows: ROW_COUNTS,
+      connections: CONNECTIONS,
+      wrkThreads: WRK_THREADS,
+      largeRows: LARGE_ROWS,
+      largeRuns: LARGE_RUNS,
+      hugeRows: HUGE_ROWS,
+    },
     payloadBytes: Object.fromEntries(Object.entries(payloads).map(([n, p]) => [n, p.bytes])),
     results,
     failed,
@@ -362,7 +420,9 @@ function renderMarkdown(r) {
   const s = r.settings;
   lines.push(`Run of ${r.date.slice(0, 16).replace('T', ' ')} UTC, ${r.seconds} s in all.`);
   lines.push('');
-  lines.push(`- Machine: ${m.cpu}, ${m.memory} RAM, ${m.os}; load average at the start ${m.loadAverage}. The 2 cores are shared by the server under test and wrk.`);
+  lines.push(
+    `- Machine: ${m.cpu}, ${m.memory} RAM, ${m.os}; load average at the start ${m.loadAverage}. The 2 cores are shared by the server under test and wrk.`,
+  );
   lines.push(`- Node.js ${m.node}; ${r.wrk}, ${s.wrkThreads} threads (at most one per connection)`);
   lines.push(
     p.skipped === undefined
@@ -370,10 +430,18 @@ function renderMarkdown(r) {
       : `- Python servers not run: ${p.skipped}`,
   );
   const loads = r.results.flatMap((res) => res.cells.map((c) => c.loadAverage));
-  lines.push(`- Servers side by side, each cell measured on each server in turn, ${s.rounds} rounds in a rotating order; medians of the rounds. Load average (1 min, the other work on this shared machine included) during the runs: ${loads.length > 0 ? `${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}` : 'n/a'}.`);
-  lines.push(`- Each run: ${s.warmup} s of unmeasured load, then ${s.duration} s measured; body: MLflow \`dataframe_split\` JSON (${Object.entries(r.payloadBytes).map(([n, b]) => `${fmtInt(Number(n))} rows ${b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${fmtInt(b)} B`}`).join(', ')}); answer: label and scores per row. Peak RSS: the server's whole process tree, sampled every 50 ms during the measured run.`);
+  lines.push(
+    `- Servers side by side, each cell measured on each server in turn, ${s.rounds} rounds in a rotating order; medians of the rounds. Load average (1 min, the other work on this shared machine included) during the runs: ${loads.length > 0 ? `${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}` : 'n/a'}.`,
+  );
+  lines.push(
+    `- Each run: ${s.warmup} s of unmeasured load, then ${s.duration} s measured; body: MLflow \`dataframe_split\` JSON (${Object.entries(r.payloadBytes)
+      .map(([n, b]) => `${fmtInt(Number(n))} rows ${b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(1)} MiB` : `${fmtInt(b)} B`}`)
+      .join(', ')}); answer: label and scores per row. Peak RSS: the server's whole process tree, sampled every 50 ms during the measured run.`,
+  );
   lines.push('');
-  lines.push('| rows/request | connections | server | requests/s | (rounds: lowest–highest) | rows/s | p50 | p99 | errors | server CPU per request | cores busy | peak RSS |');
+  lines.push(
+    '| rows/request | connections | server | requests/s | (rounds: lowest–highest) | rows/s | p50 | p99 | errors | server CPU per request | cores busy | peak RSS |',
+  );
   lines.push('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const cellKeys = r.results[0]?.cells.map((c) => [c.rows, c.connections]) ?? [];
   for (const [rows, connections] of cellKeys) {
@@ -389,19 +457,32 @@ function renderMarkdown(r) {
   const by = Object.fromEntries(r.results.map((res) => [res.key, res]));
   if (by.iris !== undefined) {
     lines.push('');
-    lines.push('| rows/request | connections | best Python | iris / best Python, requests/s (target ≥ 3, aim 5) | iris p99 / best Python p99 (target ≤ 1) | iris / bare node, requests/s (target ≥ 0.7, aim 0.85) | server CPU per request, iris / bare node |');
+    lines.push(
+      '| rows/request | connections | best Python | iris / best Python, requests/s (target ≥ 3, aim 5) | iris p99 / best Python p99 (target ≤ 1) | iris / bare node, requests/s (target ≥ 0.7, aim 0.85) | server CPU per request, iris / bare node |',
+    );
     lines.push('|---:|---:|---|---:|---:|---:|---:|');
     for (const c of by.iris.cells) {
       const same = (res) => res?.cells.find((x) => x.rows === c.rows && x.connections === c.connections);
       const pythons = ['fastapi', 'flask'].map((k) => ({ res: by[k], cell: same(by[k]) })).filter((x) => x.cell !== undefined);
       const best = pythons.sort((a, b) => b.cell.rps - a.cell.rps)[0];
       const bare = same(by.node);
-      const judge = (value, ok, aim) => (value === undefined ? 'n/a' : `${fmtRatio(value)} ${aim !== undefined && aim(value) ? '(meets the aim)' : ok(value) ? '(meets the target)' : '(MISSES)'}`);
+      const judge = (value, ok, aim) =>
+        value === undefined
+          ? 'n/a'
+          : `${fmtRatio(value)} ${aim !== undefined && aim(value) ? '(meets the aim)' : ok(value) ? '(meets the target)' : '(MISSES)'}`;
       const vsPython = best && c.errors === 0 ? c.rps / best.cell.rps : undefined;
       const p99Ratio = best ? c.p99 / best.cell.p99 : undefined;
       const vsNode = bare && c.errors === 0 ? c.rps / bare.rps : undefined;
       lines.push(
-        `| ${c.rows} | ${c.connections} | ${best ? best.res.label : 'n/a'} | ${judge(vsPython, (v) => v >= 3, (v) => v >= 5)} | ${judge(p99Ratio, (v) => v <= 1)} | ${judge(vsNode, (v) => v >= 0.7, (v) => v >= 0.85)} | ${fmtRatio(bare ? c.cpuUsPerRequest / bare.cpuUsPerRequest : undefined)} |`,
+        `| ${c.rows} | ${c.connections} | ${best ? best.res.label : 'n/a'} | ${judge(
+          vsPython,
+          (v) => v >= 3,
+          (v) => v >= 5,
+        )} | ${judge(p99Ratio, (v) => v <= 1)} | ${judge(
+          vsNode,
+          (v) => v >= 0.7,
+          (v) => v >= 0.85,
+        )} | ${fmtRatio(bare ? c.cpuUsPerRequest / bare.cpuUsPerRequest : undefined)} |`,
       );
     }
   }
@@ -409,7 +490,9 @@ function renderMarkdown(r) {
   lines.push(`| server | one ${fmtInt(s.largeRows)}-row request (median of ${s.largeRuns}) | fastest | ready after start | peak RSS (whole run) |`);
   lines.push('|---|---:|---:|---:|---:|');
   for (const res of r.results) {
-    lines.push(`| ${res.label} | ${res.large ? fmtMs(res.large.medianMs) : 'n/a'} | ${res.large ? fmtMs(res.large.minMs) : 'n/a'} | ${fmtMs(res.readyMs)} | ${res.peakRssMiB.toFixed(0)} MiB |`);
+    lines.push(
+      `| ${res.label} | ${res.large ? fmtMs(res.large.medianMs) : 'n/a'} | ${res.large ? fmtMs(res.large.minMs) : 'n/a'} | ${fmtMs(res.readyMs)} | ${res.peakRssMiB.toFixed(0)} MiB |`,
+    );
   }
   for (const res of r.results) {
     const h = res.huge;

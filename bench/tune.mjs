@@ -41,7 +41,9 @@ const THREADS = setting('BENCH_TUNE_THREADS', 2);
 const FOLDS = 5;
 const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
 const GRID = { eta0: [0.01, 0.1, 1], alpha: [0.0001, 0.001, 0.01], penalty: ['l2', 'l1', 'elasticnet'] };
-const GRID_SPEC = Object.entries(GRID).map(([k, v]) => `${k}=${v.join(',')}`).join(' ');
+const GRID_SPEC = Object.entries(GRID)
+  .map(([k, v]) => `${k}=${v.join(',')}`)
+  .join(' ');
 const log = (text) => process.stderr.write(`${text}\n`);
 
 function timed(command, args, env) {
@@ -106,15 +108,25 @@ const result = {
   folds: FOLDS,
   threads: THREADS,
   runs: RUNS,
-  iris: { medianSeconds: median(irisTimes), seconds: irisTimes, bestParams: irisReport.bestParams, bestScore: irisReport.bestScore, testAccuracy: irisReport.test.accuracy },
-  sklearn: hasPython ? { medianSeconds: median(pyTimes), seconds: pyTimes, bestParams: pyReport.bestParams, bestScore: pyReport.bestScore, testAccuracy: pyReport.testAccuracy } : null,
+  iris: {
+    medianSeconds: median(irisTimes),
+    seconds: irisTimes,
+    bestParams: irisReport.bestParams,
+    bestScore: irisReport.bestScore,
+    testAccuracy: irisReport.test.accuracy,
+  },
+  sklearn: hasPython
+    ? { medianSeconds: median(pyTimes), seconds: pyTimes, bestParams: pyReport.bestParams, bestScore: pyReport.bestScore, testAccuracy: pyReport.testAccuracy }
+    : null,
   ratio: hasPython ? median(irisTimes) / median(pyTimes) : null,
   sameBestParams: sameBest,
   sameBestScore: sameScore,
 };
 process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 if (hasPython) {
-  log(`bench:tune: iris ${result.iris.medianSeconds.toFixed(2)} s, scikit-learn ${result.sklearn.medianSeconds.toFixed(2)} s: ratio ${result.ratio.toFixed(3)} (contract: at most 0.5)`);
+  log(
+    `bench:tune: iris ${result.iris.medianSeconds.toFixed(2)} s, scikit-learn ${result.sklearn.medianSeconds.toFixed(2)} s: ratio ${result.ratio.toFixed(3)} (contract: at most 0.5)`,
+  );
   log(`bench:tune: best parameters ${sameBest ? 'equal' : 'DIFFER'}, best mean score ${sameScore ? 'equal' : 'DIFFERS'}`);
   if (!sameBest || !sameScore) process.exitCode = 1;
 }

@@ -43,7 +43,9 @@ function alive(pid) {
 function removeGroup(path) {
   for (let attempt = 0; ; attempt++) {
     try {
-      const left = readFileSync(join(path, 'cgroup.procs'), 'utf8').split('\n').filter((l) => l !== '');
+      const left = readFileSync(join(path, 'cgroup.procs'), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
       for (const pid of left) {
         try {
           writeFileSync(join(CPU, 'cgroup.procs'), pid);
@@ -99,7 +101,12 @@ export function cpuGroup(name, share) {
     },
     /** The kernel's counters: periods, periods in which the group was throttled, time throttled (s). */
     stat() {
-      const fields = Object.fromEntries(readFileSync(join(path, 'cpu.stat'), 'utf8').trim().split('\n').map((l) => l.split(' ')));
+      const fields = Object.fromEntries(
+        readFileSync(join(path, 'cpu.stat'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ')),
+      );
       return { periods: Number(fields.nr_periods), throttled: Number(fields.nr_throttled), throttledSeconds: Number(fields.throttled_time) / 1e9 };
     },
     remove() {

@@ -39,8 +39,17 @@ export async function loadRun(server, { body, path = '/invocations', connections
   const peakRssMiB = rss.stop();
   const rps = run.requests / run.seconds;
   return {
-    requests: run.requests, rps, cpuUsPerRequest: run.requests > 0 ? (cpuSeconds * 1e6) / run.requests : undefined, cpuCores: cpuSeconds / run.seconds, p50: run.latency_us.p50 / 1000, p99: run.latency_us.p99 / 1000, max: run.latency_us.max / 1000,
-    errors: run.errorCount, errorDetail: run.errors, peakRssMiB, loadAverage,
+    requests: run.requests,
+    rps,
+    cpuUsPerRequest: run.requests > 0 ? (cpuSeconds * 1e6) / run.requests : undefined,
+    cpuCores: cpuSeconds / run.seconds,
+    p50: run.latency_us.p50 / 1000,
+    p99: run.latency_us.p99 / 1000,
+    max: run.latency_us.max / 1000,
+    errors: run.errorCount,
+    errorDetail: run.errors,
+    peakRssMiB,
+    loadAverage,
   };
 }
 
@@ -49,12 +58,20 @@ export function summarizeCell(rows, connections, runs) {
   const byRps = [...runs].sort((x, y) => x.rps - y.rps);
   const mid = byRps[(byRps.length - 1) >> 1];
   return {
-    rows, connections, rounds: runs.length,
-    rps: median(runs.map((r) => r.rps)), rowsPerSecond: median(runs.map((r) => r.rps)) * rows,
-    p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), max: Math.max(...runs.map((r) => r.max)),
-    cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest ?? Infinity)), cpuCores: median(runs.map((r) => r.cpuCores)),
-    rpsRange: [byRps[0].rps, byRps.at(-1).rps], medianRun: mid,
-    errors: runs.reduce((sum, r) => sum + r.errors, 0), peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+    rows,
+    connections,
+    rounds: runs.length,
+    rps: median(runs.map((r) => r.rps)),
+    rowsPerSecond: median(runs.map((r) => r.rps)) * rows,
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    max: Math.max(...runs.map((r) => r.max)),
+    cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest ?? Infinity)),
+    cpuCores: median(runs.map((r) => r.cpuCores)),
+    rpsRange: [byRps[0].rps, byRps.at(-1).rps],
+    medianRun: mid,
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
     loadAverage: median(runs.map((r) => r.loadAverage)),
   };
 }

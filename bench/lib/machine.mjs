@@ -16,7 +16,10 @@ export function machineFacts() {
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     os: `${distro || os.type()} (${os.platform()} ${os.release()}, ${os.arch()})`,
     node: process.version,
-    loadAverage: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadAverage: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
     // Every Node start parses this bundle before running anything (`node -e 0` too; Python does not):
     // about 30 ms of CPU on these machines, which narrows every start-up ratio to `node -e 0`.
     nodeExtraCaCerts: process.env.NODE_EXTRA_CA_CERTS ? 'set' : 'unset',

@@ -7,7 +7,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The feature rows of the bundled data set, from the model's own CSV. */
 export function irisRows(features) {
-  const [header, ...lines] = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8').trim().split('\n');
+  const [header, ...lines] = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8')
+    .trim()
+    .split('\n');
   const names = header.split(',');
   const at = features.map((f) => names.indexOf(f));
   return lines.map((line) => {
@@ -32,7 +34,7 @@ export function payloadRows(base, n) {
     }
     rows[i] = row.map((v) => {
       state = (state * 1103515245 + 12345) % 2147483648;
-      return Math.round((v + ((state / 2147483648) - 0.5) * 0.2) * 100) / 100;
+      return Math.round((v + (state / 2147483648 - 0.5) * 0.2) * 100) / 100;
     });
   }
   return rows;

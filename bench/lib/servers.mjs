@@ -173,14 +173,23 @@ export async function startServer(spec) {
   };
   child.stdout.on('data', onOutput);
   child.stderr.on('data', onOutput);
-  const server = { label: spec.label, child, get port() { return port; }, output: () => output };
+  const server = {
+    label: spec.label,
+    child,
+    get port() {
+      return port;
+    },
+    output: () => output,
+  };
   const started = Date.now();
   const timeoutMs = spec.timeoutMs ?? 60_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       running.delete(child);
       killTree(child, 'SIGKILL');
-      throw new Error(`${spec.label} exited (${child.exitCode ?? child.signalCode}) before it was ready: ${command.file} ${command.args.join(' ')}\n${output.slice(-4000)}`);
+      throw new Error(
+        `${spec.label} exited (${child.exitCode ?? child.signalCode}) before it was ready: ${command.file} ${command.args.join(' ')}\n${output.slice(-4000)}`,
+      );
     }
     if (spec.readyLine !== undefined) {
       if (seen) break;

@@ -15,7 +15,10 @@ export function settingsReader(tag) {
 
   function list(name, fallback) {
     const text = process.env[name];
-    return (text === undefined || text === '' ? fallback : text).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    return (text === undefined || text === '' ? fallback : text)
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   }
 
   /** A comma-separated list of whole numbers >= 1. */

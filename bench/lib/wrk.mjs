@@ -21,7 +21,20 @@ export function checkWrk(tag) {
  * (after `seconds`, or at stop(), which interrupts it: wrk prints its summary on SIGINT).
  */
 export function startWrk(port, path, { body, seconds, connections, threads, delayMs }) {
-  const args = ['-t', String(Math.min(threads, connections)), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '30s', '--latency', '-s', LUA, `http://${HOST}:${port}${path}`];
+  const args = [
+    '-t',
+    String(Math.min(threads, connections)),
+    '-c',
+    String(connections),
+    '-d',
+    `${seconds}s`,
+    '--timeout',
+    '30s',
+    '--latency',
+    '-s',
+    LUA,
+    `http://${HOST}:${port}${path}`,
+  ];
   const env = { ...process.env, WRK_BODY: body ?? '', WRK_DELAY_MS: delayMs === undefined ? '' : String(delayMs) };
   const child = spawn('wrk', args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

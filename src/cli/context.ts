@@ -38,9 +38,12 @@ export async function loadChalk(): Promise<void> {
   chalk ??= await import('chalk');
 }
 
-const PLAIN: ChalkInstance = new Proxy(Object.assign((...text: unknown[]) => text.join(' '), { level: 0 }), {
-  get: (target, key) => (key === 'level' ? 0 : key in Function.prototype ? Reflect.get(target, key) : PLAIN),
-}) as unknown as ChalkInstance;
+const PLAIN: ChalkInstance = new Proxy(
+  Object.assign((...text: unknown[]) => text.join(' '), { level: 0 }),
+  {
+    get: (target, key) => (key === 'level' ? 0 : key in Function.prototype ? Reflect.get(target, key) : PLAIN),
+  },
+) as unknown as ChalkInstance;
 
 function painter(level: 0 | 1): ChalkInstance {
   if (level === 0) return PLAIN;

@@ -25,7 +25,13 @@ export function prepareLike(data: LabelledData, model: Model): { data: LabelledD
   const prepared = prepareTable(data, { dropna: model.fitted.preprocessing.dropna, imputes: model.inputs[0]?.imputed === true });
   const { table } = prepared;
   return {
-    data: { ...data, X: { data: table.data, rows: table.rows, cols: table.cols }, labels: prepared.labels, lines: prepared.lines, table: { ...data.table, columns: [...table.columns] } },
+    data: {
+      ...data,
+      X: { data: table.data, rows: table.rows, cols: table.cols },
+      labels: prepared.labels,
+      lines: prepared.lines,
+      table: { ...data.table, columns: [...table.columns] },
+    },
     dropped: prepared.dropped,
   };
 }

@@ -50,18 +50,13 @@ function pad(text: string, width: number, left: boolean): string {
 export function table(rows: string[][], indent = '  ', numeric = true): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
-  return rows
-    .map((row) => (indent + row.map((cell, i) => pad(cell, widths[i] ?? 0, i === 0 || !numeric)).join('  ')).trimEnd())
-    .join('\n');
+  return rows.map((row) => (indent + row.map((cell, i) => pad(cell, widths[i] ?? 0, i === 0 || !numeric)).join('  ')).trimEnd()).join('\n');
 }
 
 /** The labelled confusion matrix and scikit-learn's classification_report, as text. */
 export function renderEvaluation(evaluation: Evaluation, c: ChalkInstance): string {
   const { labels, report } = evaluation;
-  const matrix = table([
-    ['true \\ predicted', ...labels],
-    ...labels.map((label, i) => [label, ...(report.confusionMatrix[i] ?? []).map(String)]),
-  ]);
+  const matrix = table([['true \\ predicted', ...labels], ...labels.map((label, i) => [label, ...(report.confusionMatrix[i] ?? []).map(String)])]);
   const scores = table([
     ['', 'precision', 'recall', 'f1-score', 'support'],
     ...labels.map((label, k) => {

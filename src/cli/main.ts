@@ -104,7 +104,8 @@ export async function main(argv: readonly string[], environment: Partial<CliEnvi
   const output = watchOutput(io.stdout, io.stderr);
   let exitCode: number = 0;
 
-  const run = (load: () => Promise<{ run: Handler }>) =>
+  const run =
+    (load: () => Promise<{ run: Handler }>) =>
     async (...actionArgs: unknown[]) => {
       // commander passes the command itself last.
       const command = actionArgs.at(-1) as Command;

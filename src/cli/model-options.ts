@@ -69,7 +69,13 @@ export async function loadInitModel(ctx: Context, path: string | undefined): Pro
   if (path === undefined) return undefined;
   const model = await ctx.model(path);
   const f = model.fitted;
-  return { path, checksum: model.checksum, features: f.features, classes: f.classes, init: { coef: Float64Array.from(f.coef), intercept: Float64Array.from(f.intercept) } };
+  return {
+    path,
+    checksum: model.checksum,
+    features: f.features,
+    classes: f.classes,
+    init: { coef: Float64Array.from(f.coef), intercept: Float64Array.from(f.intercept) },
+  };
 }
 
 /** The init model must have the data's features (same order) and the fit's classes: exit 3 otherwise. */

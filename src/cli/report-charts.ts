@@ -57,7 +57,9 @@ export function confusionHeatmap(labels: readonly string[], matrix: readonly (re
     const row = matrix[i] ?? [];
     const total = row.reduce((a, b) => a + b, 0);
     const y = top + i * cell;
-    parts.push(`<text x="${left - 8}" y="${y + cell / 2}" class="tick" text-anchor="end" dominant-baseline="central">${esc(short(label, 14))}<title>${esc(label)}</title></text>`);
+    parts.push(
+      `<text x="${left - 8}" y="${y + cell / 2}" class="tick" text-anchor="end" dominant-baseline="central">${esc(short(label, 14))}<title>${esc(label)}</title></text>`,
+    );
     labels.forEach((predicted, j) => {
       const count = row[j] ?? 0;
       const share = total === 0 ? 0 : count / total;
@@ -99,7 +101,9 @@ export function classBars(rows: readonly ClassBars[]): string {
   const parts: string[] = [];
   (['precision', 'recall', 'f1'] as const).forEach((m, k) => {
     const x = left + k * 100;
-    parts.push(`<rect x="${x}" y="6" width="12" height="12" fill="${METRIC_COLORS[m]}"/><text x="${x + 18}" y="16" class="tick">${m === 'f1' ? 'F1' : m}</text>`);
+    parts.push(
+      `<rect x="${x}" y="6" width="12" height="12" fill="${METRIC_COLORS[m]}"/><text x="${x + 18}" y="16" class="tick">${m === 'f1' ? 'F1' : m}</text>`,
+    );
   });
   for (let t = 0; t <= 4; t++) {
     const x = left + (plotW * t) / 4;
@@ -110,7 +114,9 @@ export function classBars(rows: readonly ClassBars[]): string {
   }
   rows.forEach((row, i) => {
     const y = top + i * group;
-    parts.push(`<text x="${left - 8}" y="${y + (barH * 3) / 2}" class="tick" text-anchor="end" dominant-baseline="central">${esc(short(row.label, 14))}<title>${esc(row.label)}</title></text>`);
+    parts.push(
+      `<text x="${left - 8}" y="${y + (barH * 3) / 2}" class="tick" text-anchor="end" dominant-baseline="central">${esc(short(row.label, 14))}<title>${esc(row.label)}</title></text>`,
+    );
     (['precision', 'recall', 'f1'] as const).forEach((m, k) => {
       const v = row[m];
       const w = Math.max(0, Math.min(1, v)) * plotW;
@@ -214,7 +220,10 @@ export function decisionHistograms(label: string, k: number, own: readonly numbe
       .join('');
   parts.push(bars(hOthers, '#aab4be', 'hist-others'), `<g opacity="0.88">${bars(hOwn, colorOf(k), 'hist-own')}</g>`);
   parts.push(`<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#6b7886"/>`);
-  if (lo < 0 && hi > 0) parts.push(`<line x1="${n2(x(0))}" y1="${top - 4}" x2="${n2(x(0))}" y2="${top + plotH}" stroke="#6b7886" stroke-dasharray="3 3"/><text x="${n2(x(0))}" y="${top + plotH + 12}" class="tick" text-anchor="middle">0</text>`);
+  if (lo < 0 && hi > 0)
+    parts.push(
+      `<line x1="${n2(x(0))}" y1="${top - 4}" x2="${n2(x(0))}" y2="${top + plotH}" stroke="#6b7886" stroke-dasharray="3 3"/><text x="${n2(x(0))}" y="${top + plotH + 12}" class="tick" text-anchor="middle">0</text>`,
+    );
   parts.push(
     `<text x="${left}" y="${height - 4}" class="tick">${lo.toPrecision(3)}</text>`,
     `<text x="${left + plotW}" y="${height - 4}" class="tick" text-anchor="end">${hi.toPrecision(3)}</text>`,

@@ -26,14 +26,16 @@ export interface EvaluationSummary {
 }
 
 function xml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    // XML 1.0 cannot carry most control characters, even escaped.
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '\uFFFD');
+  return (
+    text
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+      // XML 1.0 cannot carry most control characters, even escaped.
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '\uFFFD')
+  );
 }
 
 /**
@@ -137,7 +139,10 @@ export function renderMarkdown(summary: EvaluationSummary): string {
     const s = summary.perClass[label];
     if (s !== undefined) lines.push(`| ${md(label)} | ${fixed(s.precision)} | ${fixed(s.recall)} | ${fixed(s.f1)} | ${s.support} |`);
   }
-  for (const [name, avg] of [['macro avg', summary.macro], ['weighted avg', summary.weighted]] as const) {
+  for (const [name, avg] of [
+    ['macro avg', summary.macro],
+    ['weighted avg', summary.weighted],
+  ] as const) {
     lines.push(`| *${name}* | ${fixed(avg.precision)} | ${fixed(avg.recall)} | ${fixed(avg.f1)} | ${summary.n} |`);
   }
   lines.push('', '<details><summary>Confusion matrix (rows: true class, columns: predicted)</summary>', '');

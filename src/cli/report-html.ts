@@ -64,7 +64,8 @@ function featureTable(model: Model): string {
   );
 }
 
-type PreColumn = { name: string; kind: 'numeric'; impute: number | null } | { name: string; kind: 'categorical'; categories: readonly string[]; impute: string | null };
+type PreColumn =
+  { name: string; kind: 'numeric'; impute: number | null } | { name: string; kind: 'categorical'; categories: readonly string[]; impute: string | null };
 
 function modelCard(input: HtmlReportInput): string {
   const { model, modelPath } = input;
@@ -81,7 +82,9 @@ function modelCard(input: HtmlReportInput): string {
     ['epochs', `${artifact.perceptron.nIter}${artifact.perceptron.converged ? ' (converged)' : ' (did not converge)'}`],
     [
       'training data',
-      data === null ? 'not recorded (fitted in memory)' : `${code(data.path)}${data.bundled ? ' (bundled)' : ''}, ${data.rows} rows, sha256 ${code(data.sha256.slice(0, 12))}…`,
+      data === null
+        ? 'not recorded (fitted in memory)'
+        : `${code(data.path)}${data.bundled ? ' (bundled)' : ''}, ${data.rows} rows, sha256 ${code(data.sha256.slice(0, 12))}…`,
     ],
   ];
   if (split !== undefined) {
@@ -93,7 +96,10 @@ function modelCard(input: HtmlReportInput): string {
   const pre = model.fitted.preprocessing;
   if (pre !== undefined && (pre.impute !== null || pre.dropna !== 'none')) {
     const parts = [];
-    if (pre.impute !== null) parts.push(`imputed (${code(pre.impute.strategy)}${pre.impute.fillValue === null ? '' : `, fill ${code(pre.impute.fillValue)}`}), statistics fitted on the training rows`);
+    if (pre.impute !== null)
+      parts.push(
+        `imputed (${code(pre.impute.strategy)}${pre.impute.fillValue === null ? '' : `, fill ${code(pre.impute.fillValue)}`}), statistics fitted on the training rows`,
+      );
     if (pre.dropna !== 'none') parts.push(`rows missing ${pre.dropna === 'any' ? 'any chosen column' : 'the target'} dropped before the split`);
     rows.push(['missing values', parts.join('; ')]);
   }
@@ -145,7 +151,16 @@ function searchSection(model: Model): string {
       .map(([k, v]) => code(`${k}=${value(v)}`))
       .join(' ');
   const settings = dl([
-    ['grid', search.grid.map((g) => Object.entries(g).map(([k, vs]) => `${code(k)}: ${esc(vs.map(value).join(', '))}`).join('; ')).join('<br>')],
+    [
+      'grid',
+      search.grid
+        .map((g) =>
+          Object.entries(g)
+            .map(([k, vs]) => `${code(k)}: ${esc(vs.map(value).join(', '))}`)
+            .join('; '),
+        )
+        .join('<br>'),
+    ],
     ['cross-validation', `${search.folds} folds, ${esc(search.cv)}${search.shuffle ? ', shuffled' : ''}; scoring ${code(search.scoring)}`],
     ['best', `${params(search.bestParams)}: mean score ${f4(search.bestScore)}`],
   ]);
@@ -232,7 +247,8 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   ]
     .map(([k, v]) => `<div class="kpi"><span>${k}</span><b>${v}</b></div>`)
     .join('');
-  const unseen = evaluation.unseen.length === 0 ? '' : `<p class="note">Labels the model never saw, counted as errors: ${esc(evaluation.unseen.join(', '))}.</p>`;
+  const unseen =
+    evaluation.unseen.length === 0 ? '' : `<p class="note">Labels the model never saw, counted as errors: ${esc(evaluation.unseen.join(', '))}.</p>`;
   const bars = labels.flatMap((label, k) => {
     const s = report.perClass[k];
     return s === undefined ? [] : [{ label, precision: s.precision, recall: s.recall, f1: s.f1 }];

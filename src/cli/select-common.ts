@@ -32,7 +32,12 @@ export async function fitAll(
 ): Promise<FoldResult[]> {
   if (queue === undefined) return runFits(data, jobs, options);
   const { fitsOnQueue } = await import('../queue/index.js');
-  return fitsOnQueue(queue, data, jobs, { scorers: options.scorers, init: options.init, onProgress: options.onProgress, connectTimeout: options.connectTimeout ?? 10_000 });
+  return fitsOnQueue(queue, data, jobs, {
+    scorers: options.scorers,
+    init: options.init,
+    onProgress: options.onProgress,
+    connectTimeout: options.connectTimeout ?? 10_000,
+  });
 }
 
 export interface Progress {

@@ -111,11 +111,13 @@ function oneOf<T extends string>(...choices: T[]): Parse<T> {
   };
 }
 
-const wholeAtLeast = (min: number, max = Number.MAX_SAFE_INTEGER): Parse<number> => (value) => {
-  const n = wholeFrom(value);
-  if (n < min || n > max) throw new InvalidValue(`must be a whole number from ${min} to ${max}, got ${n}`);
-  return n;
-};
+const wholeAtLeast =
+  (min: number, max = Number.MAX_SAFE_INTEGER): Parse<number> =>
+  (value) => {
+    const n = wholeFrom(value);
+    if (n < min || n > max) throw new InvalidValue(`must be a whole number from ${min} to ${max}, got ${n}`);
+    return n;
+  };
 
 /** A byte size: a whole number of bytes, or with a unit b, kb, mb, gb (powers of 1024), as `64mb`. */
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
@@ -150,7 +152,8 @@ const classWeight: Parse<'balanced' | Record<string, number>> = (value) => {
   for (const item of value.split(',')) {
     const at = item.lastIndexOf('=');
     const name = item.slice(0, at).trim();
-    if (at < 0 || name === '') throw new InvalidValue(`${JSON.stringify(item.slice(0, 40))} is not class=weight (expected balanced or e.g. setosa=2,virginica=0.5)`);
+    if (at < 0 || name === '')
+      throw new InvalidValue(`${JSON.stringify(item.slice(0, 40))} is not class=weight (expected balanced or e.g. setosa=2,virginica=0.5)`);
     if (Object.hasOwn(out, name)) throw new InvalidValue(`class ${JSON.stringify(name.slice(0, 40))} is given twice`);
     try {
       out[name] = nonNegative(item.slice(at + 1).trim());
@@ -164,8 +167,14 @@ const classWeight: Parse<'balanced' | Record<string, number>> = (value) => {
 
 /** The Perceptron options of train, cv and tune beyond the original six. */
 const MODEL_OPTIONS = {
-  penalty, alpha: nonNegative, l1Ratio: unitInterval, fitIntercept: bool, earlyStopping: bool, validationFraction: openUnit,
-  classWeight, initModel: str,
+  penalty,
+  alpha: nonNegative,
+  l1Ratio: unitInterval,
+  fitIntercept: bool,
+  earlyStopping: bool,
+  validationFraction: openUnit,
+  classWeight,
+  initModel: str,
 } as const;
 
 const folds: Parse<number> = (value) => {
@@ -220,51 +229,143 @@ const DIALECT = { delimiter, decimal: oneOf('.', ','), skipRows: nonNegativeWhol
 
 /** Tables with words and gaps (docs/CLI.md): train, cv and tune read data the same way. */
 const TABLE_OPTIONS = {
-  categorical: featureList, naValues: naList, defaultNa: bool, dropna, impute: oneOf(...IMPUTE_CHOICES), fillValue: anyText,
+  categorical: featureList,
+  naValues: naList,
+  defaultNa: bool,
+  dropna,
+  impute: oneOf(...IMPUTE_CHOICES),
+  fillValue: anyText,
   maxCategories: atLeastOne,
 } as const;
 
 const TABLES = {
   train: {
-    data: str, target: str, features: featureList, testSize, seed, stratify: bool, splitShuffle: bool,
-    maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, out: str, json: bool, quiet: bool,
-    ...DIALECT, exclude: featureList,
+    data: str,
+    target: str,
+    features: featureList,
+    testSize,
+    seed,
+    stratify: bool,
+    splitShuffle: bool,
+    maxIter: atLeastOne,
+    eta0: positive,
+    tol,
+    nIterNoChange: atLeastOne,
+    shuffle: bool,
+    out: str,
+    json: bool,
+    quiet: bool,
+    ...DIALECT,
+    exclude: featureList,
     ...MODEL_OPTIONS,
     // Tables (docs/CLI.md "Tables with words and gaps")
     ...TABLE_OPTIONS,
   },
   predict: {
-    model: str, input: str, format: oneOf(...PREDICT_FORMATS), scores: bool, withInput: bool, json: bool,
+    model: str,
+    input: str,
+    format: oneOf(...PREDICT_FORMATS),
+    scores: bool,
+    withInput: bool,
+    json: bool,
     ...DIALECT,
-    output: str, queue: str, chunkRows: atLeastOne, connectTimeout: atLeastOne, timeout: atLeastOne,
+    output: str,
+    queue: str,
+    chunkRows: atLeastOne,
+    connectTimeout: atLeastOne,
+    timeout: atLeastOne,
     unknown: oneOf('ignore', 'error'),
   },
   evaluate: {
-    model: str, data: str, minAccuracy: unitInterval, minF1: unitInterval, baseline: str, maxDrop: nonNegative,
-    format: oneOf(...EVALUATE_FORMATS), json: bool, quiet: bool,
-    ...DIALECT, exclude: featureList,
-    html: str, out: str,
+    model: str,
+    data: str,
+    minAccuracy: unitInterval,
+    minF1: unitInterval,
+    baseline: str,
+    maxDrop: nonNegative,
+    format: oneOf(...EVALUATE_FORMATS),
+    json: bool,
+    quiet: bool,
+    ...DIALECT,
+    exclude: featureList,
+    html: str,
+    out: str,
   },
   inspect: { model: str, json: bool },
   serve: {
-    model: str, name: str, host: str, port: wholeAtLeast(0, 65535), threads: atLeastOne, cache: wholeAtLeast(0), maxBody: byteSize,
+    model: str,
+    name: str,
+    host: str,
+    port: wholeAtLeast(0, 65535),
+    threads: atLeastOne,
+    cache: wholeAtLeast(0),
+    maxBody: byteSize,
     maxInflight: byteSize,
-    maxRows: atLeastOne, timeout: atLeastOne, token: str, logLevel: oneOf(...SERVE_LOG_LEVELS), grace: wholeAtLeast(0), jobTtl: atLeastOne,
-    queue: str, connectTimeout: atLeastOne,
+    maxRows: atLeastOne,
+    timeout: atLeastOne,
+    token: str,
+    logLevel: oneOf(...SERVE_LOG_LEVELS),
+    grace: wholeAtLeast(0),
+    jobTtl: atLeastOne,
+    queue: str,
+    connectTimeout: atLeastOne,
   },
-  worker: { model: str, queue: str, concurrency: atLeastOne, logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'), connectTimeout: atLeastOne, fits: bool },
+  worker: {
+    model: str,
+    queue: str,
+    concurrency: atLeastOne,
+    logLevel: oneOf('debug', 'info', 'warn', 'error', 'silent'),
+    connectTimeout: atLeastOne,
+    fits: bool,
+  },
   export: { model: str, format: oneOf(...EXPORT_FORMATS), out: str, quiet: bool },
   cv: {
-    data: str, target: str, features: featureList, seed,
-    maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, json: bool, quiet: bool,
-    ...DIALECT, exclude: featureList, ...MODEL_OPTIONS, ...CV_OPTIONS, ...TABLE_OPTIONS,
-    scoring: scoringList, minAccuracy: unitInterval, minF1: unitInterval, format: oneOf('text', 'json', 'markdown'),
+    data: str,
+    target: str,
+    features: featureList,
+    seed,
+    maxIter: atLeastOne,
+    eta0: positive,
+    tol,
+    nIterNoChange: atLeastOne,
+    shuffle: bool,
+    json: bool,
+    quiet: bool,
+    ...DIALECT,
+    exclude: featureList,
+    ...MODEL_OPTIONS,
+    ...CV_OPTIONS,
+    ...TABLE_OPTIONS,
+    scoring: scoringList,
+    minAccuracy: unitInterval,
+    minF1: unitInterval,
+    format: oneOf('text', 'json', 'markdown'),
   },
   tune: {
-    data: str, target: str, features: featureList, testSize, seed, stratify: bool, splitShuffle: bool,
-    maxIter: atLeastOne, eta0: positive, tol, nIterNoChange: atLeastOne, shuffle: bool, out: str, json: bool, quiet: bool,
-    ...DIALECT, exclude: featureList, ...MODEL_OPTIONS, ...CV_OPTIONS, ...TABLE_OPTIONS,
-    scoring: oneOf(...SCORERS), grid: str, gridFile: str, format: oneOf('text', 'json', 'markdown'),
+    data: str,
+    target: str,
+    features: featureList,
+    testSize,
+    seed,
+    stratify: bool,
+    splitShuffle: bool,
+    maxIter: atLeastOne,
+    eta0: positive,
+    tol,
+    nIterNoChange: atLeastOne,
+    shuffle: bool,
+    out: str,
+    json: bool,
+    quiet: bool,
+    ...DIALECT,
+    exclude: featureList,
+    ...MODEL_OPTIONS,
+    ...CV_OPTIONS,
+    ...TABLE_OPTIONS,
+    scoring: oneOf(...SCORERS),
+    grid: str,
+    gridFile: str,
+    format: oneOf('text', 'json', 'markdown'),
   },
 } as const;
 

@@ -7,14 +7,7 @@
  */
 import { DataError, InvalidParameterError } from './errors.js';
 import { imputeMean, imputeMedian, imputeMostFrequent, mostFrequentText } from './impute.js';
-import {
-  codePointLess,
-  expandedWidth,
-  sortByCodePoint,
-  type ColumnSpec,
-  type ImputeStrategy,
-  type Preprocessing,
-} from './preprocessing.js';
+import { codePointLess, expandedWidth, sortByCodePoint, type ColumnSpec, type ImputeStrategy, type Preprocessing } from './preprocessing.js';
 import { fitStandardScaler } from './scaler.js';
 import type { Matrix } from './types.js';
 
@@ -110,18 +103,26 @@ export function fitColumnTransformer(table: RawTable, rows: ArrayLike<number>, o
       if (!observed) throw noValue(raw.name);
       if (imp !== null) {
         const s =
-          imp.strategy === 'mean' ? imputeMean(col)
-          : imp.strategy === 'median' ? imputeMedian(col)
-          : imp.strategy === 'most_frequent' ? imputeMostFrequent(col)
-          : numericFill(imp.fillValue);
+          imp.strategy === 'mean'
+            ? imputeMean(col)
+            : imp.strategy === 'median'
+              ? imputeMedian(col)
+              : imp.strategy === 'most_frequent'
+                ? imputeMostFrequent(col)
+                : numericFill(imp.fillValue);
         if (s === undefined || !Number.isFinite(s)) {
-          throw new DataError(`column ${JSON.stringify(raw.name)}: the ${imp.strategy} of the training rows is not a finite number`, { hint: 'check the column for huge values' });
+          throw new DataError(`column ${JSON.stringify(raw.name)}: the ${imp.strategy} of the training rows is not a finite number`, {
+            hint: 'check the column for huge values',
+          });
         }
         stat = s;
         for (let i = 0; i < col.length; i++) if (col[i] !== col[i]) col[i] = s;
       }
       for (let i = 0; i < col.length; i++) {
-        if (col[i] !== col[i]) throw new DataError(`column ${JSON.stringify(raw.name)} has missing values and the model does not impute`, { hint: 'add --impute mean, or --dropna' });
+        if (col[i] !== col[i])
+          throw new DataError(`column ${JSON.stringify(raw.name)} has missing values and the model does not impute`, {
+            hint: 'add --impute mean, or --dropna',
+          });
       }
       // One column is contiguous: StandardScaler sums it pairwise, as it does every column of a DataFrame.
       const scaler = fitStandardScaler({ data: col, rows: col.length, cols: 1 });
@@ -144,15 +145,20 @@ export function fitColumnTransformer(table: RawTable, rows: ArrayLike<number>, o
         fill = imp.strategy === 'constant' ? (imp.fillValue ?? DEFAULT_FILL_TEXT) : mostFrequentText(col, dict, codePointLess)!;
       }
       if (anyMissing && fill === null) {
-        throw new DataError(`column ${JSON.stringify(raw.name)} has missing values and the model does not impute`, { hint: 'add --impute most_frequent, or --dropna' });
+        throw new DataError(`column ${JSON.stringify(raw.name)} has missing values and the model does not impute`, {
+          hint: 'add --impute most_frequent, or --dropna',
+        });
       }
       const texts = dict.filter((_, c) => present[c] === 1);
       if (anyMissing && fill !== null && !texts.includes(fill)) texts.push(fill);
       const categories = sortByCodePoint(texts);
       if (categories.length > options.maxCategories) {
-        throw new DataError(`column ${JSON.stringify(raw.name)} has ${categories.length} distinct values in the training rows, more than --max-categories ${options.maxCategories}: an id or free-text column?`, {
-          hint: `leave it out with --exclude ${/^[\w.:+-]+$/.test(raw.name) ? raw.name : JSON.stringify(raw.name)}, or raise --max-categories`,
-        });
+        throw new DataError(
+          `column ${JSON.stringify(raw.name)} has ${categories.length} distinct values in the training rows, more than --max-categories ${options.maxCategories}: an id or free-text column?`,
+          {
+            hint: `leave it out with --exclude ${/^[\w.:+-]+$/.test(raw.name) ? raw.name : JSON.stringify(raw.name)}, or raise --max-categories`,
+          },
+        );
       }
       const index = new Map(categories.map((t, i) => [t, i]));
       const map = new Int32Array(dict.length);

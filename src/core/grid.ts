@@ -19,14 +19,18 @@ const isWhole = (v: GridValue) => isNum(v) && Number.isInteger(v);
 /** scikit-learn name → [iris parameter, what the value must be, the check]. */
 export const GRID_PARAMETERS: Readonly<Record<string, readonly [keyof PerceptronParams, string, Check]>> = {
   alpha: ['alpha', 'a number >= 0', (v) => isNum(v) && v >= 0],
-  class_weight: ['classWeight', 'none, balanced or {class:weight,...}', (v) => {
-    try {
-      validateClassWeight(v);
-      return true;
-    } catch {
-      return false;
-    }
-  }],
+  class_weight: [
+    'classWeight',
+    'none, balanced or {class:weight,...}',
+    (v) => {
+      try {
+        validateClassWeight(v);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  ],
   early_stopping: ['earlyStopping', 'true or false', (v) => typeof v === 'boolean'],
   eta0: ['eta0', 'a number > 0', (v) => isNum(v) && v > 0],
   fit_intercept: ['fitIntercept', 'true or false', (v) => typeof v === 'boolean'],
@@ -154,7 +158,10 @@ function parseValue(text: string, name: string): GridValue {
     const body = v.slice(1, -1).trim();
     for (const pair of body === '' ? [] : body.split(',')) {
       const at = pair.lastIndexOf(':');
-      const key = pair.slice(0, at).trim().replace(/^["']|["']$/g, '');
+      const key = pair
+        .slice(0, at)
+        .trim()
+        .replace(/^["']|["']$/g, '');
       const w = pair.slice(at + 1).trim();
       if (at <= 0 || key === '' || !NUMBER.test(w)) throw new UsageError(`--grid: ${name}: ${show(v)} is not {class:weight,...}`);
       out[key] = Number(w);

@@ -49,7 +49,7 @@ export function imputeMostFrequent(col: Float64Array): number | undefined {
   if (v.length === 0) return undefined;
   let best = v[0]!;
   let bestCount = 0;
-  for (let i = 0; i < v.length; ) {
+  for (let i = 0; i < v.length;) {
     let j = i + 1;
     while (j < v.length && v[j] === v[i]) j++;
     // Sorted ascending, so the first run of the highest count holds the smallest value.

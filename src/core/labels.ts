@@ -103,10 +103,7 @@ export function sortClasses(distinct: readonly string[]): string[] {
  * Codes per label. Without `classes`, the classes are the sorted distinct labels; with them, a
  * label not among them gets -1 (the caller decides whether that is an error).
  */
-export function encodeLabels(
-  labels: readonly string[],
-  classes?: readonly string[],
-): { classes: string[]; codes: Int32Array } {
+export function encodeLabels(labels: readonly string[], classes?: readonly string[]): { classes: string[]; codes: Int32Array } {
   let cls: string[];
   if (classes === undefined) {
     const seen = new Set<string>(labels);

@@ -54,16 +54,7 @@ export function decisionFunction(model: LinearModel, X: Matrix, out?: Float64Arr
  * The decision function of the row x[xr .. xr+d): per coef row, a sequential dot over the features
  * (j ascending, as scikit-learn's sequential sum), then + intercept, into out[o .. o+rows).
  */
-export function scoreRowInto(
-  x: Float64Array,
-  xr: number,
-  d: number,
-  w: Float64Array,
-  b: Float64Array,
-  rows: number,
-  out: Float64Array,
-  o: number,
-): void {
+export function scoreRowInto(x: Float64Array, xr: number, d: number, w: Float64Array, b: Float64Array, rows: number, out: Float64Array, o: number): void {
   for (let k = 0; k < rows; k++) {
     const wr = k * d;
     let dot = 0.0;
@@ -145,7 +136,9 @@ export function scoreRows(model: ScoringModel, X: Matrix): { predictions: Int32A
   const n = X.rows;
   const { mean, scale, coef: w, intercept: b } = model;
   if (mean.length !== d || scale.length !== d || w.length !== rows * d || b.length !== rows) {
-    throw new RangeError(`a model of ${nClasses} classes and ${d} features has ${mean.length} means, ${scale.length} scales, ${w.length} weights and ${b.length} intercepts`);
+    throw new RangeError(
+      `a model of ${nClasses} classes and ${d} features has ${mean.length} means, ${scale.length} scales, ${w.length} weights and ${b.length} intercepts`,
+    );
   }
   if (X.data.length !== n * d) throw new RangeError(`matrix ${n} x ${d} has ${X.data.length} values`);
   const x = X.data;

@@ -14,9 +14,7 @@ export function matrix(data: Float64Array, rows: number, cols: number): Matrix {
   checkDim(rows, 'rows');
   checkDim(cols, 'cols');
   if (data.length !== rows * cols) {
-    throw new RangeError(
-      `matrix: ${rows} x ${cols} needs ${rows * cols} values, got ${data.length}`,
-    );
+    throw new RangeError(`matrix: ${rows} x ${cols} needs ${rows * cols} values, got ${data.length}`);
   }
   return { data, rows, cols };
 }
@@ -64,11 +62,7 @@ export function takeCodes(codes: Int32Array, rows: ArrayLike<number>): Int32Arra
  * neither end up after them, in no particular order. The indices must be distinct rows of X
  * (RangeError otherwise, before any row moves).
  */
-export function partitionRowsInPlace(
-  X: Matrix,
-  first: ArrayLike<number>,
-  second: ArrayLike<number>,
-): { first: Matrix; second: Matrix } {
+export function partitionRowsInPlace(X: Matrix, first: ArrayLike<number>, second: ArrayLike<number>): { first: Matrix; second: Matrix } {
   const n = X.rows;
   const d = X.cols;
   const m1 = first.length;

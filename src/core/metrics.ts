@@ -62,11 +62,7 @@ export function accuracyScore(yTrue: ArrayLike<number>, yPred: ArrayLike<number>
 }
 
 /** cm[i][j] counts rows of true code i predicted as code j. */
-export function confusionMatrix(
-  yTrue: ArrayLike<number>,
-  yPred: ArrayLike<number>,
-  nLabels: number,
-): number[][] {
+export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nLabels: number): number[][] {
   const n = checkLengths(yTrue, yPred);
   checkLabels(nLabels);
   const cm: number[][] = [];
@@ -91,11 +87,7 @@ function mean(values: Float64Array): number {
   return (0.0 + pairwiseSum(values, 0, values.length)) / values.length;
 }
 
-export function classificationReport(
-  yTrue: ArrayLike<number>,
-  yPred: ArrayLike<number>,
-  nLabels: number,
-): ClassificationReport {
+export function classificationReport(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nLabels: number): ClassificationReport {
   const n = checkLengths(yTrue, yPred);
   checkLabels(nLabels);
   const tp = new Float64Array(nLabels);
@@ -128,10 +120,7 @@ export function classificationReport(
     perClass.push({ precision: p, recall: r, f1: f, support: trueSum[k]! });
   }
 
-  const macro: Averages =
-    nLabels === 0
-      ? { precision: 0, recall: 0, f1: 0 }
-      : { precision: mean(precision), recall: mean(recall), f1: mean(f1) };
+  const macro: Averages = nLabels === 0 ? { precision: 0, recall: 0, f1: 0 } : { precision: mean(precision), recall: mean(recall), f1: mean(f1) };
 
   // np.average(v, weights=support): sum(v * w) / sum(w), both pairwise.
   const totalSupport = 0.0 + pairwiseSum(trueSum, 0, nLabels);

@@ -122,9 +122,7 @@ export function validatePerceptronParams(p: PerceptronParams): void {
     throw new InvalidParameterError(`fitIntercept must be true or false, got ${describe(fitIntercept)}`);
   }
   if (typeof randomState !== 'number' || !isValidSeed(randomState)) {
-    throw new InvalidParameterError(
-      `randomState must be an integer between 0 and ${MAX_SEED}, got ${describe(randomState)}`,
-    );
+    throw new InvalidParameterError(`randomState must be an integer between 0 and ${MAX_SEED}, got ${describe(randomState)}`);
   }
 }
 

@@ -133,12 +133,7 @@ export interface PerceptronInit {
  * StandardScaler fitted on X, then the perceptron on the scaled rows: scikit-learn's
  * `make_pipeline(StandardScaler(), Perceptron(...)).fit(X, y)`. y holds codes into `classes`.
  */
-export function fitModel(
-  X: Matrix,
-  y: Int32Array,
-  classes: readonly string[],
-  options: FitOptions,
-): { model: FittedModel; trainAccuracy: number } {
+export function fitModel(X: Matrix, y: Int32Array, classes: readonly string[], options: FitOptions): { model: FittedModel; trainAccuracy: number } {
   if (y.length !== X.rows) throw new RangeError(`${y.length} labels for ${X.rows} rows`);
   if (options.features.length !== X.cols) throw new RangeError(`${options.features.length} feature names for ${X.cols} columns`);
   if (classes.length < 2) {
@@ -214,10 +209,7 @@ export function labelCodes(labels: readonly string[]) {
 }
 
 /** The split of the training run, recomputable from the recorded options (evaluate does this). */
-export function splitRows(
-  labels: readonly string[],
-  options: Pick<TrainOptions, 'testSize' | 'seed' | 'stratify' | 'splitShuffle'>,
-): SplitResult {
+export function splitRows(labels: readonly string[], options: Pick<TrainOptions, 'testSize' | 'seed' | 'stratify' | 'splitShuffle'>): SplitResult {
   const encoded = options.stratify ? encodeLabels(labels) : undefined;
   return trainTestSplit(labels.length, {
     testSize: options.testSize,

@@ -24,9 +24,7 @@ export function isValidSeed(seed: number): boolean {
 
 export function validateSeed(seed: number, name = 'seed'): void {
   if (!isValidSeed(seed)) {
-    throw new InvalidParameterError(
-      `${name} must be an integer between 0 and ${U32_MAX}, got ${String(seed)}`,
-    );
+    throw new InvalidParameterError(`${name} must be an integer between 0 and ${U32_MAX}, got ${String(seed)}`);
   }
 }
 

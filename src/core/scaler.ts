@@ -44,7 +44,7 @@ export function pairwiseSum(a: ArrayLike<number>, offset: number, n: number, str
       r6 += a[p + 6 * stride]!;
       r7 += a[p + 7 * stride]!;
     }
-    let res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7));
+    let res = r0 + r1 + (r2 + r3) + (r4 + r5 + (r6 + r7));
     for (; i < n; i++) res += a[offset + i * stride]!;
     return res;
   }
@@ -132,17 +132,11 @@ export function fitStandardScaler(X: Matrix): ScalerState {
  * (x - mean) / scale: a subtraction then a division, as sklearn's in-place `-=` and `/=`. `out` may
  * be `X.data` itself, to scale in place.
  */
-export function transformStandard(
-  scaler: { mean: ArrayLike<number>; scale: ArrayLike<number> },
-  X: Matrix,
-  out?: Float64Array,
-): Matrix {
+export function transformStandard(scaler: { mean: ArrayLike<number>; scale: ArrayLike<number> }, X: Matrix, out?: Float64Array): Matrix {
   const n = X.rows;
   const d = X.cols;
   if (scaler.mean.length !== d || scaler.scale.length !== d) {
-    throw new RangeError(
-      `scaler has ${scaler.mean.length} means and ${scaler.scale.length} scales for ${d} columns`,
-    );
+    throw new RangeError(`scaler has ${scaler.mean.length} means and ${scaler.scale.length} scales for ${d} columns`);
   }
   if (X.data.length !== n * d) {
     throw new RangeError(`matrix ${n} x ${d} has ${X.data.length} values`);

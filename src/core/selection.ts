@@ -47,13 +47,7 @@ export interface FoldResult {
 }
 
 /** Fits fold `fold` with `params` and scores its test rows with every scorer. */
-export function fitFold(
-  data: FoldData,
-  fold: number,
-  params: PerceptronParams,
-  scorers: readonly Scorer[],
-  init?: PerceptronInit,
-): FoldResult {
+export function fitFold(data: FoldData, fold: number, params: PerceptronParams, scorers: readonly Scorer[], init?: PerceptronInit): FoldResult {
   const { X, codes, names } = data;
   const { train, test, classes, yTrain } = foldSplit(data, fold);
   const result: FoldResult = { fold, trainRows: train.length, testRows: test.length, classes: [...classes], nIter: 0, scores: {} };
@@ -61,7 +55,16 @@ export function fitFold(
   try {
     const table = data.table;
     if (table !== undefined && (table.fit.impute !== null || table.columns.some((c) => c.kind === 'categorical'))) {
-      scoreTest = fitTableFold({ data: X.data, rows: X.rows, cols: X.cols, columns: table.columns }, table.fit, Array.from(train), yTrain, classes, params, init, result);
+      scoreTest = fitTableFold(
+        { data: X.data, rows: X.rows, cols: X.cols, columns: table.columns },
+        table.fit,
+        Array.from(train),
+        yTrain,
+        classes,
+        params,
+        init,
+        result,
+      );
     } else {
       const { model } = fitModel(takeRows(X, train), yTrain, classes, {
         target: data.target,

@@ -31,9 +31,7 @@ function classifySize(v: number | null | undefined, name: string): Size {
   }
   if (Number.isInteger(v) && v >= 1) return { kind: 'count', value: v };
   if (!(v > 0 && v < 1)) {
-    throw new InvalidParameterError(
-      `${name} ${v} must be a fraction in (0, 1) or a whole number of rows >= 1`,
-    );
+    throw new InvalidParameterError(`${name} ${v} must be a fraction in (0, 1) or a whole number of rows >= 1`);
   }
   return { kind: 'fraction', value: v };
 }
@@ -43,11 +41,7 @@ function show(s: Size): string {
 }
 
 /** `_validate_shuffle_split`: the train and test counts, with sklearn's conditions. */
-export function splitSizes(
-  n: number,
-  testSize?: number | null,
-  trainSize?: number | null,
-): { nTrain: number; nTest: number } {
+export function splitSizes(n: number, testSize?: number | null, trainSize?: number | null): { nTrain: number; nTest: number } {
   if (!Number.isInteger(n) || n < 0) {
     throw new RangeError(`number of rows must be a non-negative integer, got ${n}`);
   }
@@ -56,9 +50,7 @@ export function splitSizes(
   if (test.kind === 'none' && train.kind === 'none') test = { kind: 'fraction', value: 0.25 };
 
   if (test.kind === 'fraction' && train.kind === 'fraction' && train.value + test.value > 1) {
-    throw new InvalidParameterError(
-      `test size ${test.value} and train size ${train.value} add up to ${train.value + test.value}, more than 1`,
-    );
+    throw new InvalidParameterError(`test size ${test.value} and train size ${train.value} add up to ${train.value + test.value}, more than 1`);
   }
   for (const [s, name, other] of [
     [test, 'test', 'training'],
@@ -80,14 +72,10 @@ export function splitSizes(
   else if (test.kind === 'none') nTest = n - nTrain;
 
   if (nTrain + nTest > n) {
-    throw new DataError(
-      `train size ${nTrain} and test size ${nTest} add up to ${nTrain + nTest}, more than the ${n} rows available`,
-    );
+    throw new DataError(`train size ${nTrain} and test size ${nTest} add up to ${nTrain + nTest}, more than the ${n} rows available`);
   }
   if (nTrain === 0) {
-    throw new DataError(
-      `with ${n} rows, test size ${show(test)} and train size ${show(train)} the training set would be empty`,
-    );
+    throw new DataError(`with ${n} rows, test size ${show(test)} and train size ${show(train)} the training set would be empty`);
   }
   return { nTrain, nTest };
 }
@@ -151,20 +139,14 @@ function stratifiedSplit(
       const code = classes[c]!;
       const name = classNames?.[code];
       const label = name === undefined ? `class ${code}` : `class "${name}"`;
-      throw new DataError(
-        `${label} has only ${counts[c]} member; stratify needs at least 2 rows of every class`,
-      );
+      throw new DataError(`${label} has only ${counts[c]} member; stratify needs at least 2 rows of every class`);
     }
   }
   if (nTrain < nClasses) {
-    throw new DataError(
-      `the training set has ${nTrain} rows, fewer than the ${nClasses} classes that stratify must place in it`,
-    );
+    throw new DataError(`the training set has ${nTrain} rows, fewer than the ${nClasses} classes that stratify must place in it`);
   }
   if (nTest < nClasses) {
-    throw new DataError(
-      `the test set has ${nTest} rows, fewer than the ${nClasses} classes that stratify must place in it`,
-    );
+    throw new DataError(`the test set has ${nTest} rows, fewer than the ${nClasses} classes that stratify must place in it`);
   }
 
   const rng = new RandomState(seed);

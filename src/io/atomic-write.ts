@@ -42,7 +42,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
       }
     }
     const real = dest === target ? st : await fs.stat(target); // follows the links, as realpath did
-    if (real.isDirectory()) throw new DataError(`${target}: is a folder, not a file`, { hint: 'choose a file name, e.g. ' + nodePath.join(target, DEFAULT_MODEL_PATH) });
+    if (real.isDirectory())
+      throw new DataError(`${target}: is a folder, not a file`, { hint: 'choose a file name, e.g. ' + nodePath.join(target, DEFAULT_MODEL_PATH) });
     if (real.isFile()) mode = real.mode & 0o7777;
     else if (!real.isSymbolicLink()) {
       // A device, FIFO or socket (`--out /dev/null`): renaming over it would replace the device itself.

@@ -32,10 +32,26 @@ function keepNull(loader: Loader): Loader {
 
 /** cosmiconfig 9's default search places for the module name `iris` (getDefaultSearchPlaces('iris')), but package.json. */
 const SEARCH_PLACES = [
-  '.irisrc', '.irisrc.json', '.irisrc.yaml', '.irisrc.yml', '.irisrc.js', '.irisrc.ts', '.irisrc.cjs', '.irisrc.mjs',
-  '.config/irisrc', '.config/irisrc.json', '.config/irisrc.yaml', '.config/irisrc.yml', '.config/irisrc.js',
-  '.config/irisrc.ts', '.config/irisrc.cjs', '.config/irisrc.mjs',
-  'iris.config.js', 'iris.config.ts', 'iris.config.cjs', 'iris.config.mjs',
+  '.irisrc',
+  '.irisrc.json',
+  '.irisrc.yaml',
+  '.irisrc.yml',
+  '.irisrc.js',
+  '.irisrc.ts',
+  '.irisrc.cjs',
+  '.irisrc.mjs',
+  '.config/irisrc',
+  '.config/irisrc.json',
+  '.config/irisrc.yaml',
+  '.config/irisrc.yml',
+  '.config/irisrc.js',
+  '.config/irisrc.ts',
+  '.config/irisrc.cjs',
+  '.config/irisrc.mjs',
+  'iris.config.js',
+  'iris.config.ts',
+  'iris.config.cjs',
+  'iris.config.mjs',
 ];
 
 /**

@@ -48,9 +48,12 @@ export function buildTable(records: readonly TableRecord[], categorical: Readonl
     }
     const kind = categorical.has(name) || (strings > 0 && numbers === 0) ? 'categorical' : 'numeric';
     if (kind === 'numeric' && strings > 0) {
-      throw new DataError(`input ${JSON.stringify(name)}: ${JSON.stringify(String(firstString).slice(0, 40))} is not a number, but ${numbers} other values are`, {
-        hint: `pass categorical: [${JSON.stringify(name)}] to read it as categories`,
-      });
+      throw new DataError(
+        `input ${JSON.stringify(name)}: ${JSON.stringify(String(firstString).slice(0, 40))} is not a number, but ${numbers} other values are`,
+        {
+          hint: `pass categorical: [${JSON.stringify(name)}] to read it as categories`,
+        },
+      );
     }
     const dictionary: string[] = [];
     const codes = new Map<string, number>();
@@ -69,7 +72,8 @@ export function buildTable(records: readonly TableRecord[], categorical: Readonl
         }
         cell = code;
       }
-      if (kind === 'numeric' && !Number.isNaN(cell) && !Number.isFinite(cell)) throw new DataError(`row ${i}: input ${JSON.stringify(name)}: ${cell} is not a finite number`);
+      if (kind === 'numeric' && !Number.isNaN(cell) && !Number.isFinite(cell))
+        throw new DataError(`row ${i}: input ${JSON.stringify(name)}: ${cell} is not a finite number`);
       data[i * m + k] = cell;
     }
     return kind === 'numeric' ? { name, kind } : { name, kind, dictionary };
@@ -78,7 +82,17 @@ export function buildTable(records: readonly TableRecord[], categorical: Readonl
 }
 
 export function fitTable(records: readonly TableRecord[], y: readonly Label[], options: FitOptions): Model {
-  const { seed = DEFAULT_PERCEPTRON_PARAMS.randomState, target = 'y', categorical = [], impute, fillValue, maxCategories = 1000, features, initModel, ...params } = options;
+  const {
+    seed = DEFAULT_PERCEPTRON_PARAMS.randomState,
+    target = 'y',
+    categorical = [],
+    impute,
+    fillValue,
+    maxCategories = 1000,
+    features,
+    initModel,
+    ...params
+  } = options;
   if (features !== undefined) throw new DataError('features names the columns of a matrix; records carry their own names');
   const table = buildTable(records, new Set(categorical));
   const labels = toLabels(y, table.rows);
@@ -89,7 +103,9 @@ export function fitTable(records: readonly TableRecord[], y: readonly Label[], o
     for (let i = 0; i < table.data.length; i++) {
       if (Number.isNaN(table.data[i])) {
         const c = table.columns[i % table.cols]!;
-        throw new DataError(`row ${Math.floor(i / table.cols)}: input ${JSON.stringify(c.name)} is missing`, { hint: "pass impute: 'mean' (or median, most_frequent, constant)" });
+        throw new DataError(`row ${Math.floor(i / table.cols)}: input ${JSON.stringify(c.name)} is missing`, {
+          hint: "pass impute: 'mean' (or median, most_frequent, constant)",
+        });
       }
     }
     const names = table.columns.map((c) => c.name);
@@ -103,7 +119,8 @@ export function fitTable(records: readonly TableRecord[], y: readonly Label[], o
     });
     return Model.fromFitted(model, { data: null, metrics: { train: { accuracy: trainAccuracy } } });
   }
-  if (classes.length < 2) throw new DataError(`y holds ${classes.length === 0 ? 'no class' : `only the class "${classes[0]}"`}; a classifier needs at least two`);
+  if (classes.length < 2)
+    throw new DataError(`y holds ${classes.length === 0 ? 'no class' : `only the class "${classes[0]}"`}; a classifier needs at least two`);
   const all = Int32Array.from({ length: table.rows }, (_, i) => i);
   const fitted = fitColumnTransformer(table, all, {
     impute: impute === undefined ? null : { strategy: impute, fillValue: fillValue === undefined ? null : String(fillValue) },

@@ -24,7 +24,17 @@ export type { FitOptions } from './fit-options.js';
  */
 export function fit(X: MatrixInput | readonly TableRecord[] | ColumnTable, y: readonly Label[], options: FitOptions = {}): Model {
   if (isRecordList(X) || isColumnTable(X)) return fitTable(isRecordList(X) ? X : columnTableRows(X), y, options);
-  const { seed = DEFAULT_PERCEPTRON_PARAMS.randomState, features: names, target = 'y', categorical, impute, fillValue, maxCategories, initModel, ...params } = options;
+  const {
+    seed = DEFAULT_PERCEPTRON_PARAMS.randomState,
+    features: names,
+    target = 'y',
+    categorical,
+    impute,
+    fillValue,
+    maxCategories,
+    initModel,
+    ...params
+  } = options;
   if (categorical !== undefined || impute !== undefined || fillValue !== undefined || maxCategories !== undefined) {
     throw new DataError('categorical, impute, fillValue and maxCategories need rows as records or a column table');
   }

@@ -33,7 +33,9 @@ export function isMatrixLike(X: unknown): X is MatrixLike {
 
 function isFlat(X: unknown): X is FlatMatrix {
   const m = X as Partial<FlatMatrix> | null;
-  return typeof m === 'object' && m !== null && Number.isInteger(m.rows) && Number.isInteger(m.cols) && (m.data instanceof Float64Array || Array.isArray(m.data));
+  return (
+    typeof m === 'object' && m !== null && Number.isInteger(m.rows) && Number.isInteger(m.cols) && (m.data instanceof Float64Array || Array.isArray(m.data))
+  );
 }
 
 function show(value: unknown): string {
@@ -58,7 +60,9 @@ function notFinite(where: string, value: unknown): DataError {
 export function toMatrix(X: MatrixInput, options: { width?: number; features?: readonly string[] } = {}): Matrix {
   const { width, features } = options;
   const widthError = (found: number, where: string) =>
-    new DataError(`${where} has ${found} value${found === 1 ? '' : 's'}; the model has ${width} feature${width === 1 ? '' : 's'}${features === undefined ? '' : ` (${features.join(', ')})`}`);
+    new DataError(
+      `${where} has ${found} value${found === 1 ? '' : 's'}; the model has ${width} feature${width === 1 ? '' : 's'}${features === undefined ? '' : ` (${features.join(', ')})`}`,
+    );
   let out: Float64Array;
   let rows: number;
   let cols: number;

@@ -6,11 +6,29 @@ import { DataError, ModelError } from '../core/errors.js';
 import { coefRows, scoreRows } from '../core/linear.js';
 import type { FittedModel } from '../core/model.js';
 import type { Matrix } from '../core/types.js';
-import { decodeArtifact, parseArtifact, readArtifact, saveArtifact, toArtifact, type LoadedArtifact, type ModelArtifact, type TrainingJson } from '../io/model/index.js';
+import {
+  decodeArtifact,
+  parseArtifact,
+  readArtifact,
+  saveArtifact,
+  toArtifact,
+  type LoadedArtifact,
+  type ModelArtifact,
+  type TrainingJson,
+} from '../io/model/index.js';
 import { toLabels, toMatrix, type Label, type MatrixInput } from './inputs.js';
 import { TableExpander } from '../core/column-transformer.js';
 import { isPlainNumeric } from '../core/preprocessing.js';
-import { columnTableRows, encodeRecords, isColumnTable, isRecordList, type ColumnTable, type EncodeOptions, type ModelInput, type TableRecord } from './records.js';
+import {
+  columnTableRows,
+  encodeRecords,
+  isColumnTable,
+  isRecordList,
+  type ColumnTable,
+  type EncodeOptions,
+  type ModelInput,
+  type TableRecord,
+} from './records.js';
 
 /** What predict, decisionFunction and score take: a numeric matrix (all-numeric models), records, or a column table. */
 export type ModelRows = MatrixInput | readonly TableRecord[] | ColumnTable;
@@ -51,7 +69,13 @@ export class Model {
         Object.freeze(c.kind === 'numeric' ? { name: c.name, kind: c.kind, imputed } : { name: c.name, kind: c.kind, categories: c.categories, imputed }),
       ),
     );
-    this.#expander = isPlainNumeric(pre) ? null : new TableExpander(pre, Int32Array.from(pre.columns, (_, k) => k), pre.columns.map(() => null));
+    this.#expander = isPlainNumeric(pre)
+      ? null
+      : new TableExpander(
+          pre,
+          Int32Array.from(pre.columns, (_, k) => k),
+          pre.columns.map(() => null),
+        );
   }
 
   /** The linear model's column names: the features, with one `name=category` per category. */
@@ -80,7 +104,8 @@ export class Model {
   scoreInputRows(X: Matrix): { predictions: Int32Array; scores: Float64Array } {
     const expander = this.#expander;
     if (expander === null) return this.scoreRows(X);
-    if (X.cols !== this.inputs.length) throw new DataError(`rows have ${X.cols} values; the model has ${this.inputs.length} inputs (${this.inputs.map((i) => i.name).join(', ')})`);
+    if (X.cols !== this.inputs.length)
+      throw new DataError(`rows have ${X.cols} values; the model has ${this.inputs.length} inputs (${this.inputs.map((i) => i.name).join(', ')})`);
     const out = new Float64Array(X.rows * expander.width);
     expander.expand(X.data, X.cols, X.rows, out);
     return this.scoreRows({ data: out, rows: X.rows, cols: expander.width });
@@ -92,7 +117,9 @@ export class Model {
     if (isColumnTable(X)) return this.encodeRecords(columnTableRows(X));
     if (this.#expander !== null) {
       if (Array.isArray(X) && X.length === 0) return { data: new Float64Array(0), rows: 0, cols: this.inputs.length };
-      throw new DataError(`this model has ${this.inputs.some((i) => i.kind === 'categorical') ? 'categorical inputs' : 'imputed inputs'}: give rows as records or a column table keyed by ${this.inputs.map((i) => i.name).join(', ')}`);
+      throw new DataError(
+        `this model has ${this.inputs.some((i) => i.kind === 'categorical') ? 'categorical inputs' : 'imputed inputs'}: give rows as records or a column table keyed by ${this.inputs.map((i) => i.name).join(', ')}`,
+      );
     }
     return this.#check(X as MatrixInput);
   }
@@ -214,14 +241,18 @@ export class Model {
     const known = new Set(features);
     const unknown = Object.keys(record).filter((key) => !known.has(key));
     if (unknown.length > 0) {
-      throw new DataError(`unknown feature${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}; the model's features: ${features.join(', ')}`);
+      throw new DataError(
+        `unknown feature${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}; the model's features: ${features.join(', ')}`,
+      );
     }
     const missing = features.filter((f) => !Object.hasOwn(record, f));
     if (missing.length > 0) throw new DataError(`missing feature${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}`);
     return features.map((f) => {
       const v: unknown = record[f];
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new DataError(`feature ${f}: ${typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : String(v)} is not ${typeof v === 'number' ? 'a finite number' : 'a number'}`);
+        throw new DataError(
+          `feature ${f}: ${typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : String(v)} is not ${typeof v === 'number' ? 'a finite number' : 'a number'}`,
+        );
       }
       return v;
     });

@@ -49,7 +49,10 @@ export function columnTableRows(table: ColumnTable): TableRecord[] {
   const names = Object.keys(table);
   const n = table[names[0]!]!.length;
   for (const name of names) {
-    if (table[name]!.length !== n) throw new DataError(`column ${JSON.stringify(name)} has ${table[name]!.length} values, column ${JSON.stringify(names[0])} ${n}: columns must all be as long`);
+    if (table[name]!.length !== n)
+      throw new DataError(
+        `column ${JSON.stringify(name)} has ${table[name]!.length} values, column ${JSON.stringify(names[0])} ${n}: columns must all be as long`,
+      );
   }
   const rows: TableRecord[] = [];
   for (let i = 0; i < n; i++) {
@@ -72,7 +75,8 @@ export function encodeRecords(records: readonly TableRecord[], inputs: readonly 
   const known = new Set(inputs.map((i) => i.name));
   for (let r = 0; r < records.length; r++) {
     const record = records[r];
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new DataError(`row ${r}: ${show(record)} is not a record (an object keyed by feature name)`);
+    if (record === null || typeof record !== 'object' || Array.isArray(record))
+      throw new DataError(`row ${r}: ${show(record)} is not a record (an object keyed by feature name)`);
     for (const key of Object.keys(record)) {
       if (!known.has(key)) throw new DataError(`row ${r}: unknown feature ${show(key)}; the model's features: ${[...known].join(', ')}`);
     }
@@ -82,7 +86,9 @@ export function encodeRecords(records: readonly TableRecord[], inputs: readonly 
       let cell: number;
       if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
         if (!input.imputed) {
-          throw new DataError(`row ${r}: feature ${show(input.name)} is missing, and the model does not impute`, { hint: 'give a value, or train with impute' });
+          throw new DataError(`row ${r}: feature ${show(input.name)} is missing, and the model does not impute`, {
+            hint: 'give a value, or train with impute',
+          });
         }
         cell = NaN;
       } else if (input.kind === 'numeric') {
@@ -90,13 +96,16 @@ export function encodeRecords(records: readonly TableRecord[], inputs: readonly 
         else if (typeof v === 'number' && Number.isFinite(v)) cell = v;
         else throw new DataError(`row ${r}: feature ${show(input.name)}: ${show(v)} is not ${typeof v === 'number' ? 'a finite number' : 'a number'}`);
       } else {
-        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new DataError(`row ${r}: feature ${show(input.name)}: ${show(v)} is not a category`);
+        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+          throw new DataError(`row ${r}: feature ${show(input.name)}: ${show(v)} is not a category`);
         const text = String(v);
         const code = index[c]!.get(text);
         if (code !== undefined) cell = code;
         else {
           if (options.unknown === 'error') {
-            throw new DataError(`row ${r}: feature ${show(input.name)}: ${show(text)} is not a category the model knows`, { hint: `the categories: ${(input.categories ?? []).slice(0, 10).join(', ')}` });
+            throw new DataError(`row ${r}: feature ${show(input.name)}: ${show(text)} is not a category the model knows`, {
+              hint: `the categories: ${(input.categories ?? []).slice(0, 10).join(', ')}`,
+            });
           }
           options.onUnknown?.(input.name, text);
           cell = index[c]!.size; // past the last category: all zeros once expanded

@@ -76,7 +76,16 @@ export async function runFits(data: FoldData, jobs: readonly FitJob[], options: 
     await Promise.all(
       jobs.map(async (job, j) => {
         const task: WorkerTask = {
-          X, codes, names: data.names, foldOf, features: data.features, target: data.target, table: data.table, job, scorers: options.scorers, init: options.init,
+          X,
+          codes,
+          names: data.names,
+          foldOf,
+          features: data.features,
+          target: data.target,
+          table: data.table,
+          job,
+          scorers: options.scorers,
+          init: options.init,
         };
         const result = (await pool.run(task)) as FoldResult | { thrown: { name: string; message: string; kind?: string } };
         if ('thrown' in result) {
@@ -120,7 +129,12 @@ export interface CandidateResult {
 }
 
 /** cv_results_ of a grid search from its fold results (jobs ordered candidate by candidate, fold by fold). */
-export function searchResults(candidates: readonly Candidate[], folds: number, results: readonly FoldResult[], scorer: Scorer): { results: CandidateResult[]; bestIndex: number } {
+export function searchResults(
+  candidates: readonly Candidate[],
+  folds: number,
+  results: readonly FoldResult[],
+  scorer: Scorer,
+): { results: CandidateResult[]; bestIndex: number } {
   const rows: CandidateResult[] = candidates.map((params, c) => {
     const split = results.slice(c * folds, (c + 1) * folds).map((r) => r.scores[scorer]!);
     const values = Float64Array.from(split);

@@ -81,13 +81,27 @@ function prepare(X: SelectionInput, y: readonly Label[], options: Omit<CrossVali
   }
   const labels = toLabels(y, M.rows);
   const { classes, codes } = encodeLabels(labels);
-  const foldOf = assignFolds(codes, { folds: options.folds ?? 5, kind: options.cv ?? 'stratified', shuffle: options.shuffle ?? false, seed: options.seed ?? 0 });
-  const base = resolvePerceptronParams({ ...params, randomState: fitSeed ?? 0, ...(initModel === undefined ? {} : { initModel: { checksum: initModel.checksum } }) });
+  const foldOf = assignFolds(codes, {
+    folds: options.folds ?? 5,
+    kind: options.cv ?? 'stratified',
+    shuffle: options.shuffle ?? false,
+    seed: options.seed ?? 0,
+  });
+  const base = resolvePerceptronParams({
+    ...params,
+    randomState: fitSeed ?? 0,
+    ...(initModel === undefined ? {} : { initModel: { checksum: initModel.checksum } }),
+  });
   validatePerceptronParams(base);
-  if (initModel !== undefined && table === undefined && (initModel.features.join('\n') !== features.join('\n') || initModel.classes.join('\n') !== classes.join('\n'))) {
+  if (
+    initModel !== undefined &&
+    table === undefined &&
+    (initModel.features.join('\n') !== features.join('\n') || initModel.classes.join('\n') !== classes.join('\n'))
+  ) {
     throw new DataError('initModel has other features or classes than the data');
   }
-  const init = initModel === undefined ? undefined : { coef: Float64Array.from(initModel.fitted.coef), intercept: Float64Array.from(initModel.fitted.intercept) };
+  const init =
+    initModel === undefined ? undefined : { coef: Float64Array.from(initModel.fitted.coef), intercept: Float64Array.from(initModel.fitted.intercept) };
   return { data: { X: M, codes, names: classes, foldOf, features, target, table }, base, init };
 }
 

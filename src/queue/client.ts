@@ -100,14 +100,21 @@ export class QueueClient {
       this.workers = undefined;
     }
     if (this.workers === 0 && before !== 0) {
-      this.options.log?.('warn', 'no iris worker listens for the served model; readiness is 503 and predictions NO_WORKER until one starts', { queue: queueKeys(checksum).queue });
-    } else if (before === 0 && this.workers !== 0) this.options.log?.('info', 'a worker listens again', { queue: queueKeys(checksum).queue, workers: this.workers });
+      this.options.log?.('warn', 'no iris worker listens for the served model; readiness is 503 and predictions NO_WORKER until one starts', {
+        queue: queueKeys(checksum).queue,
+      });
+    } else if (before === 0 && this.workers !== 0)
+      this.options.log?.('info', 'a worker listens again', { queue: queueKeys(checksum).queue, workers: this.workers });
   }
 
   /** The error of a prediction while no worker listens (async jobs are still accepted: they wait in Redis). */
   noWorkerError(): QueueError {
     const queue = this.options.served === undefined ? 'its queue' : queueKeys(this.options.served()).queue;
-    return new QueueError(503, 'NO_WORKER', `no iris worker listens on ${queue} (the served model's queue); start one: ${this.options.workerCommand ?? `iris worker --queue ${shownUrl(this.options.url)} --model <the model file>`}`);
+    return new QueueError(
+      503,
+      'NO_WORKER',
+      `no iris worker listens on ${queue} (the served model's queue); start one: ${this.options.workerCommand ?? `iris worker --queue ${shownUrl(this.options.url)} --model <the model file>`}`,
+    );
   }
 
   /** The error of every request while Redis is unreachable. */

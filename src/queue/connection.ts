@@ -81,23 +81,48 @@ export function redisProblem(error: unknown, url: string, ms: number): { message
   const text = e?.message ?? '';
   const code = e?.code ?? '';
   if (/^NOAUTH/.test(text)) {
-    return { message: `Redis at ${host} needs a password (NOAUTH)`, hint: 'give it in the URL: redis://:<password>@host:port/db (or redis://<user>:<password>@… with ACL users)', fatal: true };
+    return {
+      message: `Redis at ${host} needs a password (NOAUTH)`,
+      hint: 'give it in the URL: redis://:<password>@host:port/db (or redis://<user>:<password>@… with ACL users)',
+      fatal: true,
+    };
   }
   if (/^WRONGPASS|invalid (username-)?password|^ERR AUTH/.test(text)) {
-    return { message: `Redis at ${host} refused the password (${text.split(' ')[0] === 'WRONGPASS' ? 'WRONGPASS' : text.split('\n')[0]?.slice(0, 80)})`, hint: 'check the user and password in the URL', fatal: true };
+    return {
+      message: `Redis at ${host} refused the password (${text.split(' ')[0] === 'WRONGPASS' ? 'WRONGPASS' : text.split('\n')[0]?.slice(0, 80)})`,
+      hint: 'check the user and password in the URL',
+      fatal: true,
+    };
   }
   if (/DB index is out of range/i.test(text)) {
-    return { message: `Redis at ${host} has no database ${db} (DB index is out of range)`, hint: 'use a database number below the server\'s `databases` setting (16 by default), such as redis://host:port/0', fatal: true };
+    return {
+      message: `Redis at ${host} has no database ${db} (DB index is out of range)`,
+      hint: "use a database number below the server's `databases` setting (16 by default), such as redis://host:port/0",
+      fatal: true,
+    };
   }
   if (/SSL|TLS|CERT|certificate/i.test(`${code} ${text}`)) {
-    return { message: `cannot talk TLS with Redis at ${host}: ${text.split('\n')[0]?.slice(0, 120)}`, hint: 'rediss:// needs a Redis that speaks TLS; redis:// one that does not', fatal: true };
+    return {
+      message: `cannot talk TLS with Redis at ${host}: ${text.split('\n')[0]?.slice(0, 120)}`,
+      hint: 'rediss:// needs a Redis that speaks TLS; redis:// one that does not',
+      fatal: true,
+    };
   }
   if (/Unknown RESP type|Protocol error/i.test(text)) {
-    return { message: `what answers at ${host} is not Redis (it does not speak the Redis protocol)`, hint: 'check the host and port of the --queue URL', fatal: true };
+    return {
+      message: `what answers at ${host} is not Redis (it does not speak the Redis protocol)`,
+      hint: 'check the host and port of the --queue URL',
+      fatal: true,
+    };
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { message: `cannot reach Redis at ${shown}: no such host`, hint: 'check the host in the --queue URL', fatal: false };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return { message: `cannot reach Redis at ${shown}: no such host`, hint: 'check the host in the --queue URL', fatal: false };
   if (code === 'ECONNREFUSED') {
-    return { message: `cannot reach Redis at ${host}: connection refused (no answer within ${ms} ms, --connect-timeout)`, hint: 'is redis-server running there? check the host and port of the --queue URL', fatal: false };
+    return {
+      message: `cannot reach Redis at ${host}: connection refused (no answer within ${ms} ms, --connect-timeout)`,
+      hint: 'is redis-server running there? check the host and port of the --queue URL',
+      fatal: false,
+    };
   }
   return {
     message: `cannot reach Redis at ${shown}: no answer within ${ms} ms (--connect-timeout)${text === '' ? '' : `; last error: ${text.split('\n')[0]?.slice(0, 120)}`}`,
@@ -185,7 +210,10 @@ export async function evictionPolicy(client: Redis): Promise<string | undefined>
 export async function requireNoEviction(client: Redis, url: string): Promise<void> {
   const policy = await evictionPolicy(client);
   if (policy === undefined || policy === 'noeviction') return;
-  throw new DataError(`Redis at ${shownUrl(url)} has maxmemory-policy ${policy}; the queue needs maxmemory-policy noeviction (an evicting Redis silently drops queued jobs)`, {
-    hint: 'set `maxmemory-policy noeviction` in redis.conf (or run CONFIG SET maxmemory-policy noeviction)',
-  });
+  throw new DataError(
+    `Redis at ${shownUrl(url)} has maxmemory-policy ${policy}; the queue needs maxmemory-policy noeviction (an evicting Redis silently drops queued jobs)`,
+    {
+      hint: 'set `maxmemory-policy noeviction` in redis.conf (or run CONFIG SET maxmemory-policy noeviction)',
+    },
+  );
 }

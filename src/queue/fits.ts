@@ -88,7 +88,9 @@ export async function fitsOnQueue(url: string, data: FoldData, jobs: readonly Fi
       .set(keyOf(run, 'folds'), bytes(data.foldOf), 'EX', TTL_SECONDS)
       .set(keyOf(run, 'meta'), JSON.stringify(meta), 'EX', TTL_SECONDS)
       .exec();
-    await queue.addBulk(jobs.map((job, index) => ({ name: 'fit', data: { run, index, job }, opts: { jobId: `${run}-${index}`, removeOnComplete: true, removeOnFail: true } })));
+    await queue.addBulk(
+      jobs.map((job, index) => ({ name: 'fit', data: { run, index, job }, opts: { jobId: `${run}-${index}`, removeOnComplete: true, removeOnFail: true } })),
+    );
     const results = new Array<FoldResult | undefined>(jobs.length);
     let done = 0;
     let quiet = 0;
@@ -98,7 +100,9 @@ export async function fitsOnQueue(url: string, data: FoldData, jobs: readonly Fi
       if (popped === null) {
         quiet += 1;
         if (quiet * 1000 >= options.connectTimeout && (await queue.getWorkersCount()) === 0) {
-          throw new DataError(`no \`iris worker --fits\` is taking jobs on ${shownUrl(url)}`, { hint: `start one: iris worker --queue ${shownUrl(url)} --fits` });
+          throw new DataError(`no \`iris worker --fits\` is taking jobs on ${shownUrl(url)}`, {
+            hint: `start one: iris worker --queue ${shownUrl(url)} --fits`,
+          });
         }
         continue;
       }

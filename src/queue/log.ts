@@ -11,9 +11,11 @@ export interface Logger {
 }
 
 export function jsonLogger(stream: NodeJS.WritableStream, level: LogLevel, base: Record<string, unknown> = {}): Logger {
-  const at = (name: Exclude<LogLevel, 'silent'>) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (RANK[name] < RANK[level]) return;
-    stream.write(`${JSON.stringify({ level: RANK[name], time: Date.now(), pid: process.pid, ...base, ...fields, msg })}\n`);
-  };
+  const at =
+    (name: Exclude<LogLevel, 'silent'>) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (RANK[name] < RANK[level]) return;
+      stream.write(`${JSON.stringify({ level: RANK[name], time: Date.now(), pid: process.pid, ...base, ...fields, msg })}\n`);
+    };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -193,7 +193,8 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
       await once(file, 'open');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
+      const reason =
+        code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
       throw new DataError(`${options.input}: ${reason}`, { cause: error });
     }
     stream = file;
@@ -252,7 +253,9 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
     await events.waitUntilReady();
     // -1: Redis cannot list its clients (CLIENT LIST refused); then the chunks simply wait.
     if ((await queue.getWorkersCount().catch(() => -1)) === 0) {
-      ctx.note(`iris: no worker listens on queue ${keys.queue} yet; waiting up to ${options.timeout} ms (start one: iris worker --queue ${shownUrl(url)} --model ${options.modelPath})`);
+      ctx.note(
+        `iris: no worker listens on queue ${keys.queue} yet; waiting up to ${options.timeout} ms (start one: iris worker --queue ${shownUrl(url)} --model ${options.modelPath})`,
+      );
       const deadline = Date.now() + options.timeout;
       while ((await queue.getWorkersCount().catch(() => -1)) === 0) {
         if (Date.now() >= deadline) {
@@ -289,7 +292,11 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
         const message = failure?.message ?? `a chunk of ${source} failed in the worker: ${result.reason}`;
         const hint = failure?.hint === undefined ? {} : { hint: failure.hint };
         // The worker's error, of its own kind (bad data: exit 3, as a local run would end).
-        throw failure?.kind === 'model' ? new ModelError(message, hint) : failure?.kind === 'usage' ? new UsageError(message, hint) : new DataError(message, hint);
+        throw failure?.kind === 'model'
+          ? new ModelError(message, hint)
+          : failure?.kind === 'usage'
+            ? new UsageError(message, hint)
+            : new DataError(message, hint);
       }
       const body = await redis!.getBuffer(next.resultKey);
       if (body === null) throw new DataError(`the result of chunk ${next.job.id} is missing from Redis (expired or deleted)`);
@@ -298,7 +305,7 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
         jsonOpen = true;
       }
       await writeAll(sink, body);
-      rows += ((next.job.returnvalue as CsvChunkResult | undefined)?.rows ?? 0);
+      rows += (next.job.returnvalue as CsvChunkResult | undefined)?.rows ?? 0;
       written++;
       await redis!.del(next.resultKey, next.inputKey);
       await next.job.remove().catch(() => undefined);
@@ -313,8 +320,17 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
         const inputKey = keys.chunkInput(runId, queued);
         await redis.set(inputKey, chunk.bytes, 'EX', RESULT_TTL_SECONDS);
         const data: CsvChunkJob = {
-          kind: 'csv', checksum: model.checksum, source, head, firstLine: chunk.firstLine, inputKey, unknown: options.unknown,
-          format, scores: withScores, withInput, resultKey,
+          kind: 'csv',
+          checksum: model.checksum,
+          source,
+          head,
+          firstLine: chunk.firstLine,
+          inputKey,
+          unknown: options.unknown,
+          format,
+          scores: withScores,
+          withInput,
+          resultKey,
         };
         const job = await queue.add('chunk', data, { jobId: jobIds.chunk(runId, queued), attempts: 1, removeOnComplete: false, removeOnFail: false });
         const ev = events;
@@ -348,4 +364,3 @@ export async function predictOnQueue(options: QueuePredictOptions): Promise<0> {
     for (const client of [eventsRedis, redis]) if (client !== undefined) await closeRedis(client);
   }
 }
-

@@ -10,7 +10,17 @@ import { loadModel } from '../lib/model.js';
 import { closeRedis, connectRedis, openRedis, requireNoEviction, shownUrl } from './connection.js';
 import { KEY_PREFIX, queueKeys, queueName } from './keys.js';
 import { jsonLogger, type LogLevel } from './log.js';
-import { MAX_STALLED, REPLY_TTL_SECONDS, RESULT_TTL_SECONDS, decodeRows, encodeReply, encodeScored, lockTimings, type QueueJob, type RowsResult } from './protocol.js';
+import {
+  MAX_STALLED,
+  REPLY_TTL_SECONDS,
+  RESULT_TTL_SECONDS,
+  decodeRows,
+  encodeReply,
+  encodeScored,
+  lockTimings,
+  type QueueJob,
+  type RowsResult,
+} from './protocol.js';
 import { scoreCsvChunk } from './score-chunk.js';
 
 export interface WorkerOptions {
@@ -70,9 +80,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     const data = job.data;
     if (data.checksum !== model.checksum) {
       // Not retried: no worker of this queue can ever score it.
-      throw new UnrecoverableError(
-        `job ${job.id} is for model ${String(data.checksum).slice(0, 19)}…, this worker serves ${model.checksum.slice(0, 19)}…`,
-      );
+      throw new UnrecoverableError(`job ${job.id} is for model ${String(data.checksum).slice(0, 19)}…, this worker serves ${model.checksum.slice(0, 19)}…`);
     }
     log.debug('job started', { job: job.id, kind: data.kind, attempt: job.attemptsStarted });
     if (data.kind === 'rows' && data.replyTo !== undefined) {
@@ -153,4 +161,3 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   await closeRedis(redis);
   log.info('worker stopped');
 }
-

@@ -58,7 +58,13 @@ export function* csvChunks(model: Classes, scored: Scored, n: number, withScores
 }
 
 /** An OIP inference answer with no binary output, as inferBody writes it. */
-export function* inferChunks(model: Model, name: string, request: { id: string | undefined; outputs: readonly RequestedOutput[] }, scored: Scored, n: number): Generator<string> {
+export function* inferChunks(
+  model: Model,
+  name: string,
+  request: { id: string | undefined; outputs: readonly RequestedOutput[] },
+  scored: Scored,
+  n: number,
+): Generator<string> {
   const id = request.id === undefined ? '' : `"id":${JSON.stringify(request.id)},`;
   yield `{${id}"model_name":${JSON.stringify(name)},"model_version":${JSON.stringify(model.version)},"outputs":[`;
   const m = coefRows(model.classes.length);
@@ -129,7 +135,11 @@ const align8 = (k: number) => (k + 7) & ~7;
 /** Scored rows for the event loop to stream: row count, SCORED, the meta's JSON length, the meta, the class codes (int32), the scores (float64). */
 export function packScored(parsed: AnswerMeta & { n: number }, scored: Scored): Buffer {
   const n = parsed.n;
-  const meta: AnswerMeta = { id: parsed.id, ...(parsed.outputs === undefined ? {} : { outputs: parsed.outputs }), ...(parsed.withScores === true ? { withScores: true } : {}) };
+  const meta: AnswerMeta = {
+    id: parsed.id,
+    ...(parsed.outputs === undefined ? {} : { outputs: parsed.outputs }),
+    ...(parsed.withScores === true ? { withScores: true } : {}),
+  };
   const json = Buffer.from(JSON.stringify(meta));
   const p = align8(20 + json.length);
   const q = align8(p + 4 * n);

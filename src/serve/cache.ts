@@ -67,7 +67,9 @@ export function createResultCache(entries: number, onHits: (n: number) => void =
     lookup,
     score(model, X, n) {
       const pass = lookup(model.checksum, model.inputs.length, nScores(model), X, n);
-      return pass.fill(pass.missing.length === 0 ? { predictions: new Int32Array(0), scores: new Float64Array(0) } : scoreFlat(model, pass.rows, pass.missing.length));
+      return pass.fill(
+        pass.missing.length === 0 ? { predictions: new Int32Array(0), scores: new Float64Array(0) } : scoreFlat(model, pass.rows, pass.missing.length),
+      );
     },
   };
 }

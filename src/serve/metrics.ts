@@ -12,7 +12,12 @@ export function createMetrics(sources: { queueDepth: () => number; jobCounts: ()
   // them, and the count of handles is of no use to an operator of this server.
   for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const registers = [registry];
-  const requests = new client.Counter({ name: 'iris_requests_total', help: 'HTTP requests answered, by route and status code', labelNames: ['route', 'code'] as const, registers });
+  const requests = new client.Counter({
+    name: 'iris_requests_total',
+    help: 'HTTP requests answered, by route and status code',
+    labelNames: ['route', 'code'] as const,
+    registers,
+  });
   const duration = new client.Histogram({
     name: 'iris_request_duration_seconds',
     help: 'Time from the request to the end of the response, by route',
@@ -43,8 +48,18 @@ export function createMetrics(sources: { queueDepth: () => number; jobCounts: ()
     labelNames: ['feature'] as const,
     registers,
   });
-  const modelInfo = new client.Gauge({ name: 'iris_model_info', help: 'The model being served (value 1)', labelNames: ['name', 'version', 'checksum'] as const, registers });
-  const reloads = new client.Counter({ name: 'iris_model_reloads_total', help: 'Model reloads (SIGHUP) by result', labelNames: ['result'] as const, registers });
+  const modelInfo = new client.Gauge({
+    name: 'iris_model_info',
+    help: 'The model being served (value 1)',
+    labelNames: ['name', 'version', 'checksum'] as const,
+    registers,
+  });
+  const reloads = new client.Counter({
+    name: 'iris_model_reloads_total',
+    help: 'Model reloads (SIGHUP) by result',
+    labelNames: ['result'] as const,
+    registers,
+  });
   reloads.inc({ result: 'success' }, 0);
   reloads.inc({ result: 'failure' }, 0);
   new client.Gauge({

@@ -51,7 +51,10 @@ export function createQueueScorer(options: QueueScorerOptions): Scorer {
         return { ok: true, body, rows: parsed.n, ...(headerLength === undefined ? {} : { headerLength }) };
       } catch (error) {
         if (!isStatusError(error)) throw error;
-        return { ok: false, error: { status: error.status, code: error.code, message: error.message, ...(error.line === undefined ? {} : { line: error.line }) } };
+        return {
+          ok: false,
+          error: { status: error.status, code: error.code, message: error.message, ...(error.line === undefined ? {} : { line: error.line }) },
+        };
       }
     },
     parse: (task) => parseTask(task),

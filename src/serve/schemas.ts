@@ -6,8 +6,20 @@
 export type JsonSchema = Record<string, unknown>;
 
 export const ERROR_CODES = [
-  'BAD_REQUEST', 'UNAUTHORIZED', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'NOT_READY',
-  'OVERLOADED', 'QUEUE_DOWN', 'NO_WORKER', 'TIMEOUT', 'WORKER_FAILED', 'CONFLICT', 'INTERNAL',
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'NOT_READY',
+  'OVERLOADED',
+  'QUEUE_DOWN',
+  'NO_WORKER',
+  'TIMEOUT',
+  'WORKER_FAILED',
+  'CONFLICT',
+  'INTERNAL',
 ] as const;
 
 export const ERROR_SCHEMA: JsonSchema = {
@@ -53,7 +65,8 @@ const OUTPUT_NAME: JsonSchema = { type: 'string', enum: ['label', 'decision_func
 export const INFER_REQUEST: JsonSchema = {
   type: 'object',
   required: ['inputs'],
-  description: 'Optional members sent as null mean absent. With Inference-Header-Content-Length: n, the first n bytes are this JSON header and the binary inputs follow.',
+  description:
+    'Optional members sent as null mean absent. With Inference-Header-Content-Length: n, the first n bytes are this JSON header and the binary inputs follow.',
   properties: {
     id: { type: ['string', 'null'] },
     parameters: { type: ['object', 'null'], properties: { binary_data_output: { type: 'boolean', description: 'every output in binary' } } },
@@ -89,7 +102,10 @@ export const INFER_RESPONSE: JsonSchema = {
 const CELL: JsonSchema = { type: ['number', 'string', 'null'] };
 export const ROW: JsonSchema = {
   description: 'a row: values in the model feature order, or a record naming the features',
-  oneOf: [{ type: 'array', items: CELL }, { type: 'object', additionalProperties: CELL }],
+  oneOf: [
+    { type: 'array', items: CELL },
+    { type: 'object', additionalProperties: CELL },
+  ],
 };
 export const ROWS: JsonSchema = {
   oneOf: [
@@ -128,7 +144,10 @@ export const PREDICTION: JsonSchema = {
       required: ['label', 'scores'],
       properties: {
         label: { type: 'string' },
-        scores: { description: 'decision value per class; one number for a two-class model', oneOf: [{ type: 'number' }, { type: 'object', additionalProperties: { type: 'number' } }] },
+        scores: {
+          description: 'decision value per class; one number for a two-class model',
+          oneOf: [{ type: 'number' }, { type: 'object', additionalProperties: { type: 'number' } }],
+        },
       },
     },
   ],
@@ -184,11 +203,23 @@ export const MODEL_CARD: JsonSchema = {
     version: { type: 'string' },
     checksum: { type: 'string' },
     target: { type: 'string' },
-    features: { type: 'array', items: { type: 'string' }, description: "the linear model's columns (a categorical feature's one column per category: island=Biscoe)" },
+    features: {
+      type: 'array',
+      items: { type: 'string' },
+      description: "the linear model's columns (a categorical feature's one column per category: island=Biscoe)",
+    },
     inputs: { type: 'array', items: MODEL_INPUT, description: 'what a row holds, in model order' },
     classes: { type: 'array', items: { type: 'string' } },
-    metrics: { type: 'object', additionalProperties: true, description: "the artifact's training metrics (train and test accuracy, confusion matrix, per class)" },
-    example: { type: 'array', items: { type: 'number' }, description: "a typical row: each feature's training mean to 3 significant digits (the page's placeholders)" },
+    metrics: {
+      type: 'object',
+      additionalProperties: true,
+      description: "the artifact's training metrics (train and test accuracy, confusion matrix, per class)",
+    },
+    example: {
+      type: 'array',
+      items: { type: 'number' },
+      description: "a typical row: each feature's training mean to 3 significant digits (the page's placeholders)",
+    },
   },
 };
 export const WAIT_QUERY: JsonSchema = {
@@ -196,7 +227,10 @@ export const WAIT_QUERY: JsonSchema = {
   properties: { wait: { type: 'string', pattern: '^[0-9]{1,15}$', description: 'milliseconds to hold the request until the job ends (at most --timeout)' } },
 };
 export const LIVE: JsonSchema = { type: 'object', properties: { live: { type: 'boolean' } } };
-export const READY: JsonSchema = { type: 'object', properties: { ready: { type: 'boolean' }, reason: { type: 'string', description: 'why not: shutting down, queue down, no worker' } } };
+export const READY: JsonSchema = {
+  type: 'object',
+  properties: { ready: { type: 'boolean' }, reason: { type: 'string', description: 'why not: shutting down, queue down, no worker' } },
+};
 export const MODEL_READY: JsonSchema = { type: 'object', properties: { name: { type: 'string' }, ready: { type: 'boolean' } } };
 export const SERVER_METADATA: JsonSchema = {
   type: 'object',

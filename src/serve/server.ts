@@ -40,7 +40,13 @@ async function queueMode(settings: ServeSettings & { queue: string }, state: Ser
   const { Batcher } = await import('../queue/batcher.js');
   const { RedisJobStore } = await import('./jobs/redis.js');
   const { createQueueScorer } = await import('./queue-scorer.js');
-  const client = await QueueClient.open({ url: settings.queue, connectMs: settings.connectTimeout ?? 10_000, served: () => state.model.checksum, workerCommand: `iris worker --queue ${shownUrl(settings.queue)} --model ${settings.model}`, log: (level, message, fields) => log()[level](fields ?? {}, message) });
+  const client = await QueueClient.open({
+    url: settings.queue,
+    connectMs: settings.connectTimeout ?? 10_000,
+    served: () => state.model.checksum,
+    workerCommand: `iris worker --queue ${shownUrl(settings.queue)} --model ${settings.model}`,
+    log: (level, message, fields) => log()[level](fields ?? {}, message),
+  });
   // Model versions this server has served (a reload adds one): where its jobs may be.
   const served = new Set<string>([state.model.checksum]);
   const scorer = createQueueScorer({
@@ -77,7 +83,12 @@ export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStre
   const metrics = createMetrics({ queueDepth: () => parts.scorer?.queueDepth() ?? 0, jobCounts: () => parts.jobs?.counts() ?? Promise.resolve({}) });
   metrics.setModel(settings.name, first.version, first.checksum);
   if (settings.queue !== undefined) {
-    ({ scorer, jobs } = await queueMode({ ...settings, queue: settings.queue }, state, () => metrics, () => parts.app?.log ?? silentLog));
+    ({ scorer, jobs } = await queueMode(
+      { ...settings, queue: settings.queue },
+      state,
+      () => metrics,
+      () => parts.app?.log ?? silentLog,
+    ));
   } else {
     const cache =
       settings.cache > 0
@@ -87,7 +98,12 @@ export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStre
             (n) => metrics.cacheMisses.inc(n),
           )
         : null;
-    scorer = await createEmbeddedScorer({ threads: settings.threads, workerUrl: new URL('./pool-worker.js', import.meta.url), cache, maxQueue: Math.max(64, settings.threads * 32) });
+    scorer = await createEmbeddedScorer({
+      threads: settings.threads,
+      workerUrl: new URL('./pool-worker.js', import.meta.url),
+      cache,
+      maxQueue: Math.max(64, settings.threads * 32),
+    });
     jobs = new MemoryJobStore({ ttlMs: settings.jobTtl, scorer, onDone: (rows) => metrics.scored(rows), onBug: (error, id) => parts.log?.(error, id) });
   }
   Object.assign(parts, { scorer, jobs });
@@ -103,7 +119,14 @@ export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStre
     await jobs.close();
     await scorer.close();
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'EADDRINUSE' ? 'the address is in use' : code === 'EACCES' ? 'permission denied' : code === 'EADDRNOTAVAIL' ? 'no such local address' : String((error as Error).message);
+    const reason =
+      code === 'EADDRINUSE'
+        ? 'the address is in use'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EADDRNOTAVAIL'
+            ? 'no such local address'
+            : String((error as Error).message);
     throw new DataError(`cannot listen on ${settings.host}:${settings.port}: ${reason}`, {
       hint: code === 'EADDRINUSE' ? 'pick another --port, or 0 for a free one' : undefined,
       cause: error,
@@ -114,7 +137,8 @@ export async function serve(settings: ServeSettings, stderr: NodeJS.WritableStre
   else app.log.info({ address, model: settings.model, name: settings.name, version: first.version, threads: settings.threads }, `listening on ${address}`);
   // Queue mode with no worker yet: said once now (the client says it again only when it changes).
   const not = scorer.notReady?.();
-  if (not?.reason === 'no worker') app.log.warn({ reason: not.error.message }, 'no iris worker listens for the served model; readiness is 503 and predictions NO_WORKER until one starts');
+  if (not?.reason === 'no worker')
+    app.log.warn({ reason: not.error.message }, 'no iris worker listens for the served model; readiness is 503 and predictions NO_WORKER until one starts');
 
   // SIGHUP: reload off the request path; a request keeps the model it started with.
   let reloading = Promise.resolve();

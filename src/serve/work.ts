@@ -34,7 +34,8 @@ export interface Task {
  * A body made inline stays a string (it goes out in one write); one from the pool comes as bytes;
  * an answer of many rows is a stream, formatted as the client reads it (answer.ts).
  */
-export type TaskResult = { ok: true; body: string | Uint8Array | Readable; rows: number; headerLength?: number; unknown?: Map<string, number> } | { ok: false; error: HttpErrorData };
+export type TaskResult =
+  { ok: true; body: string | Uint8Array | Readable; rows: number; headerLength?: number; unknown?: Map<string, number> } | { ok: false; error: HttpErrorData };
 
 /** How rows of a parsed request are scored: plain scoring, or through the result cache. */
 export type RowScorer = (X: Float64Array, n: number) => Scored;

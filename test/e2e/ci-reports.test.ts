@@ -58,7 +58,7 @@ describe('gate numbers and baselines', () => {
     expect(stdout).toContain('| accuracy >= 0.9556 | 0.95560 | 0.95556 | ❌ fail |');
   });
 
-  it("a baseline scored on its own training rows is warned about, with the count", async () => {
+  it('a baseline scored on its own training rows is warned about, with the count', async () => {
     const main = byName('seed-script');
     const base = byName('stratified-seed1');
     const baseTest = new Set(base.split.test);

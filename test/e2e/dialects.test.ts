@@ -19,11 +19,19 @@ let counter = 0;
 async function train(args: string[], options: { cwd?: string } = {}) {
   const out = join(dir, `m${counter++}.json`);
   const run = await iris(['train', '--out', out, '--json', ...args], options);
-  return { ...run, out, report: run.exitCode === 0 ? JSON.parse(run.stdout) : undefined, model: run.exitCode === 0 ? JSON.parse(readFileSync(out, 'utf8')) : undefined };
+  return {
+    ...run,
+    out,
+    report: run.exitCode === 0 ? JSON.parse(run.stdout) : undefined,
+    model: run.exitCode === 0 ? JSON.parse(readFileSync(out, 'utf8')) : undefined,
+  };
 }
 
 /** The artifact holds scikit-learn's numbers for the seed-script case, bit for bit. */
-function expectSeedScriptModel(model: { classes: string[]; scaler: { mean: number[]; scale: number[] }; perceptron: { coef: number[][]; intercept: number[]; nIter: number } }, classes = seedScript.classes) {
+function expectSeedScriptModel(
+  model: { classes: string[]; scaler: { mean: number[]; scale: number[] }; perceptron: { coef: number[][]; intercept: number[]; nIter: number } },
+  classes = seedScript.classes,
+) {
   expect(model.classes).toEqual(classes);
   expect(model.scaler.mean).toEqual(seedScript.scaler.mean);
   expect(model.scaler.scale).toEqual(seedScript.scaler.scale);
@@ -42,7 +50,11 @@ describe('delimiters and decimal marks', () => {
   });
 
   it('--delimiter auto sniffs ; tab and | from the header line', async () => {
-    for (const [file, decimal] of [['iris-semicolon-decimal-comma.csv', ','], ['iris.tsv', '.'], ['iris-pipe.csv', '.']] as const) {
+    for (const [file, decimal] of [
+      ['iris-semicolon-decimal-comma.csv', ','],
+      ['iris.tsv', '.'],
+      ['iris-pipe.csv', '.'],
+    ] as const) {
       const { exitCode, stderr, model } = await train(['--data', fixture(file), '--delimiter', 'auto', '--decimal', decimal]);
       expect([file, exitCode, stderr]).toEqual([file, 0, '']);
       expectSeedScriptModel(model);
@@ -129,7 +141,9 @@ describe('line ends, row names, skipped lines, trailing delimiters', () => {
   });
 
   it('a named column holding the row numbers is warned about too; --exclude of a missing column is exit 3', async () => {
-    const lines = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8')
+      .trim()
+      .split('\n');
     writeFileSync(join(dir, 'ids.csv'), [`id,${lines[0]}`, ...lines.slice(1).map((line, i) => `${i},${line}`)].join('\n') + '\n');
     const run = await train(['--data', join(dir, 'ids.csv')]);
     expect(run.exitCode).toBe(0);
@@ -145,7 +159,17 @@ describe('line ends, row names, skipped lines, trailing delimiters', () => {
     expect([exitCode, stderr]).toEqual([0, '']);
     expect(report.target).toBe('target');
     expectSeedScriptModel(model, ['0', '1', '2']);
-    const predicted = await iris(['predict', '-m', join(dir, `m${counter - 1}.json`), '--skip-rows', '1', '--names', names, '--input', fixture('iris-sklearn-bundled.csv')]);
+    const predicted = await iris([
+      'predict',
+      '-m',
+      join(dir, `m${counter - 1}.json`),
+      '--skip-rows',
+      '1',
+      '--names',
+      names,
+      '--input',
+      fixture('iris-sklearn-bundled.csv'),
+    ]);
     expect(predicted.exitCode).toBe(0);
     expect(predicted.stdout.split('\n').slice(0, 3)).toEqual(['0', '0', '0']);
   });

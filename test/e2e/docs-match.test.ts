@@ -69,7 +69,7 @@ describe('README.md matches the program', () => {
     expect(named.filter((key) => !known.has(key) && !features.has(key))).toEqual([]);
   });
 
-  it("links the JSON Schema of the current format version, which ships with the package", () => {
+  it('links the JSON Schema of the current format version, which ships with the package', () => {
     const schema = `schema/model-v${String(artifact.formatVersion)}.json`;
     expect(README).toContain(`[\`${schema}\`](${schema})`);
     expect(existsSync(join(ROOT, schema))).toBe(true);

@@ -17,7 +17,9 @@ copyFileSync(join(ROOT, 'data', 'penguins.csv'), join(dir, 'penguins.csv'));
 
 type Cell = string | number | null;
 const NA = new Set(['', 'NA']);
-const lines = readFileSync(join(ROOT, 'data', 'penguins.csv'), 'utf8').trim().split('\n');
+const lines = readFileSync(join(ROOT, 'data', 'penguins.csv'), 'utf8')
+  .trim()
+  .split('\n');
 const header = lines[0]!.split(',');
 const NUMERIC = new Set(['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'year']);
 const fileRows: Record<string, Cell>[] = lines.slice(1).map((line) => {
@@ -53,8 +55,16 @@ async function compare(modelPath: string, onnxPath: string, rows: Record<string,
   for (const c of columns) {
     feeds[c.name] =
       c.kind === 'numeric'
-        ? new ort.Tensor('float32', Float32Array.from(records, (r) => (r[c.name] === null ? Number.NaN : Number(r[c.name]))), [rows.length, 1])
-        : new ort.Tensor('string', records.map((r) => (r[c.name] === null ? '' : String(r[c.name]))), [rows.length, 1]);
+        ? new ort.Tensor(
+            'float32',
+            Float32Array.from(records, (r) => (r[c.name] === null ? Number.NaN : Number(r[c.name]))),
+            [rows.length, 1],
+          )
+        : new ort.Tensor(
+            'string',
+            records.map((r) => (r[c.name] === null ? '' : String(r[c.name]))),
+            [rows.length, 1],
+          );
   }
   const session = await ort.InferenceSession.create(onnxPath);
   try {
@@ -81,8 +91,16 @@ describe('iris export of table models (penguins)', () => {
 
   it('--categorical year --impute most_frequent: a number column as categories', async () => {
     const { model, onnx } = await trainAndExport('year-categorical', ['--target', 'species', '--categorical', 'year', '--impute', 'most_frequent']);
-    await compare(model, onnx, fileRows.map((r) => ({ ...r, year: r.year === null ? null : String(r.year) })));
-    await compare(model, onnx, oddRows.map((r) => ({ ...r, year: String(r.year) })));
+    await compare(
+      model,
+      onnx,
+      fileRows.map((r) => ({ ...r, year: r.year === null ? null : String(r.year) })),
+    );
+    await compare(
+      model,
+      onnx,
+      oddRows.map((r) => ({ ...r, year: String(r.year) })),
+    );
   });
 
   it('--dropna, two classes (target sex): complete rows, unknown categories', async () => {
@@ -99,7 +117,11 @@ describe('iris export of table models (penguins)', () => {
       return;
     }
     const files = ['impute-mean', 'year-categorical', 'sex'].map((n) => join(dir, `${n}.onnx`));
-    const check = await execa('/usr/bin/python3', ['-c', 'import sys, onnx\nfor p in sys.argv[1:]: onnx.checker.check_model(onnx.load(p), full_check=True)', ...files], { reject: false });
+    const check = await execa(
+      '/usr/bin/python3',
+      ['-c', 'import sys, onnx\nfor p in sys.argv[1:]: onnx.checker.check_model(onnx.load(p), full_check=True)', ...files],
+      { reject: false },
+    );
     expect(check.stderr).toBe('');
     expect(check.exitCode).toBe(0);
   });

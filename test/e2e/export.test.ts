@@ -25,7 +25,10 @@ async function predict(model: string, csv: string): Promise<Predicted[]> {
   const result = await iris(['predict', '--model', model, '--format', 'jsonl', '--scores'], { input: csv });
   expect(result.stderr).toBe('');
   expect(result.exitCode).toBe(0);
-  return result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Predicted);
+  return result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Predicted);
 }
 
 async function exportOnnx(model: string, out: string): Promise<void> {
@@ -72,19 +75,22 @@ function compare(onnx: { labels: string[]; scores: Float32Array; width: number }
 }
 
 describe('iris export --format onnx', () => {
-  it.each(REFERENCE.cases.map((c) => [c.name, c] as const))('%s: onnxruntime predicts the test rows and every Iris row as iris predict does', async (_name, refCase) => {
-    const model = modelOf(refCase);
-    const out = join(dir, `${refCase.name}.onnx`);
-    await exportOnnx(model, out);
-    const data = loadIris(refCase.features);
-    const all = Array.from({ length: data.rows }, (_, i) => Array.from(data.X.subarray(i * data.features.length, (i + 1) * data.features.length)));
-    const test = refCase.split.test.map((i) => all[i] as number[]);
-    const expectedTest = await predict(model, testRowsCsv(refCase));
-    expect(expectedTest.map((p) => p.prediction)).toEqual(refCase.test_predictions);
-    compare(await runOnnx(out, refCase.features, test), expectedTest, refCase.classes);
-    const csv = readFileSync(IRIS_CSV, 'utf8');
-    compare(await runOnnx(out, refCase.features, all), await predict(model, csv), refCase.classes);
-  });
+  it.each(REFERENCE.cases.map((c) => [c.name, c] as const))(
+    '%s: onnxruntime predicts the test rows and every Iris row as iris predict does',
+    async (_name, refCase) => {
+      const model = modelOf(refCase);
+      const out = join(dir, `${refCase.name}.onnx`);
+      await exportOnnx(model, out);
+      const data = loadIris(refCase.features);
+      const all = Array.from({ length: data.rows }, (_, i) => Array.from(data.X.subarray(i * data.features.length, (i + 1) * data.features.length)));
+      const test = refCase.split.test.map((i) => all[i] as number[]);
+      const expectedTest = await predict(model, testRowsCsv(refCase));
+      expect(expectedTest.map((p) => p.prediction)).toEqual(refCase.test_predictions);
+      compare(await runOnnx(out, refCase.features, test), expectedTest, refCase.classes);
+      const csv = readFileSync(IRIS_CSV, 'utf8');
+      compare(await runOnnx(out, refCase.features, all), await predict(model, csv), refCase.classes);
+    },
+  );
 
   it('a two-class model: scores are [-s, s] and the label is the sign of s', async () => {
     const out = join(dir, 'binary.onnx');
@@ -104,7 +110,15 @@ describe('iris export --format onnx', () => {
     const bytes = Buffer.from(result.stdout);
     expect(bytes.equals(readFileSync(join(dir, `${REFERENCE.cases[0]!.name}.onnx`)))).toBe(true);
     const text = bytes.toString('latin1');
-    for (const expected of ['iris.checksum', artifact.checksum, 'iris.features', '["sepal_length","sepal_width","petal_length","petal_width"]', 'ai.onnx.ml', 'LinearClassifier', 'Scaler']) {
+    for (const expected of [
+      'iris.checksum',
+      artifact.checksum,
+      'iris.features',
+      '["sepal_length","sepal_width","petal_length","petal_width"]',
+      'ai.onnx.ml',
+      'LinearClassifier',
+      'Scaler',
+    ]) {
       expect(text).toContain(expected);
     }
   });

@@ -23,7 +23,16 @@ describe('the npm package', () => {
     // --ignore-scripts: packing must not rebuild dist/ under the other tests.
     const { stdout } = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, env: cleanEnv() });
     const files = (JSON.parse(stdout)[0].files as { path: string }[]).map((f) => f.path);
-    for (const needed of ['LICENSE', 'README.md', 'package.json', 'bin/iris.js', 'dist/index.js', 'dist/cli/main.js', 'dist/io/csv/index.js', 'data/iris.csv']) {
+    for (const needed of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'bin/iris.js',
+      'dist/index.js',
+      'dist/cli/main.js',
+      'dist/io/csv/index.js',
+      'data/iris.csv',
+    ]) {
       expect(files, needed).toContain(needed);
     }
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
@@ -32,9 +41,16 @@ describe('the npm package', () => {
   }, 60_000);
 
   it('require() loads the library (the "default" export condition), as import does', async () => {
-    const cjs = await execa('node', ['-e', `const m = require(${JSON.stringify(pkg.name)}); console.log(typeof m.readLabelledCsv, typeof m.fit)`], { cwd: ROOT, env: cleanEnv() });
+    const cjs = await execa('node', ['-e', `const m = require(${JSON.stringify(pkg.name)}); console.log(typeof m.readLabelledCsv, typeof m.fit)`], {
+      cwd: ROOT,
+      env: cleanEnv(),
+    });
     expect(cjs.stdout.trim()).toBe('function function');
-    const esm = await execa('node', ['--input-type=module', '-e', `import { readLabelledCsv } from ${JSON.stringify(pkg.name)}; console.log(typeof readLabelledCsv)`], { cwd: ROOT, env: cleanEnv() });
+    const esm = await execa(
+      'node',
+      ['--input-type=module', '-e', `import { readLabelledCsv } from ${JSON.stringify(pkg.name)}; console.log(typeof readLabelledCsv)`],
+      { cwd: ROOT, env: cleanEnv() },
+    );
     expect(esm.stdout.trim()).toBe('function');
   });
 });

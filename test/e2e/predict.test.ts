@@ -7,7 +7,11 @@ import { BIN, IRIS_CSV, REFERENCE, cleanEnv, iris, relDiff, tempDir, testRowsCsv
 const dir = tempDir();
 const modelOf = trainReferenceModels(dir);
 const FLAG = (feature: string) => `--${feature.replace(/_/g, '-')}`;
-const dataRows = readFileSync(IRIS_CSV, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+const dataRows = readFileSync(IRIS_CSV, 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((l) => l.split(','));
 const columns = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 
 function expectScores(actual: number[], expected: number[]) {
@@ -38,11 +42,17 @@ describe.each(REFERENCE.cases.map((c) => [c.name, c] as const))('reference case 
     const { exitCode, stdout, stderr } = await iris(['predict', '-m', modelOf(refCase), '--format', 'jsonl', '--scores'], { input });
     expect(stderr).toBe('');
     expect(exitCode).toBe(0);
-    const records = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const records = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(records.map((r) => r.prediction)).toEqual(refCase.test_predictions);
     records.forEach((r, i) => {
       const expected = refCase.test_decision_function[i] as number[];
-      expectScores(refCase.classes.map((c) => r.scores[c]), expected);
+      expectScores(
+        refCase.classes.map((c) => r.scores[c]),
+        expected,
+      );
     });
   });
 
@@ -97,7 +107,10 @@ describe('predict formats and options', () => {
     const model = join(dir, 'binary.json');
     expect((await iris(['train', '--data', csv, '--out', model, '-q'])).exitCode).toBe(0);
     const { stdout } = await iris(['predict', '-m', model, '--format', 'jsonl', '--scores'], { input: readFileSync(csv, 'utf8') });
-    const records = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const records = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(records).toHaveLength(100);
     for (const r of records) {
       expect(typeof r.scores).toBe('number');
@@ -138,7 +151,9 @@ describe('predict failures', () => {
     const { exitCode, stderr, stdout } = await iris(['predict', '-m', m(), '--petal-lenght', '1']);
     expect(exitCode).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^iris: error: unknown option '--petal-lenght'\niris: hint: the model expects: --sepal-length <number> --sepal-width <number> --petal-length <number> --petal-width <number>/);
+    expect(stderr).toMatch(
+      /^iris: error: unknown option '--petal-lenght'\niris: hint: the model expects: --sepal-length <number> --sepal-width <number> --petal-length <number> --petal-width <number>/,
+    );
   });
 
   it('a flag value that is not a number, or a missing feature, is exit 2', async () => {
@@ -194,7 +209,13 @@ describe('predict --with-input keeps the input', () => {
     const { exitCode, stdout } = await iris(['predict', '-m', m(), '--format', 'jsonl', '--with-input'], { input });
     expect(exitCode).toBe(0);
     expect(JSON.parse(stdout)).toEqual({
-      id: '12345678901234567890', zip: '007', sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2, prediction: 'setosa',
+      id: '12345678901234567890',
+      zip: '007',
+      sepal_length: 5.1,
+      sepal_width: 3.5,
+      petal_length: 1.4,
+      petal_width: 0.2,
+      prediction: 'setosa',
     });
   });
 

@@ -77,7 +77,12 @@ describe('iris evaluate --format html', () => {
     const n = json.labels.length;
     expect(await cells.count()).toBe(n * n);
     const seen = await cells.evaluateAll((rects) =>
-      rects.map((r) => ({ t: r.getAttribute('data-true'), p: r.getAttribute('data-predicted'), c: Number(r.getAttribute('data-count')), fill: r.getAttribute('fill') })),
+      rects.map((r) => ({
+        t: r.getAttribute('data-true'),
+        p: r.getAttribute('data-predicted'),
+        c: Number(r.getAttribute('data-count')),
+        fill: r.getAttribute('fill'),
+      })),
     );
     json.labels.forEach((t, i) =>
       json.labels.forEach((p, j) => {
@@ -90,7 +95,9 @@ describe('iris evaluate --format html', () => {
     const counts = await page.locator('svg text.cm-count').allTextContents();
     expect(counts.map(Number)).toEqual(json.confusionMatrix.flat());
 
-    const curves = await page.locator('svg polyline.roc').evaluateAll((lines) => lines.map((l) => [l.getAttribute('data-class'), Number(l.getAttribute('data-auc'))]));
+    const curves = await page
+      .locator('svg polyline.roc')
+      .evaluateAll((lines) => lines.map((l) => [l.getAttribute('data-class'), Number(l.getAttribute('data-auc'))]));
     expect(Object.fromEntries(curves)).toEqual(json.rocAuc);
     const metrics = await page.locator('table.metrics').innerText();
     expect(metrics).toContain(json.rocAuc.versicolor!.toFixed(4));
@@ -111,8 +118,16 @@ describe('iris evaluate --format html', () => {
 
   it('a two-class model: one decision value, class 1 scored by it and class 0 by its negation, the same AUC', async () => {
     const model = join(ROOT, 'fixtures', 'models', 'valid-binary-v2.json');
-    const rows = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8').trim().split('\n');
-    writeFileSync(join(dir, 'two.csv'), `${rows[0]}\n${rows.slice(1).filter((r) => !r.endsWith('virginica')).join('\n')}\n`);
+    const rows = readFileSync(join(ROOT, 'data', 'iris.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    writeFileSync(
+      join(dir, 'two.csv'),
+      `${rows[0]}\n${rows
+        .slice(1)
+        .filter((r) => !r.endsWith('virginica'))
+        .join('\n')}\n`,
+    );
     const result = await iris(['evaluate', '--model', model, '--data', 'two.csv', '--json', '--html', 'two.html'], { cwd: dir });
     expect(result.exitCode, result.stderr).toBe(0);
     const auc = (JSON.parse(result.stdout) as { rocAuc: Record<string, number> }).rocAuc;

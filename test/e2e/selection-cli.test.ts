@@ -10,8 +10,12 @@ const GRID = 'eta0=0.01,0.1,1 penalty=l2,l1 alpha=0.0001,0.001';
 
 describe('iris tune and iris cv: threads give identical results', () => {
   it('tune --threads 1 and --threads 2 print the same report and write the same weights', async () => {
-    const one = await iris(['tune', '--data', 'wine.csv', '--grid', GRID, '--folds', '4', '--cv-shuffle', '--threads', '1', '--out', 'one.json', '--json'], { cwd: work });
-    const two = await iris(['tune', '--data', 'wine.csv', '--grid', GRID, '--folds', '4', '--cv-shuffle', '--threads', '2', '--out', 'two.json', '--json'], { cwd: work });
+    const one = await iris(['tune', '--data', 'wine.csv', '--grid', GRID, '--folds', '4', '--cv-shuffle', '--threads', '1', '--out', 'one.json', '--json'], {
+      cwd: work,
+    });
+    const two = await iris(['tune', '--data', 'wine.csv', '--grid', GRID, '--folds', '4', '--cv-shuffle', '--threads', '2', '--out', 'two.json', '--json'], {
+      cwd: work,
+    });
     expect(one.exitCode).toBe(0);
     expect(two.exitCode).toBe(0);
     expect(two.stdout.replace('two.json', 'one.json')).toBe(one.stdout);
@@ -53,11 +57,16 @@ describe('reports and gates', () => {
   it('tune lists the best first in text and records the search for inspect', async () => {
     const text = await iris(['tune', '--data', 'iris.csv', '--seed', '1', '--grid', 'max-iter=5,10,20 eta0=0.1,1', '--out', 'tie.json'], { cwd: work });
     expect(text.exitCode).toBe(0);
-    const ranks = text.stdout.split('\n').filter((l) => /^\s+\d+\s+0\.\d{4}/.test(l)).map((l) => Number(l.trim().split(/\s+/)[0]));
+    const ranks = text.stdout
+      .split('\n')
+      .filter((l) => /^\s+\d+\s+0\.\d{4}/.test(l))
+      .map((l) => Number(l.trim().split(/\s+/)[0]));
     expect(ranks).toEqual([1, 1, 3, 4, 5, 5]);
     const inspected = await iris(['inspect', 'tie.json'], { cwd: work });
     expect(inspected.stdout).toMatch(/grid search\s+6 candidates, 5 stratified folds, scoring accuracy; best \{"eta0":0.1,"max_iter":10\}/);
-    const md = await iris(['tune', '--data', 'iris.csv', '--grid', 'eta0=0.1,1', '--scoring', 'f1_macro', '--format', 'markdown', '--out', 'md.json'], { cwd: work });
+    const md = await iris(['tune', '--data', 'iris.csv', '--grid', 'eta0=0.1,1', '--scoring', 'f1_macro', '--format', 'markdown', '--out', 'md.json'], {
+      cwd: work,
+    });
     expect(md.stdout).toMatch(/\*\*Best\*\*: eta0=/);
     expect(md.stdout).toMatch(/f1_macro 0\.\d{4}/);
   });
@@ -71,11 +80,21 @@ describe('bad input: one line, exit 2 or 3, nothing written', () => {
     ['wrong value type (--grid)', ['tune', '--grid', 'max_iter=1.5'], 2, /max_iter: 1.5 is not a whole number >= 1/],
     ['wrong value type (--grid-file)', ['tune', '--grid-file', 'bad-type.grid.json'], 2, /eta0: "fast" is not a number > 0/],
     ['--folds 1', ['tune', '--grid', 'eta0=1', '--folds', '1'], 2, /--folds 1: cross-validation needs at least 2 folds/],
-    ['more folds than the smallest class', ['tune', '--grid', 'eta0=1', '--folds', '40'], 3, /--folds 40 is more than the (\d+ )?rows of (the smallest|every) class/],
+    [
+      'more folds than the smallest class',
+      ['tune', '--grid', 'eta0=1', '--folds', '40'],
+      3,
+      /--folds 40 is more than the (\d+ )?rows of (the smallest|every) class/,
+    ],
     ['unknown class in --class-weight', ['tune', '--grid', 'eta0=1', '--class-weight', 'setosa=2,martian=1'], 3, /--class-weight names "martian"/],
     ['unknown class in a grid class_weight', ['tune', '--grid', 'class_weight={setosa:2,martian:1}'], 3, /names "martian"/],
     ['--queue that is not a Redis URL', ['tune', '--grid', 'eta0=1', '--queue', 'http://x'], 2, /--queue http:\/\/x: expected a redis:\/\/ or rediss:\/\/ URL/],
-    ['--queue where no Redis answers', ['tune', '--grid', 'eta0=1', '--queue', 'redis://127.0.0.1:1', '--connect-timeout', '500'], 3, /cannot reach Redis at 127\.0\.0\.1:1/],
+    [
+      '--queue where no Redis answers',
+      ['tune', '--grid', 'eta0=1', '--queue', 'redis://127.0.0.1:1', '--connect-timeout', '500'],
+      3,
+      /cannot reach Redis at 127\.0\.0\.1:1/,
+    ],
   ];
   for (const [what, args, code, message] of cases) {
     it(what, async () => {
@@ -106,11 +125,15 @@ describe('bad input: one line, exit 2 or 3, nothing written', () => {
     writeFileSync(join(work, 'tiny.csv'), [lines[0], ...lines.slice(1, 4), ...lines.slice(51, 54), ...lines.slice(101, 104)].join('\n') + '\n');
     const small = await iris(['train', '--data', 'tiny.csv', '--test-size', '1', '--early-stopping', '--out', 'tiny.json'], { cwd: work });
     expect(small.exitCode).toBe(3);
-    expect(small.stderr).toMatch(/^iris: error: early stopping cannot hold out a validation split of 8 rows: the test set has 1 rows, fewer than the 3 classes/);
+    expect(small.stderr).toMatch(
+      /^iris: error: early stopping cannot hold out a validation split of 8 rows: the test set has 1 rows, fewer than the 3 classes/,
+    );
     expect(existsSync(join(work, 'tiny.json'))).toBe(false);
     // One training row of a class: StratifiedShuffleSplit refuses it.
     writeFileSync(join(work, 'single.csv'), [lines[0], ...lines.slice(1, 6), ...lines.slice(51, 56), ...lines.slice(101, 103)].join('\n') + '\n');
-    const single = await iris(['train', '--data', 'single.csv', '--test-size', '1', '--no-split-shuffle', '--early-stopping', '--out', 'single.json'], { cwd: work });
+    const single = await iris(['train', '--data', 'single.csv', '--test-size', '1', '--no-split-shuffle', '--early-stopping', '--out', 'single.json'], {
+      cwd: work,
+    });
     expect(single.exitCode).toBe(3);
     expect(single.stderr).toMatch(/has only 1 member/);
   });

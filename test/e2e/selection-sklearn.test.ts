@@ -37,7 +37,10 @@ function weights(modelFile: string) {
 async function run(c: Case) {
   for (const [name, content] of Object.entries(c.files ?? {})) writeFileSync(join(work, name), JSON.stringify(content));
   const argv = c.argv.map((a) =>
-    a.replace('{data}', c.data).replace('{out}', `${c.name}.model.json`).replace(/\{model:([^}]+)\}/, (_, dep: string) => `${dep}.model.json`),
+    a
+      .replace('{data}', c.data)
+      .replace('{out}', `${c.name}.model.json`)
+      .replace(/\{model:([^}]+)\}/, (_, dep: string) => `${dep}.model.json`),
   );
   const result = await iris(argv, { cwd: work });
   expect(result.stderr.replace(/iris: warning: ConvergenceWarning[^\n]*\n/g, '')).toBe('');

@@ -21,7 +21,20 @@ let server: Server;
 beforeAll(async () => {
   const { exitCode, stderr } = await iris(['train', '-q', '--data', IRIS_CSV, '--out', MODEL]);
   if (exitCode !== 0) throw new Error(stderr);
-  server = await startServer(['-m', MODEL, '--threads', '1', '--max-rows', String(MAX_ROWS), '--max-body', '1mb', '--timeout', String(TIMEOUT_MS), '--log-level', 'warn']);
+  server = await startServer([
+    '-m',
+    MODEL,
+    '--threads',
+    '1',
+    '--max-rows',
+    String(MAX_ROWS),
+    '--max-body',
+    '1mb',
+    '--timeout',
+    String(TIMEOUT_MS),
+    '--log-level',
+    'warn',
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -32,7 +45,8 @@ const ROW = [5.1, 3.5, 1.4, 0.2];
 const RECORD = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
 const HEADER = 'sepal_length,sepal_width,petal_length,petal_width';
 const LONG = 'x'.repeat(5000);
-const tensor = (shape: number[], data: unknown[], extra: Record<string, unknown> = {}) => JSON.stringify({ inputs: [{ name: 'input-0', datatype: 'FP64', shape, data, ...extra }] });
+const tensor = (shape: number[], data: unknown[], extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ inputs: [{ name: 'input-0', datatype: 'FP64', shape, data, ...extra }] });
 const perFeature = (names: string[]) => JSON.stringify({ inputs: names.map((name) => ({ name, datatype: 'FP64', shape: [1], data: [1] })) });
 
 interface Case {
@@ -61,10 +75,33 @@ const CASES: Case[] = [
   { name: 'a row too short', type: J, body: JSON.stringify({ instances: [[1, 2, 3]] }), status: 400, code: 'BAD_REQUEST' },
   { name: 'a row too long', type: J, body: JSON.stringify({ instances: [[1, 2, 3, 4, 5]] }), status: 400, code: 'BAD_REQUEST' },
   { name: 'rows nested too deep', type: J, body: JSON.stringify({ instances: [[ROW]] }), status: 400, code: 'BAD_REQUEST' },
-  { name: 'a record missing a feature', type: J, body: JSON.stringify({ dataframe_records: [{ sepal_length: 1, sepal_width: 2, petal_length: 3 }] }), status: 400, code: 'BAD_REQUEST' },
-  { name: 'a record with an extra member (ignored, as an extra CSV column)', type: J, body: JSON.stringify({ dataframe_records: [{ ...RECORD, id: 'a' }] }), status: 200 },
-  { name: 'a duplicated column', type: J, body: JSON.stringify({ dataframe_split: { columns: [...Object.keys(RECORD), 'sepal_length'], data: [[...ROW, 1]] } }), status: 400, code: 'BAD_REQUEST' },
-  { name: 'a missing column', type: J, body: JSON.stringify({ dataframe_split: { columns: ['sepal_length'], data: [[1]] } }), status: 400, code: 'BAD_REQUEST' },
+  {
+    name: 'a record missing a feature',
+    type: J,
+    body: JSON.stringify({ dataframe_records: [{ sepal_length: 1, sepal_width: 2, petal_length: 3 }] }),
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'a record with an extra member (ignored, as an extra CSV column)',
+    type: J,
+    body: JSON.stringify({ dataframe_records: [{ ...RECORD, id: 'a' }] }),
+    status: 200,
+  },
+  {
+    name: 'a duplicated column',
+    type: J,
+    body: JSON.stringify({ dataframe_split: { columns: [...Object.keys(RECORD), 'sepal_length'], data: [[...ROW, 1]] } }),
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'a missing column',
+    type: J,
+    body: JSON.stringify({ dataframe_split: { columns: ['sepal_length'], data: [[1]] } }),
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
   { name: 'a number sent as a string', type: J, body: JSON.stringify({ instances: [[5.1, '3.5', 1.4, 0.2]] }), status: 400, code: 'BAD_REQUEST' },
   { name: 'a long string value (not echoed)', type: J, body: JSON.stringify({ instances: [[5.1, LONG, 1.4, 0.2]] }), status: 400, code: 'BAD_REQUEST' },
   { name: 'null', type: J, body: JSON.stringify({ instances: [[5.1, null, 1.4, 0.2]] }), status: 400, code: 'BAD_REQUEST' },
@@ -73,7 +110,13 @@ const CASES: Case[] = [
   { name: 'Infinity (not JSON)', type: J, body: '{"instances": [[Infinity, 1, 2, 3]]}', status: 400, code: 'BAD_REQUEST' },
   { name: 'a number that overflows to infinity', type: J, body: '{"instances": [[1e400, 1, 2, 3]]}', status: 400, code: 'BAD_REQUEST' },
   { name: 'too many rows (JSON)', type: J, body: JSON.stringify({ instances: Array(MAX_ROWS + 1).fill(ROW) }), status: 413, code: 'TOO_LARGE' },
-  { name: 'a body over --max-body', type: J, body: JSON.stringify({ instances: [ROW], params: { pad: 'y'.repeat(1100 * 1024) } }), status: 413, code: 'TOO_LARGE' },
+  {
+    name: 'a body over --max-body',
+    type: J,
+    body: JSON.stringify({ instances: [ROW], params: { pad: 'y'.repeat(1100 * 1024) } }),
+    status: 413,
+    code: 'TOO_LARGE',
+  },
   { name: 'text/plain', type: 'text/plain', body: '5.1,3.5,1.4,0.2', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'no content type', type: null, body: JSON.stringify({ instances: [ROW] }), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'application/xml', type: 'application/xml', body: '<rows/>', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
@@ -88,7 +131,15 @@ const CASES: Case[] = [
   { name: 'CSV with a duplicated column', type: C, body: `${HEADER},sepal_length\n5.1,3.5,1.4,0.2,1\n`, status: 400, code: 'BAD_REQUEST' },
   { name: 'CSV with a long field (not echoed)', type: C, body: `${HEADER}\n5.1,${LONG},1.4,0.2\n`, status: 400, code: 'BAD_REQUEST' },
   { name: 'empty CSV body', type: C, body: '', status: 400, code: 'BAD_REQUEST' },
-  { name: 'too many rows (CSV)', type: C, body: `${HEADER}\n${Array(MAX_ROWS + 1).fill(ROW.join(',')).join('\n')}\n`, status: 413, code: 'TOO_LARGE' },
+  {
+    name: 'too many rows (CSV)',
+    type: C,
+    body: `${HEADER}\n${Array(MAX_ROWS + 1)
+      .fill(ROW.join(','))
+      .join('\n')}\n`,
+    status: 413,
+    code: 'TOO_LARGE',
+  },
   // NDJSON (errors in the first part of the body: a plain 400)
   { name: 'NDJSON malformed line', type: N, body: '{"sepal_length": \n', status: 400, code: 'BAD_REQUEST' },
   { name: 'NDJSON empty body', type: N, body: '', status: 400, code: 'BAD_REQUEST' },
@@ -96,7 +147,15 @@ const CASES: Case[] = [
   { name: 'NDJSON string value', type: N, body: `${JSON.stringify({ ...RECORD, sepal_width: '3.5' })}\n`, status: 400, code: 'BAD_REQUEST' },
   { name: 'NDJSON short array', type: N, body: '[1, 2]\n', status: 400, code: 'BAD_REQUEST' },
   { name: 'NDJSON scalar line', type: N, body: '42\n', status: 400, code: 'BAD_REQUEST' },
-  { name: 'too many rows (NDJSON)', type: N, body: `${Array(MAX_ROWS + 1).fill(JSON.stringify(ROW)).join('\n')}\n`, status: 413, code: 'TOO_LARGE' },
+  {
+    name: 'too many rows (NDJSON)',
+    type: N,
+    body: `${Array(MAX_ROWS + 1)
+      .fill(JSON.stringify(ROW))
+      .join('\n')}\n`,
+    status: 413,
+    code: 'TOO_LARGE',
+  },
   // Open Inference Protocol
   { name: 'unknown model name (body not read)', path: '/v2/models/nope/infer', body: 'garbage', status: 404, code: 'NOT_FOUND' },
   { name: 'unknown model version', path: '/v2/models/iris/versions/000000000000/infer', body: tensor([1, 4], ROW), status: 404, code: 'NOT_FOUND' },
@@ -107,12 +166,48 @@ const CASES: Case[] = [
   { name: 'infer: wrong feature count in shape', path: '/v2/models/iris/infer', body: tensor([1, 3], [1, 2, 3]), status: 400, code: 'BAD_REQUEST' },
   { name: 'infer: data does not fill the shape', path: '/v2/models/iris/infer', body: tensor([2, 4], ROW), status: 400, code: 'BAD_REQUEST' },
   { name: 'infer: a string in data', path: '/v2/models/iris/infer', body: tensor([1, 4], [5.1, 'x', 1, 1]), status: 400, code: 'BAD_REQUEST' },
-  { name: 'infer: a fraction in an INT64 tensor', path: '/v2/models/iris/infer', body: tensor([1, 4], ROW, { datatype: 'INT64' }), status: 400, code: 'BAD_REQUEST' },
-  { name: 'infer: per-feature input missing one', path: '/v2/models/iris/infer', body: perFeature(['sepal_length', 'sepal_width', 'petal_length']), status: 400, code: 'BAD_REQUEST' },
-  { name: 'infer: per-feature input given twice', path: '/v2/models/iris/infer', body: perFeature(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'sepal_width']), status: 400, code: 'BAD_REQUEST' },
-  { name: 'infer: an input that is no feature', path: '/v2/models/iris/infer', body: perFeature(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'colour']), status: 400, code: 'BAD_REQUEST' },
-  { name: 'infer: an unknown output', path: '/v2/models/iris/infer', body: JSON.stringify({ ...JSON.parse(tensor([1, 4], ROW)), outputs: [{ name: 'proba' }] }), status: 400, code: 'BAD_REQUEST' },
-  { name: 'infer: too many rows', path: '/v2/models/iris/infer', body: tensor([MAX_ROWS + 1, 4], Array((MAX_ROWS + 1) * 4).fill(1)), status: 413, code: 'TOO_LARGE' },
+  {
+    name: 'infer: a fraction in an INT64 tensor',
+    path: '/v2/models/iris/infer',
+    body: tensor([1, 4], ROW, { datatype: 'INT64' }),
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'infer: per-feature input missing one',
+    path: '/v2/models/iris/infer',
+    body: perFeature(['sepal_length', 'sepal_width', 'petal_length']),
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'infer: per-feature input given twice',
+    path: '/v2/models/iris/infer',
+    body: perFeature(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'sepal_width']),
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'infer: an input that is no feature',
+    path: '/v2/models/iris/infer',
+    body: perFeature(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'colour']),
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'infer: an unknown output',
+    path: '/v2/models/iris/infer',
+    body: JSON.stringify({ ...JSON.parse(tensor([1, 4], ROW)), outputs: [{ name: 'proba' }] }),
+    status: 400,
+    code: 'BAD_REQUEST',
+  },
+  {
+    name: 'infer: too many rows',
+    path: '/v2/models/iris/infer',
+    body: tensor([MAX_ROWS + 1, 4], Array((MAX_ROWS + 1) * 4).fill(1)),
+    status: 413,
+    code: 'TOO_LARGE',
+  },
   // Routes, methods, jobs, query strings
   { name: 'unknown route', method: 'GET', path: '/v2/nothing', status: 404, code: 'NOT_FOUND' },
   { name: 'unknown model metadata', method: 'GET', path: '/v2/models/nope', status: 404, code: 'NOT_FOUND' },
@@ -230,7 +325,9 @@ describe('slow and vanishing clients', () => {
   it('a client that disconnects mid-body or mid-answer costs nothing', async () => {
     for (let i = 0; i < 5; i++) {
       const socket = await rawSocket();
-      socket.write('POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 50000\r\n\r\nsepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,');
+      socket.write(
+        'POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 50000\r\n\r\nsepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,',
+      );
       socket.destroy();
     }
     // Mid-answer: an NDJSON stream whose reader goes away after the first lines.
@@ -265,7 +362,10 @@ describe('slow and vanishing clients', () => {
       req.on('error', reject);
       req.write(`${Array(5).fill(JSON.stringify(ROW)).join('\n')}\n`);
     });
-    const lines = text.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toHaveLength(6);
     for (const line of lines.slice(0, 5)) expect(line.prediction).toBe('setosa');
     expect(lines[5]).toEqual({ error: expect.stringMatching(/line 6/), code: 'BAD_REQUEST', line: 6 });

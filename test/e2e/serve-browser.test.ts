@@ -55,7 +55,9 @@ describe('the page', () => {
     expect(facts).toMatch(/test accuracy\s+0\.\d{4}/);
     const cells = page.locator('#confusion td');
     expect(await cells.count()).toBe(9);
-    const diagonal = await cells.nth(0).evaluate((td) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(td).backgroundColor);
+    const diagonal = await cells
+      .nth(0)
+      .evaluate((td) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(td).backgroundColor);
     expect(diagonal).not.toBe('rgba(0, 0, 0, 0)');
     for (const [feature, value] of Object.entries(ROW)) await page.getByLabel(feature, { exact: true }).fill(value);
     await page.getByRole('button', { name: 'Predict' }).click();

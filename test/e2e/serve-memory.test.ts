@@ -43,7 +43,14 @@ describe('iris serve --max-inflight', () => {
     };
     // A request whose 40,000-byte body is still arriving holds its share of the cap.
     const url = new URL('/invocations', server.url);
-    const held = httpRequest({ host: url.hostname, port: url.port, method: 'POST', path: '/invocations', agent: false, headers: { 'content-type': 'application/json', 'content-length': '40000' } });
+    const held = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      method: 'POST',
+      path: '/invocations',
+      agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': '40000' },
+    });
     const heldAnswer = new Promise<number>((resolve, reject) => {
       held.on('response', (res) => {
         res.resume();
@@ -84,18 +91,22 @@ describe.runIf(process.platform === 'linux')('a 1,000,000-row request with score
     let done = false;
     let liveWhileScoring = 0;
     const answer = new Promise<{ status: number; bytes: number; tail: string }>((resolve, reject) => {
-      const req = httpRequest(new URL('/invocations?scores=true', server.url), { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': String(body.length) } }, (res) => {
-        let bytes = 0;
-        let tail = '';
-        res.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          tail = (tail + chunk.toString('latin1')).slice(-64);
-        });
-        res.on('end', () => {
-          done = true;
-          resolve({ status: res.statusCode ?? 0, bytes, tail });
-        });
-      });
+      const req = httpRequest(
+        new URL('/invocations?scores=true', server.url),
+        { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': String(body.length) } },
+        (res) => {
+          let bytes = 0;
+          let tail = '';
+          res.on('data', (chunk: Buffer) => {
+            bytes += chunk.length;
+            tail = (tail + chunk.toString('latin1')).slice(-64);
+          });
+          res.on('end', () => {
+            done = true;
+            resolve({ status: res.statusCode ?? 0, bytes, tail });
+          });
+        },
+      );
       req.on('error', reject);
       req.end(body, () => (sent = true));
     });

@@ -28,11 +28,19 @@ async function predictLocally(rows: number[][]): Promise<Expected[]> {
   const csv = `${FEATURES.join(',')}\n${rows.map((row) => row.join(',')).join('\n')}\n`;
   const { exitCode, stdout, stderr } = await iris(['predict', '-m', MODEL, '--format', 'jsonl', '--scores'], { input: csv });
   if (exitCode !== 0) throw new Error(stderr);
-  return stdout.trim().split('\n').map((line) => JSON.parse(line) as Expected);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Expected);
 }
 
 /** One request with the raw bytes of the answer (binary tensors are not text). */
-function raw(base: string, path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function raw(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(new URL(path, base), { method: 'POST', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
@@ -48,7 +56,10 @@ function raw(base: string, path: string, headers: Record<string, string>, body: 
 /** A request as tritonclient.http's InferInput.set_data_from_numpy(binary_data=True) makes it. */
 function binaryRequest(header: unknown, tensors: Buffer[]): { headers: Record<string, string>; body: Buffer } {
   const json = Buffer.from(JSON.stringify(header));
-  return { headers: { 'inference-header-content-length': String(json.length), 'content-type': 'application/octet-stream' }, body: Buffer.concat([json, ...tensors]) };
+  return {
+    headers: { 'inference-header-content-length': String(json.length), 'content-type': 'application/octet-stream' },
+    body: Buffer.concat([json, ...tensors]),
+  };
 }
 
 const fp32 = (values: number[]) => Buffer.from(new Float32Array(values).buffer);
@@ -57,7 +68,9 @@ const fp64 = (values: number[]) => Buffer.from(new Float64Array(values).buffer);
 /** tritonclient.http's reading of a binary answer: the JSON header, then each output's bytes in order. */
 function readBinaryAnswer(answer: { headers: Record<string, string | string[] | undefined>; body: Buffer }) {
   const length = Number(answer.headers['inference-header-content-length']);
-  const header = JSON.parse(answer.body.subarray(0, length).toString('utf8')) as { outputs: { name: string; datatype: string; shape: number[]; data?: unknown[]; parameters?: { binary_data_size?: number } }[] };
+  const header = JSON.parse(answer.body.subarray(0, length).toString('utf8')) as {
+    outputs: { name: string; datatype: string; shape: number[]; data?: unknown[]; parameters?: { binary_data_size?: number } }[];
+  };
   let at = length;
   const values = new Map<string, unknown[]>();
   for (const output of header.outputs) {
@@ -70,7 +83,7 @@ function readBinaryAnswer(answer: { headers: Record<string, string | string[] | 
     at += size;
     if (output.datatype === 'BYTES') {
       const items: string[] = [];
-      for (let k = 0; k < bytes.length; ) {
+      for (let k = 0; k < bytes.length;) {
         const n = bytes.readUInt32LE(k);
         items.push(bytes.subarray(k + 4, k + 4 + n).toString('utf8'));
         k += 4 + n;
@@ -135,7 +148,10 @@ describe('tritonclient.http: binary tensors', () => {
     // A large one (past the pool threshold: parsed, scored and formatted in a worker thread) is the same.
     const many = Array.from({ length: 100 }, () => ROWS).flat();
     const large = binaryRequest(
-      { inputs: [{ name: 'input-0', shape: [many.length, 4], datatype: 'FP64', parameters: { binary_data_size: many.length * 32 } }], parameters: { binary_data_output: true } },
+      {
+        inputs: [{ name: 'input-0', shape: [many.length, 4], datatype: 'FP64', parameters: { binary_data_size: many.length * 32 } }],
+        parameters: { binary_data_output: true },
+      },
       [fp64(many.flat())],
     );
     expect(large.body.length).toBeGreaterThan(16 * 1024);
@@ -212,7 +228,10 @@ describe('Triton: outputs and server metadata', () => {
 describe('MLflow clients', () => {
   it('answers the labels by default, as MLflow does for a classifier; scores when asked', async () => {
     const want = await predictLocally(ROWS);
-    const answer = await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ dataframe_split: { columns: FEATURES, data: ROWS } }) });
+    const answer = await call(server.url, 'POST', '/invocations', {
+      headers: JSON_TYPE,
+      body: JSON.stringify({ dataframe_split: { columns: FEATURES, data: ROWS } }),
+    });
     expect(answer.json()).toEqual({ predictions: want.map((w) => w.prediction) });
     const scored = await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: ROWS, params: { scores: true } }) });
     expect(scored.json().predictions[0]).toEqual({ label: want[0]!.prediction, scores: want[0]!.scores });
@@ -220,7 +239,13 @@ describe('MLflow clients', () => {
 
   it('is 415 for any media type MLflow refuses, before reading the body; errors carry error_code and message', async () => {
     const body = JSON.stringify({ instances: [ROW] });
-    for (const type of ['not_a_supported_content_type', 'application/json; something=something', 'application/json; charset=latin-1', 'text/csv; charset=latin-1', 'text/plain']) {
+    for (const type of [
+      'not_a_supported_content_type',
+      'application/json; something=something',
+      'application/json; charset=latin-1',
+      'text/csv; charset=latin-1',
+      'text/plain',
+    ]) {
       for (const path of ['/invocations', '/v1/jobs']) {
         const answer = await call(server.url, 'POST', path, { headers: { 'content-type': type }, body });
         expect(answer.status, `${path} ${type}`).toBe(415);

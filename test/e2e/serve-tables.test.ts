@@ -41,7 +41,10 @@ interface Expected {
 async function predictLocally(model: string, csv: string): Promise<Expected[]> {
   const { exitCode, stdout, stderr } = await iris(['predict', '-m', model, '--format', 'jsonl', '--scores'], { input: csv });
   if (exitCode !== 0) throw new Error(stderr);
-  return stdout.trim().split('\n').map((line) => JSON.parse(line) as Expected);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Expected);
 }
 
 let server: Server;
@@ -85,17 +88,26 @@ describe('MLflow bodies with strings and null', () => {
     const csv = await call(server.url, 'POST', '/invocations?scores=true', { headers: CSV_TYPE, body: csvOf(PICKED) });
     expect(csv.status, csv.text).toBe(200);
     expectSame(csv.json().predictions, expected);
-    const ndjson = await call(server.url, 'POST', '/invocations?scores=true', { headers: NDJSON_TYPE, body: asRecords.map((r) => JSON.stringify(r)).join('\n') });
+    const ndjson = await call(server.url, 'POST', '/invocations?scores=true', {
+      headers: NDJSON_TYPE,
+      body: asRecords.map((r) => JSON.stringify(r)).join('\n'),
+    });
     expect(ndjson.text).toBe((await iris(['predict', '-m', IMPUTED, '--format', 'jsonl', '--scores'], { input: csvOf(PICKED) })).stdout);
     // The year given as a string matches a category only for a categorical year; here it is numeric: 400.
-    const word = await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ dataframe_records: [{ ...asRecords[0], year: 'recent' }] }) });
+    const word = await call(server.url, 'POST', '/invocations', {
+      headers: JSON_TYPE,
+      body: JSON.stringify({ dataframe_records: [{ ...asRecords[0], year: 'recent' }] }),
+    });
     expect(word.status).toBe(400);
   });
 
   it('a missing value is 400 where the model does not impute it, naming the feature', async () => {
     const strict = await startServer(['-m', STRICT, '--threads', '1', '--log-level', 'warn']);
     try {
-      const answer = await call(strict.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ dataframe_records: [{ ...records(PICKED)[0], sex: null }] }) });
+      const answer = await call(strict.url, 'POST', '/invocations', {
+        headers: JSON_TYPE,
+        body: JSON.stringify({ dataframe_records: [{ ...records(PICKED)[0], sex: null }] }),
+      });
       expect(answer.status).toBe(400);
       expect(answer.json().error).toMatch(/feature "sex": a missing value \(null\), and the model does not impute "sex"/);
     } finally {
@@ -133,8 +145,14 @@ describe('Open Inference Protocol: one input per feature', () => {
 
 describe('unknown categories', () => {
   it('are encoded as all zeros, as iris predict does, and counted per feature', async () => {
-    const want = await predictLocally(IMPUTED, `${INPUTS.join(',')}\n${INPUTS.map((name) => String((UNKNOWN as Record<string, unknown>)[name] ?? 'NA')).join(',')}\n`);
-    const answer = await call(server.url, 'POST', '/invocations?scores=true', { headers: JSON_TYPE, body: JSON.stringify({ dataframe_records: [{ ...records([PICKED[0]!])[0], island: 'Atlantis' }] }) });
+    const want = await predictLocally(
+      IMPUTED,
+      `${INPUTS.join(',')}\n${INPUTS.map((name) => String((UNKNOWN as Record<string, unknown>)[name] ?? 'NA')).join(',')}\n`,
+    );
+    const answer = await call(server.url, 'POST', '/invocations?scores=true', {
+      headers: JSON_TYPE,
+      body: JSON.stringify({ dataframe_records: [{ ...records([PICKED[0]!])[0], island: 'Atlantis' }] }),
+    });
     expect(answer.status, answer.text).toBe(200);
     expectSame(answer.json().predictions, want);
     const metrics = (await call(server.url, 'GET', '/metrics')).text;
@@ -164,14 +182,18 @@ describe('the queue mode', () => {
       // And predict --queue reads a table file as predict does.
       const file = join(dir, 'picked.csv');
       writeFileSync(file, csvOf(PICKED));
-      const distributed = await iris(['predict', '--queue', redis.url, '-m', IMPUTED, '--input', file, '--format', 'jsonl', '--scores'], { env: { IRIS_QUEUE_LOCK_MS: '2000' } });
+      const distributed = await iris(['predict', '--queue', redis.url, '-m', IMPUTED, '--input', file, '--format', 'jsonl', '--scores'], {
+        env: { IRIS_QUEUE_LOCK_MS: '2000' },
+      });
       expect(distributed.exitCode, distributed.stderr).toBe(0);
       expect(distributed.stdout).toBe((await iris(['predict', '-m', IMPUTED, '--input', file, '--format', 'jsonl', '--scores'])).stdout);
       // --unknown error reaches the workers: a category the model never saw fails as a local run fails.
       const odd = join(dir, 'odd.csv');
       writeFileSync(odd, csvOf([...PICKED, PICKED[0]!.map((field, k) => (header[k] === 'island' ? 'Atlantis' : field))]));
       const local = await iris(['predict', '-m', IMPUTED, '--input', odd, '--unknown', 'error']);
-      const refused = await iris(['predict', '--queue', redis.url, '-m', IMPUTED, '--input', odd, '--unknown', 'error'], { env: { IRIS_QUEUE_LOCK_MS: '2000' } });
+      const refused = await iris(['predict', '--queue', redis.url, '-m', IMPUTED, '--input', odd, '--unknown', 'error'], {
+        env: { IRIS_QUEUE_LOCK_MS: '2000' },
+      });
       expect(local.exitCode).toBe(3);
       expect(refused.exitCode, refused.stderr).toBe(3);
       expect(refused.stderr.split('\n')[0]).toBe(local.stderr.split('\n')[0]);

@@ -36,7 +36,10 @@ function csvOf(rows: number[][], order = FEATURES): string {
 async function predictLocally(model: string, rows: number[][]): Promise<Expected[]> {
   const { exitCode, stdout, stderr } = await iris(['predict', '-m', model, '--format', 'jsonl', '--scores'], { input: csvOf(rows) });
   if (exitCode !== 0) throw new Error(stderr);
-  return stdout.trim().split('\n').map((line) => JSON.parse(line) as Expected);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Expected);
 }
 
 const records = (rows: number[][]) => rows.map((row) => Object.fromEntries(FEATURES.map((f, j) => [f, row[j]])));
@@ -143,7 +146,27 @@ describe('health, metadata and the MLflow probes', () => {
     const result = await validator.validate(doc);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
-    for (const path of ['/v2/health/live', '/v2/health/ready', '/v2', '/v2/models/{name}', '/v2/models/{name}/versions/{version}', '/v2/models/{name}/ready', '/v2/models/{name}/versions/{version}/ready', '/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer', '/ping', '/health', '/version', '/invocations', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/result', '/metrics', '/openapi.json', '/']) {
+    for (const path of [
+      '/v2/health/live',
+      '/v2/health/ready',
+      '/v2',
+      '/v2/models/{name}',
+      '/v2/models/{name}/versions/{version}',
+      '/v2/models/{name}/ready',
+      '/v2/models/{name}/versions/{version}/ready',
+      '/v2/models/{name}/infer',
+      '/v2/models/{name}/versions/{version}/infer',
+      '/ping',
+      '/health',
+      '/version',
+      '/invocations',
+      '/v1/jobs',
+      '/v1/jobs/{id}',
+      '/v1/jobs/{id}/result',
+      '/metrics',
+      '/openapi.json',
+      '/',
+    ]) {
       expect(Object.keys(doc.paths), path).toContain(path);
     }
     expect(doc.paths['/invocations'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('dataframe_split');
@@ -196,7 +219,13 @@ describe('predictions are exactly what iris predict gives', () => {
     const flat = { id: 'req-1', inputs: [{ name: 'input-0', datatype: 'FP64', shape: [ROWS.length, 4], data: ROWS.flat() }] };
     const nested = { inputs: [{ name: 'input-0', datatype: 'FP32', shape: [ROWS.length, 4], data: ROWS }] };
     const perFeature = {
-      inputs: [...FEATURES].reverse().map((f) => ({ name: f, datatype: 'FP64', shape: [ROWS.length], data: ROWS.map((row) => row[FEATURES.indexOf(f)]), parameters: { content_type: 'pd' } })),
+      inputs: [...FEATURES].reverse().map((f) => ({
+        name: f,
+        datatype: 'FP64',
+        shape: [ROWS.length],
+        data: ROWS.map((row) => row[FEATURES.indexOf(f)]),
+        parameters: { content_type: 'pd' },
+      })),
     };
     for (const body of [flat, nested, perFeature]) {
       const answer = await call(server.url, 'POST', '/v2/models/iris/infer', { headers: { 'content-type': 'text/plain' }, body: JSON.stringify(body) });
@@ -211,7 +240,9 @@ describe('predictions are exactly what iris predict gives', () => {
       expect(decision.data).toEqual(expected.flatMap((e) => Object.values(e.scores as Record<string, number>)));
     }
     const version = JSON.parse(readFileSync(MODEL, 'utf8')).checksum.slice(7, 19);
-    const only = await call(server.url, 'POST', `/v2/models/iris/versions/${version}/infer`, { body: JSON.stringify({ ...flat, outputs: [{ name: 'label' }] }) });
+    const only = await call(server.url, 'POST', `/v2/models/iris/versions/${version}/infer`, {
+      body: JSON.stringify({ ...flat, outputs: [{ name: 'label' }] }),
+    });
     expect(only.json().outputs.map((o: { name: string }) => o.name)).toEqual(['label']);
   });
 
@@ -221,9 +252,20 @@ describe('predictions are exactly what iris predict gives', () => {
     expectSame(json.json().predictions, expectedMany);
     const csv = await call(server.url, 'POST', '/invocations?scores=true', { headers: CSV_TYPE, body: csvOf(MANY) });
     expectSame(csv.json().predictions, expectedMany);
-    const ndjson = await call(server.url, 'POST', '/invocations?scores=true', { headers: NDJSON_TYPE, body: MANY.map((row) => JSON.stringify(row)).join('\n') });
-    expectSame(ndjson.text.trim().split('\n').map((line) => JSON.parse(line)), expectedMany);
-    const infer = await call(server.url, 'POST', '/v2/models/iris/infer', { body: JSON.stringify({ inputs: [{ name: 'input-0', datatype: 'FP64', shape: [MANY.length, 4], data: MANY.flat() }] }) });
+    const ndjson = await call(server.url, 'POST', '/invocations?scores=true', {
+      headers: NDJSON_TYPE,
+      body: MANY.map((row) => JSON.stringify(row)).join('\n'),
+    });
+    expectSame(
+      ndjson.text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+      expectedMany,
+    );
+    const infer = await call(server.url, 'POST', '/v2/models/iris/infer', {
+      body: JSON.stringify({ inputs: [{ name: 'input-0', datatype: 'FP64', shape: [MANY.length, 4], data: MANY.flat() }] }),
+    });
     expect(infer.json().outputs[0].data).toEqual(expectedMany.map((e) => e.prediction));
   });
 
@@ -237,7 +279,11 @@ describe('predictions are exactly what iris predict gives', () => {
       expectSame(answer.json().predictions, want);
       const meta = (await call(two.url, 'GET', '/v2/models/binary')).json();
       expect(meta.outputs[1].shape).toEqual([-1]);
-      const infer = (await call(two.url, 'POST', '/v2/models/binary/infer', { body: JSON.stringify({ inputs: [{ name: 'input-0', datatype: 'FP64', shape: [rows.length, 4], data: rows }] }) })).json();
+      const infer = (
+        await call(two.url, 'POST', '/v2/models/binary/infer', {
+          body: JSON.stringify({ inputs: [{ name: 'input-0', datatype: 'FP64', shape: [rows.length, 4], data: rows }] }),
+        })
+      ).json();
       expect(infer.outputs[1].shape).toEqual([rows.length]);
       expect(infer.outputs[1].data).toEqual(want.map((w) => w.scores));
     } finally {
@@ -282,7 +328,13 @@ describe('async jobs', () => {
     const json = await call(server.url, 'GET', `/v1/jobs/${id}/result`);
     expectSame(json.json().predictions, expectedMany);
     const ndjson = await call(server.url, 'GET', `/v1/jobs/${id}/result`, { headers: { accept: 'application/x-ndjson' } });
-    expectSame(ndjson.text.trim().split('\n').map((line) => JSON.parse(line)), expectedMany);
+    expectSame(
+      ndjson.text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+      expectedMany,
+    );
     const csv = await call(server.url, 'GET', `/v1/jobs/${id}/result`, { headers: { accept: 'text/csv' } });
     const { stdout } = await iris(['predict', '-m', MODEL, '--format', 'csv', '--scores'], { input: body });
     expect(csv.text).toBe(stdout);
@@ -386,12 +438,22 @@ describe('signals and the token', () => {
         // Readiness is 503 at once, while the request is still open (new requests still served during --grace).
         await eventually(async () => (await call(draining.url, 'GET', '/v2/health/ready')).status === 503, 'readiness 503');
         expect((await call(draining.url, 'GET', '/ping')).status).toBe(503);
-        req.end(`${ROWS.slice(1).map((row) => JSON.stringify(row)).join('\n')}\n`);
+        req.end(
+          `${ROWS.slice(1)
+            .map((row) => JSON.stringify(row))
+            .join('\n')}\n`,
+        );
       });
     });
     const answer = await done;
     expect(answer.status).toBe(200);
-    expectSame(answer.text.trim().split('\n').map((line) => JSON.parse(line)), expected);
+    expectSame(
+      answer.text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+      expected,
+    );
     expect(await draining.exited).toEqual({ code: 0, signal: null });
   });
 
@@ -412,9 +474,15 @@ describe('signals and the token', () => {
           expect(none.headers['www-authenticate']).toBe('Bearer');
           expect((await call(guarded.url, 'GET', path, { headers: { authorization: 'Bearer wrong' } })).status, path).toBe(401);
         }
-        const denied = await call(guarded.url, 'POST', '/invocations?scores=true', { headers: { ...JSON_TYPE, authorization: 'Bearer s3cre' }, body: JSON.stringify({ instances: ROWS }) });
+        const denied = await call(guarded.url, 'POST', '/invocations?scores=true', {
+          headers: { ...JSON_TYPE, authorization: 'Bearer s3cre' },
+          body: JSON.stringify({ instances: ROWS }),
+        });
         expect(denied.status).toBe(401);
-        const ok = await call(guarded.url, 'POST', '/invocations?scores=true', { headers: { ...JSON_TYPE, authorization: 'Bearer s3cret' }, body: JSON.stringify({ instances: ROWS }) });
+        const ok = await call(guarded.url, 'POST', '/invocations?scores=true', {
+          headers: { ...JSON_TYPE, authorization: 'Bearer s3cret' },
+          body: JSON.stringify({ instances: ROWS }),
+        });
         expect(ok.status).toBe(200);
         expectSame(ok.json().predictions, expected);
         expect((await call(guarded.url, 'GET', '/metrics', { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
@@ -427,7 +495,24 @@ describe('signals and the token', () => {
   it('start-up failures are exit codes: a bad model is 4, a bad option 2', async () => {
     const help = await iris(['serve', '--help']);
     expect(help.exitCode).toBe(0);
-    for (const option of ['--model', '--name', '--host', '--port', '--threads', '--cache', '--max-body', '--max-inflight', '--max-rows', '--timeout', '--token', '--log-level', '--grace', '--job-ttl', '--queue', '--connect-timeout']) {
+    for (const option of [
+      '--model',
+      '--name',
+      '--host',
+      '--port',
+      '--threads',
+      '--cache',
+      '--max-body',
+      '--max-inflight',
+      '--max-rows',
+      '--timeout',
+      '--token',
+      '--log-level',
+      '--grace',
+      '--job-ttl',
+      '--queue',
+      '--connect-timeout',
+    ]) {
       expect(help.stdout).toContain(option);
     }
     const missing = await iris(['serve', '-m', join(dir, 'nope.json'), '--port', '0']);

@@ -62,7 +62,13 @@ describe('train: the errors of the contract', () => {
 
   it('an id-like column (more distinct values than --max-categories) names it and hints --exclude', async () => {
     const csv = `id,x,y\n${rows(40, (i) => `id${i},${i % 5},${i % 2 === 0 ? 'a' : 'b'}`)}\n`;
-    await trainFails('ids.csv', csv, ['--max-categories', '10'], /^iris: error: column "id" has 28 distinct values in the training rows, more than --max-categories 10/, /--exclude id/);
+    await trainFails(
+      'ids.csv',
+      csv,
+      ['--max-categories', '10'],
+      /^iris: error: column "id" has 28 distinct values in the training rows, more than --max-categories 10/,
+      /--exclude id/,
+    );
   });
 
   it('an all-missing column names it and hints --exclude', async () => {
@@ -72,7 +78,13 @@ describe('train: the errors of the contract', () => {
 
   it('missing values without --impute or --dropna: counts per column and the first line', async () => {
     const csv = BASE.replace('\n3.5,', '\n,').replace('\n4.5,green', '\nNA,green');
-    await trainFails('gaps.csv', csv, [], /^iris: error: gaps\.csv:\d+: 2 missing values in the features: x 2 \(first at line \d+\)$/, /--impute mean.*--dropna/);
+    await trainFails(
+      'gaps.csv',
+      csv,
+      [],
+      /^iris: error: gaps\.csv:\d+: 2 missing values in the features: x 2 \(first at line \d+\)$/,
+      /--impute mean.*--dropna/,
+    );
     await trainFails('gaps.csv', csv, ['--dropna', 'target'], /2 missing values in the features/, /--impute/);
     const dropped = await iris(['train', '-d', 'gaps.csv', '-o', 'gaps.json', '--dropna', '--json'], { cwd: dir });
     expect(dropped.exitCode, dropped.stderr).toBe(0);

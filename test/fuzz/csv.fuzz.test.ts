@@ -29,19 +29,59 @@ const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 const LABELLED_CORPUS: Array<{ bytes: Buffer; options: ReadLabelledOptions }> = [
   { bytes: Buffer.from(`${SAMPLE.join('\n')}\n`), options: {} },
   { bytes: Buffer.from(`\ufeff${SAMPLE.join('\r\n')}`), options: {} }, // BOM, CRLF, no final line end
-  { bytes: Buffer.from(`${SAMPLE.map((l) => l.split(',').map((f) => `"${f}"`).join(',')).join('\n')}\n`), options: { target: 'species' } }, // every field quoted
+  {
+    bytes: Buffer.from(
+      `${SAMPLE.map((l) =>
+        l
+          .split(',')
+          .map((f) => `"${f}"`)
+          .join(','),
+      ).join('\n')}\n`,
+    ),
+    options: { target: 'species' },
+  }, // every field quoted
   {
     // the target first, a quoted text column (comma, quotes, a line end inside) that is not a feature, blank lines at the end
-    bytes: Buffer.from(`${['species,sepal_length,"note, free text",petal_width', ...SAMPLE.slice(1).map((l, i) => { const f = l.split(','); return `${f[4]},${f[0]},"row ""${i}""\nsecond line",${f[3]}`; })].join('\n')}\n\n  \n`),
+    bytes: Buffer.from(
+      `${[
+        'species,sepal_length,"note, free text",petal_width',
+        ...SAMPLE.slice(1).map((l, i) => {
+          const f = l.split(',');
+          return `${f[4]},${f[0]},"row ""${i}""\nsecond line",${f[3]}`;
+        }),
+      ].join('\n')}\n\n  \n`,
+    ),
     options: { target: 'species', features: ['petal_width', 'sepal_length'] },
   },
-  { bytes: Buffer.from(`${['longueur_sépale,largeur,espèce', ...SAMPLE.slice(1).map((l) => { const f = l.split(','); return ` ${f[0]} ,\t${f[1]},${f[4]}🌸`; })].join('\n')}\n`), options: {} },
+  {
+    bytes: Buffer.from(
+      `${[
+        'longueur_sépale,largeur,espèce',
+        ...SAMPLE.slice(1).map((l) => {
+          const f = l.split(',');
+          return ` ${f[0]} ,\t${f[1]},${f[4]}🌸`;
+        }),
+      ].join('\n')}\n`,
+    ),
+    options: {},
+  },
 ];
 
 /** Valid inputs of `predict`: with a header (in another order, an extra column) and without. */
 const ROWS_CORPUS: Buffer[] = [
-  Buffer.from(`${SAMPLE.slice(1).map((l) => l.split(',').slice(0, 4).join(',')).join('\n')}\n`),
-  Buffer.from(`id,petal_width,petal_length,sepal_width,sepal_length\r\n${SAMPLE.slice(1).map((l, i) => { const f = l.split(','); return `"r${i}",${f[3]},${f[2]},${f[1]},${f[0]}`; }).join('\r\n')}\r\n`),
+  Buffer.from(
+    `${SAMPLE.slice(1)
+      .map((l) => l.split(',').slice(0, 4).join(','))
+      .join('\n')}\n`,
+  ),
+  Buffer.from(
+    `id,petal_width,petal_length,sepal_width,sepal_length\r\n${SAMPLE.slice(1)
+      .map((l, i) => {
+        const f = l.split(',');
+        return `"r${i}",${f[3]},${f[2]},${f[1]},${f[0]}`;
+      })
+      .join('\r\n')}\r\n`,
+  ),
 ];
 
 const OPTIONS: ReadLabelledOptions[] = [{}, { target: 'species' }, { target: 'species', features: ['petal_width', 'sepal_length'] }];
@@ -97,7 +137,7 @@ function wellFormedLabelled(data: Labelled, options: ReadLabelledOptions) {
 
 function expectDataError(result: Outcome): void {
   if (!result.ok) {
-    expect(result.kind).toBe("data");
+    expect(result.kind).toBe('data');
     expect(result.message).toMatch(/^(fuzz\.csv|<stdin>)\b/); // names the file
     expect(result.message).not.toMatch(/\n/);
   }
@@ -165,52 +205,72 @@ describe('fuzzing the labelled CSV reader (parseLabelledBuffer)', () => {
     for (const bytes of ROWS_CORPUS) expect((await streamRows(bytes, [], true)).lines).toHaveLength(SAMPLE.length - 1);
   });
 
-  it('random bytes: a DataError or well-formed data, the same from both parsers', () => {
-    fc.assert(
-      fc.property(fc.oneof(randomBytes, csvishBytes, headedBytes), fc.constantFrom(...OPTIONS), (bytes, options) => {
-        parseBoth(bytes, options);
-      }),
-      fuzzParams(600),
-    );
-  }, FUZZ_TIMEOUT);
+  it(
+    'random bytes: a DataError or well-formed data, the same from both parsers',
+    () => {
+      fc.assert(
+        fc.property(fc.oneof(randomBytes, csvishBytes, headedBytes), fc.constantFrom(...OPTIONS), (bytes, options) => {
+          parseBoth(bytes, options);
+        }),
+        fuzzParams(600),
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
 
-  it('mutations of valid files: a DataError or well-formed data, the same from both parsers', () => {
-    let parsed = 0;
-    fc.assert(
-      fc.property(mutatedLabelled, ({ bytes, options }) => {
-        if (parseBoth(bytes, options).ok) parsed++;
-      }),
-      fuzzParams(1500),
-    );
-    expect(parsed).toBeGreaterThan(0); // the mutations leave some files valid: both outcomes are exercised
-  }, FUZZ_TIMEOUT);
+  it(
+    'mutations of valid files: a DataError or well-formed data, the same from both parsers',
+    () => {
+      let parsed = 0;
+      fc.assert(
+        fc.property(mutatedLabelled, ({ bytes, options }) => {
+          if (parseBoth(bytes, options).ok) parsed++;
+        }),
+        fuzzParams(1500),
+      );
+      expect(parsed).toBeGreaterThan(0); // the mutations leave some files valid: both outcomes are exercised
+    },
+    FUZZ_TIMEOUT,
+  );
 
-  it('stdin gives what the buffer gives', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.oneof(mutatedLabelled.map((m) => m.bytes), csvishBytes), fc.array(fc.nat(), { maxLength: 6 }), async (bytes, cuts) => {
-        const points = [0, ...cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length];
-        const chunks = points.slice(1).map((p, i) => bytes.subarray(points[i]!, p)).filter((c) => c.length > 0);
-        const fromStdin = await outcomeAsync(async () => {
-          const data = await readLabelledCsv('-', { stdin: Readable.from(chunks, { objectMode: false }) });
-          return wellFormedLabelled({ ...data, source: 'fuzz.csv' }, {});
-        });
-        const fromBuffer = outcome(() => wellFormedLabelled(parseLabelledBuffer(bytes, '<stdin>'), {}));
-        expect(fromStdin).toEqual(fromBuffer);
-      }),
-      fuzzParams(300),
-    );
-  }, FUZZ_TIMEOUT);
+  it(
+    'stdin gives what the buffer gives',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            mutatedLabelled.map((m) => m.bytes),
+            csvishBytes,
+          ),
+          fc.array(fc.nat(), { maxLength: 6 }),
+          async (bytes, cuts) => {
+            const points = [0, ...cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length];
+            const chunks = points
+              .slice(1)
+              .map((p, i) => bytes.subarray(points[i]!, p))
+              .filter((c) => c.length > 0);
+            const fromStdin = await outcomeAsync(async () => {
+              const data = await readLabelledCsv('-', { stdin: Readable.from(chunks, { objectMode: false }) });
+              return wellFormedLabelled({ ...data, source: 'fuzz.csv' }, {});
+            });
+            const fromBuffer = outcome(() => wellFormedLabelled(parseLabelledBuffer(bytes, '<stdin>'), {}));
+            expect(fromStdin).toEqual(fromBuffer);
+          },
+        ),
+        fuzzParams(300),
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
 });
 
 describe('fuzzing the streaming row reader (openFeatureRows)', () => {
-  it('random bytes and mutations: a DataError or finite rows, the same however the input is cut', async () => {
-    let rowsSeen = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(mutatedRows, randomBytes, csvishBytes),
-        fc.array(fc.nat(), { maxLength: 8 }),
-        fc.boolean(),
-        async (bytes, cuts, keepRaw) => {
+  it(
+    'random bytes and mutations: a DataError or finite rows, the same however the input is cut',
+    async () => {
+      let rowsSeen = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(mutatedRows, randomBytes, csvishBytes), fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), async (bytes, cuts, keepRaw) => {
           const whole = await streamRows(bytes, [], keepRaw);
           const pieces = await streamRows(bytes, cuts, keepRaw);
           if (hasNul(bytes)) {
@@ -224,21 +284,33 @@ describe('fuzzing the streaming row reader (openFeatureRows)', () => {
             expect(pieces).toEqual(whole);
           }
           rowsSeen += whole.lines.length;
-        },
-      ),
-      fuzzParams(800),
-    );
-    expect(rowsSeen).toBeGreaterThan(0);
-  }, FUZZ_TIMEOUT);
+        }),
+        fuzzParams(800),
+      );
+      expect(rowsSeen).toBeGreaterThan(0);
+    },
+    FUZZ_TIMEOUT,
+  );
 
-  it('a byte at a time', async () => {
-    await fc.assert(
-      fc.asyncProperty(mutatedRows.filter((bytes) => !hasNul(bytes)), async (bytes) => {
-        const whole = await streamRows(bytes, [], false);
-        const bytewise = await streamRows(bytes, Array.from({ length: bytes.length }, (_, i) => i), false);
-        expect(bytewise).toEqual(whole);
-      }),
-      fuzzParams(60),
-    );
-  }, FUZZ_TIMEOUT);
+  it(
+    'a byte at a time',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          mutatedRows.filter((bytes) => !hasNul(bytes)),
+          async (bytes) => {
+            const whole = await streamRows(bytes, [], false);
+            const bytewise = await streamRows(
+              bytes,
+              Array.from({ length: bytes.length }, (_, i) => i),
+              false,
+            );
+            expect(bytewise).toEqual(whole);
+          },
+        ),
+        fuzzParams(60),
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
 });

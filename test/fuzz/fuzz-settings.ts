@@ -41,7 +41,43 @@ export type Mutation =
   | { kind: 'swap-lines'; at: number; other: number };
 
 /** Fragments that exercise the edges of CSV and JSON syntax. */
-const FRAGMENTS = ['"', ',', '\n', '\r', '\r\n', '\0', ' ', '\t', '""', '"x"', ',,', '\n\n', 'NaN', 'Infinity', '1e999', '-1e-400', '-', '.', 'e', '0x1F', '1_000', '\ufeff', 'é', '🌸', '{', '}', '[', ']', ':', '\\', '\\u0000', 'null', 'true', '-0', '1e308'];
+const FRAGMENTS = [
+  '"',
+  ',',
+  '\n',
+  '\r',
+  '\r\n',
+  '\0',
+  ' ',
+  '\t',
+  '""',
+  '"x"',
+  ',,',
+  '\n\n',
+  'NaN',
+  'Infinity',
+  '1e999',
+  '-1e-400',
+  '-',
+  '.',
+  'e',
+  '0x1F',
+  '1_000',
+  '\ufeff',
+  'é',
+  '🌸',
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  '\\',
+  '\\u0000',
+  'null',
+  'true',
+  '-0',
+  '1e308',
+];
 
 export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),

@@ -98,7 +98,25 @@ const LITERAL = (text: string) => `@@literal:${text}@@`;
 
 const replacement: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
-  fc.constantFrom(LITERAL('1e999'), LITERAL('-1e999'), LITERAL('-0'), LITERAL('1E+2'), 0, -1, 1.5, 1e308, 2 ** 53 + 2, '', 'sha256:', null, true, [], {}, [[]], 'x'.repeat(100_000)),
+  fc.constantFrom(
+    LITERAL('1e999'),
+    LITERAL('-1e999'),
+    LITERAL('-0'),
+    LITERAL('1E+2'),
+    0,
+    -1,
+    1.5,
+    1e308,
+    2 ** 53 + 2,
+    '',
+    'sha256:',
+    null,
+    true,
+    [],
+    {},
+    [[]],
+    'x'.repeat(100_000),
+  ),
   fc.integer({ min: 1, max: 70 }).map((depth) => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`) as unknown),
 );
 
@@ -107,7 +125,12 @@ type Edit = { kind: 'replace'; path: number; value: unknown } | { kind: 'delete'
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('replace' as const), path: fc.nat(), value: replacement }) },
   fc.record({ kind: fc.constant('delete' as const), path: fc.nat() }),
-  fc.record({ kind: fc.constant('add' as const), path: fc.nat(), key: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'checksum', 'format')), value: replacement }),
+  fc.record({
+    kind: fc.constant('add' as const),
+    path: fc.nat(),
+    key: fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'checksum', 'format')),
+    value: replacement,
+  }),
 );
 
 function applyEdit(doc: Record<string, unknown>, edit: Edit): void {
@@ -127,7 +150,8 @@ function applyEdit(doc: Record<string, unknown>, edit: Edit): void {
       break;
     case 'add':
       if (Array.isArray(container)) container.push(structuredClone(edit.value));
-      else if (container !== null && typeof container === 'object') Object.defineProperty(container, edit.key, { value: structuredClone(edit.value), enumerable: true, writable: true, configurable: true });
+      else if (container !== null && typeof container === 'object')
+        Object.defineProperty(container, edit.key, { value: structuredClone(edit.value), enumerable: true, writable: true, configurable: true });
       else parent[last] = { [edit.key]: structuredClone(edit.value) };
       break;
   }
@@ -156,77 +180,107 @@ describe('fuzzing the model loader', () => {
     for (const text of VALID) expect(load(text).ok).toBe(true);
   });
 
-  it('random bytes through loadModel (file, UTF-8, JSON): always a ModelError', async () => {
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 300 }),
-          fc.array(fc.constantFrom(...'{}[]":,0123456789.-eE \n\\tfalsnu'.split('').map((c) => c.charCodeAt(0))), { maxLength: 300 }).map((a) => Uint8Array.from(a)),
+  it(
+    'random bytes through loadModel (file, UTF-8, JSON): always a ModelError',
+    async () => {
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 300 }),
+            fc
+              .array(fc.constantFrom(...'{}[]":,0123456789.-eE \n\\tfalsnu'.split('').map((c) => c.charCodeAt(0))), { maxLength: 300 })
+              .map((a) => Uint8Array.from(a)),
+          ),
+          async (bytes) => {
+            const path = join(dir, `random-${n++}.json`);
+            writeFileSync(path, bytes);
+            const error = await loadModel(path).then(
+              () => undefined,
+              (e: unknown) => e,
+            );
+            expect(error).toBeInstanceOf(IrisError);
+            expectModelError(error as IrisError, path);
+          },
         ),
-        async (bytes) => {
-          const path = join(dir, `random-${n++}.json`);
-          writeFileSync(path, bytes);
-          const error = await loadModel(path).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-          expect(error).toBeInstanceOf(IrisError);
-          expectModelError(error as IrisError, path);
-        },
-      ),
-      fuzzParams(300),
-    );
-  }, FUZZ_TIMEOUT);
+        fuzzParams(300),
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
 
-  it('random JSON documents: always a ModelError', () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.jsonValue(), fc.record({ format: fc.constant('iris-model'), formatVersion: fc.oneof(fc.constant(1), fc.jsonValue()) }, { requiredKeys: [] })), (value) => {
-        expect(load(JSON.stringify(value)).ok).toBe(false);
-      }),
-      fuzzParams(1000),
-    );
-  }, FUZZ_TIMEOUT);
+  it(
+    'random JSON documents: always a ModelError',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.oneof(
+            fc.jsonValue(),
+            fc.record({ format: fc.constant('iris-model'), formatVersion: fc.oneof(fc.constant(1), fc.jsonValue()) }, { requiredKeys: [] }),
+          ),
+          (value) => {
+            expect(load(JSON.stringify(value)).ok).toBe(false);
+          },
+        ),
+        fuzzParams(1000),
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
 
-  it('byte-level mutations of valid artifacts: a ModelError or a well-formed model', () => {
-    const outcomes = { loaded: 0, refused: 0 };
-    fc.assert(
-      fc.property(fc.constantFrom(...VALID), fc.array(mutationArb, { minLength: 1, maxLength: 5 }), (text, mutations) => {
-        const mutated = mutateAll(Buffer.from(text), mutations).toString('utf8');
-        const result = load(mutated);
-        outcomes[result.ok ? 'loaded' : 'refused']++;
-        // Only whitespace (and the like) may change without the checksum noticing.
-        if (result.ok) expect(canonical(mutated)).toBe(canonical(text));
-      }),
-      fuzzParams(1500),
-    );
-    expect(outcomes.refused).toBeGreaterThan(0);
-  }, FUZZ_TIMEOUT);
+  it(
+    'byte-level mutations of valid artifacts: a ModelError or a well-formed model',
+    () => {
+      const outcomes = { loaded: 0, refused: 0 };
+      fc.assert(
+        fc.property(fc.constantFrom(...VALID), fc.array(mutationArb, { minLength: 1, maxLength: 5 }), (text, mutations) => {
+          const mutated = mutateAll(Buffer.from(text), mutations).toString('utf8');
+          const result = load(mutated);
+          outcomes[result.ok ? 'loaded' : 'refused']++;
+          // Only whitespace (and the like) may change without the checksum noticing.
+          if (result.ok) expect(canonical(mutated)).toBe(canonical(text));
+        }),
+        fuzzParams(1500),
+      );
+      expect(outcomes.refused).toBeGreaterThan(0);
+    },
+    FUZZ_TIMEOUT,
+  );
 
-  it('JSON value replacements, re-sealed or not: a ModelError or a well-formed model', () => {
-    const outcomes = { loaded: 0, refused: 0 };
-    fc.assert(
-      fc.property(fc.constantFrom(...VALID), fc.array(editArb, { minLength: 1, maxLength: 3 }), fc.boolean(), fc.constantFrom(0, 2), (text, edits, reseal, indent) => {
-        const doc = JSON.parse(text) as Record<string, unknown>;
-        for (const edit of edits) applyEdit(doc, edit);
-        let sealed = false;
-        if (reseal) {
-          try {
-            doc.checksum = computeChecksum(JSON.parse(toText(doc, 0)) as object);
-            sealed = true;
-          } catch {
-            // a document canonical JSON refuses (1e999): the loader must refuse it too
-          }
-        }
-        const edited = toText(doc, indent);
-        const result = load(edited);
-        outcomes[result.ok ? 'loaded' : 'refused']++;
-        if (!sealed && result.ok) expect(canonical(edited)).toBe(canonical(text));
-        if (sealed && !result.ok) expect(result.message).not.toMatch(/checksum mismatch/);
-      }),
-      fuzzParams(1500),
-    );
-    expect(outcomes.loaded).toBeGreaterThan(0);
-    expect(outcomes.refused).toBeGreaterThan(0);
-  }, FUZZ_TIMEOUT);
+  it(
+    'JSON value replacements, re-sealed or not: a ModelError or a well-formed model',
+    () => {
+      const outcomes = { loaded: 0, refused: 0 };
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...VALID),
+          fc.array(editArb, { minLength: 1, maxLength: 3 }),
+          fc.boolean(),
+          fc.constantFrom(0, 2),
+          (text, edits, reseal, indent) => {
+            const doc = JSON.parse(text) as Record<string, unknown>;
+            for (const edit of edits) applyEdit(doc, edit);
+            let sealed = false;
+            if (reseal) {
+              try {
+                doc.checksum = computeChecksum(JSON.parse(toText(doc, 0)) as object);
+                sealed = true;
+              } catch {
+                // a document canonical JSON refuses (1e999): the loader must refuse it too
+              }
+            }
+            const edited = toText(doc, indent);
+            const result = load(edited);
+            outcomes[result.ok ? 'loaded' : 'refused']++;
+            if (!sealed && result.ok) expect(canonical(edited)).toBe(canonical(text));
+            if (sealed && !result.ok) expect(result.message).not.toMatch(/checksum mismatch/);
+          },
+        ),
+        fuzzParams(1500),
+      );
+      expect(outcomes.loaded).toBeGreaterThan(0);
+      expect(outcomes.refused).toBeGreaterThan(0);
+    },
+    FUZZ_TIMEOUT,
+  );
 });

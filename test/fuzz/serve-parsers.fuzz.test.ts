@@ -22,7 +22,12 @@ import { FUZZ_TIMEOUT, fuzzParams, mutateAll, mutationArb } from './fuzz-setting
 
 const FEATURES = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 // The parsers read a model's inputs and classes only.
-const MODEL = { features: FEATURES, inputs: FEATURES.map((name) => ({ name, kind: 'numeric', imputed: false })), isTable: false, classes: ['a', 'b', 'c'] } as unknown as Model;
+const MODEL = {
+  features: FEATURES,
+  inputs: FEATURES.map((name) => ({ name, kind: 'numeric', imputed: false })),
+  isTable: false,
+  classes: ['a', 'b', 'c'],
+} as unknown as Model;
 const MAX_ROWS = 50;
 
 function checkRows(rows: Rows): void {
@@ -71,17 +76,26 @@ describe('JSON bodies', () => {
     'arbitrary JSON values: rows or a 400/413',
     () =>
       fc.assert(
-        fc.property(fc.jsonValue({ maxDepth: 4 }), fc.constantFrom(...FEATURES, 'instances', 'inputs', 'dataframe_split', 'dataframe_records', 'columns', 'data'), (value, key) => {
-          for (const doc of [value, { [key]: value }, { instances: value }, { inputs: [{ name: 'input-0', datatype: 'FP64', shape: [1, 4], data: value }] }]) {
-            for (const parse of [rowsOfInvocation, rowsOfInfer]) {
-              try {
-                checkRows(parse(doc, MODEL, MAX_ROWS));
-              } catch (error) {
-                checkError(error);
+        fc.property(
+          fc.jsonValue({ maxDepth: 4 }),
+          fc.constantFrom(...FEATURES, 'instances', 'inputs', 'dataframe_split', 'dataframe_records', 'columns', 'data'),
+          (value, key) => {
+            for (const doc of [
+              value,
+              { [key]: value },
+              { instances: value },
+              { inputs: [{ name: 'input-0', datatype: 'FP64', shape: [1, 4], data: value }] },
+            ]) {
+              for (const parse of [rowsOfInvocation, rowsOfInfer]) {
+                try {
+                  checkRows(parse(doc, MODEL, MAX_ROWS));
+                } catch (error) {
+                  checkError(error);
+                }
               }
             }
-          }
-        }),
+          },
+        ),
         fuzzParams(2000),
       ),
     FUZZ_TIMEOUT,
@@ -91,16 +105,20 @@ describe('JSON bodies', () => {
     'mutated MLflow and OIP bodies: rows or a 400/413',
     () =>
       fc.assert(
-        fc.property(fc.integer({ min: 0, max: JSON_CORPUS.length + INFER_CORPUS.length - 1 }), fc.array(mutationArb, { minLength: 1, maxLength: 6 }), (index, mutations) => {
-          const infer = index >= JSON_CORPUS.length;
-          const bytes = mutateAll(infer ? INFER_CORPUS[index - JSON_CORPUS.length]! : JSON_CORPUS[index]!, mutations);
-          try {
-            const doc = parseJsonBody(bytes.toString('utf8'));
-            checkRows(infer ? rowsOfInfer(doc, MODEL, MAX_ROWS) : rowsOfInvocation(doc, MODEL, MAX_ROWS));
-          } catch (error) {
-            checkError(error);
-          }
-        }),
+        fc.property(
+          fc.integer({ min: 0, max: JSON_CORPUS.length + INFER_CORPUS.length - 1 }),
+          fc.array(mutationArb, { minLength: 1, maxLength: 6 }),
+          (index, mutations) => {
+            const infer = index >= JSON_CORPUS.length;
+            const bytes = mutateAll(infer ? INFER_CORPUS[index - JSON_CORPUS.length]! : JSON_CORPUS[index]!, mutations);
+            try {
+              const doc = parseJsonBody(bytes.toString('utf8'));
+              checkRows(infer ? rowsOfInfer(doc, MODEL, MAX_ROWS) : rowsOfInvocation(doc, MODEL, MAX_ROWS));
+            } catch (error) {
+              checkError(error);
+            }
+          },
+        ),
         fuzzParams(3000),
       ),
     FUZZ_TIMEOUT,
@@ -112,9 +130,13 @@ describe('CSV and NDJSON bodies', () => {
     'mutated CSV bodies: rows or a 400/413',
     async () =>
       fc.assert(
-        fc.asyncProperty(fc.integer({ min: 0, max: CSV_CORPUS.length - 1 }), fc.array(mutationArb, { minLength: 1, maxLength: 6 }), async (index, mutations) => {
-          await outcome(() => rowsOfCsv(mutateAll(CSV_CORPUS[index]!, mutations), MODEL, MAX_ROWS));
-        }),
+        fc.asyncProperty(
+          fc.integer({ min: 0, max: CSV_CORPUS.length - 1 }),
+          fc.array(mutationArb, { minLength: 1, maxLength: 6 }),
+          async (index, mutations) => {
+            await outcome(() => rowsOfCsv(mutateAll(CSV_CORPUS[index]!, mutations), MODEL, MAX_ROWS));
+          },
+        ),
         fuzzParams(1500),
       ),
     FUZZ_TIMEOUT,
@@ -150,7 +172,13 @@ describe('one typing rule', () => {
             same(json({ instances: rows }));
             same(json({ dataframe_records: records }));
             same(json({ dataframe_split: { columns: FEATURES, data: rows } }));
-            same(rowsOfInfer(parseJsonBody(JSON.stringify({ inputs: [{ name: 'input-0', datatype: 'FP64', shape: [rows.length, 4], data: rows.flat() }] })), MODEL, MAX_ROWS).X);
+            same(
+              rowsOfInfer(
+                parseJsonBody(JSON.stringify({ inputs: [{ name: 'input-0', datatype: 'FP64', shape: [rows.length, 4], data: rows.flat() }] })),
+                MODEL,
+                MAX_ROWS,
+              ).X,
+            );
             same(rowsOfNdjson(rows.map((row) => JSON.stringify(row)).join('\n'), MODEL, MAX_ROWS).X);
             same((await rowsOfCsv(Buffer.from(`${FEATURES.join(',')}\n${rows.map((row) => row.map(String).join(',')).join('\n')}\n`), MODEL, MAX_ROWS)).X);
           },

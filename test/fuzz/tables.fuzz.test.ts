@@ -33,16 +33,14 @@ const cellArb = (kind: Kind) =>
     },
   );
 
-const tableArb = fc
-  .array(fc.constantFrom<Kind>('num', 'cat', 'bool', 'forced'), { minLength: 1, maxLength: 4 })
-  .chain((kinds) =>
-    fc.record({
-      kinds: fc.constant(kinds),
-      rows: fc.array(fc.tuple(fc.tuple(...kinds.map(cellArb)), fc.constantFrom('p', 'q', 'r')), { minLength: 1, maxLength: 12 }),
-      delimiter: fc.constantFrom(',', ';', '\t', '|'),
-      quoteAll: fc.boolean(),
-    }),
-  );
+const tableArb = fc.array(fc.constantFrom<Kind>('num', 'cat', 'bool', 'forced'), { minLength: 1, maxLength: 4 }).chain((kinds) =>
+  fc.record({
+    kinds: fc.constant(kinds),
+    rows: fc.array(fc.tuple(fc.tuple(...kinds.map(cellArb)), fc.constantFrom('p', 'q', 'r')), { minLength: 1, maxLength: 12 }),
+    delimiter: fc.constantFrom(',', ';', '\t', '|'),
+    quoteAll: fc.boolean(),
+  }),
+);
 
 function field(text: string, delimiter: string, quoteAll: boolean): string {
   const needs = text.includes(delimiter) || text.includes('"') || text.includes('\n') || text.includes('\r');
@@ -51,7 +49,10 @@ function field(text: string, delimiter: string, quoteAll: boolean): string {
 
 function write(t: { kinds: Kind[]; rows: (readonly [readonly string[], string])[]; delimiter: string; quoteAll: boolean }): Buffer {
   const names = t.kinds.map((k, j) => `${k}${j}`);
-  const lines = [[...names, 'label'].join(t.delimiter), ...t.rows.map(([cells, label]) => [...cells.map((c) => field(c, t.delimiter, t.quoteAll)), label].join(t.delimiter))];
+  const lines = [
+    [...names, 'label'].join(t.delimiter),
+    ...t.rows.map(([cells, label]) => [...cells.map((c) => field(c, t.delimiter, t.quoteAll)), label].join(t.delimiter)),
+  ];
   return Buffer.from(lines.join('\n') + '\n');
 }
 
@@ -125,7 +126,11 @@ describe('fuzzing the table reader', () => {
         fc.asyncProperty(tableArb, fc.array(fc.nat(), { maxLength: 6 }), async (t, cuts) => {
           const bytes = write(t);
           const names = t.kinds.map((k, j) => `${k}${j}`);
-          const options = { target: 'label', delimiter: t.delimiter as ',' | ';' | '\t' | '|', table: { naValues: DEFAULT_NA_VALUES, categorical: names.filter((_, j) => t.kinds[j] === 'forced') } };
+          const options = {
+            target: 'label',
+            delimiter: t.delimiter as ',' | ';' | '\t' | '|',
+            table: { naValues: DEFAULT_NA_VALUES, categorical: names.filter((_, j) => t.kinds[j] === 'forced') },
+          };
           const points = [...new Set(cuts.map((p) => p % bytes.length))].sort((a, b) => a - b);
           const chunks: Buffer[] = [];
           let last = 0;

@@ -40,7 +40,12 @@ async function trainJson(args: string[], options: { input?: string } = {}) {
   };
 }
 
-const model = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as { perceptron: { coef: number[][]; intercept: number[] }; scaler: unknown; training: { data: { sha256: string } } };
+const model = (name: string) =>
+  JSON.parse(readFileSync(join(dir, name), 'utf8')) as {
+    perceptron: { coef: number[][]; intercept: number[] };
+    scaler: unknown;
+    training: { data: { sha256: string } };
+  };
 
 describe('odd but valid inputs', () => {
   it('Unicode column names and labels: kebab-case flags from any script, labels kept exactly, sorted by code point', async () => {
@@ -64,7 +69,12 @@ describe('odd but valid inputs', () => {
     expect(await ok(['predict', '-m', 'unicode.json', ...setosa])).toBe('Iris sétosa 🌸\n');
     const byName = ['-F', 'longueur du sépale (cm)=6.9', '-F', 'Sepal–Width=3.1', '-F', '花びらの長さ=5.4', '-F', 'ΠΕΤΑΛΟ_πλάτος=2.1'];
     expect(await ok(['predict', '-m', 'unicode.json', ...byName])).toBe('Вирджиния\n');
-    const jsonl = await ok(['predict', '-m', 'unicode.json', '--format', 'jsonl'], { input: `${names.slice(0, 4).map((n) => `"${n}"`).join(',')}\n5.1,3.5,1.4,0.2\n` });
+    const jsonl = await ok(['predict', '-m', 'unicode.json', '--format', 'jsonl'], {
+      input: `${names
+        .slice(0, 4)
+        .map((n) => `"${n}"`)
+        .join(',')}\n5.1,3.5,1.4,0.2\n`,
+    });
     expect(JSON.parse(jsonl)).toEqual({ prediction: 'Iris sétosa 🌸' });
     const evaluation = JSON.parse(await ok(['evaluate', '-m', 'unicode.json', '--data', 'unicode.csv', '--json']));
     expect(Object.keys(evaluation.perClass)).toEqual(report.classes);
@@ -74,9 +84,7 @@ describe('odd but valid inputs', () => {
     writeFileSync(join(dir, 'plain.csv'), IRIS_TEXT);
     writeFileSync(join(dir, 'windows.csv'), `\ufeff${IRIS_TEXT.replace(/\n/g, '\r\n')}`);
     writeFileSync(join(dir, 'no-final-newline.csv'), IRIS_TEXT.replace(/\n+$/, ''));
-    const reports = await Promise.all(
-      ['plain', 'windows', 'no-final-newline'].map((name) => trainJson(['--data', `${name}.csv`, '--out', `${name}.json`])),
-    );
+    const reports = await Promise.all(['plain', 'windows', 'no-final-newline'].map((name) => trainJson(['--data', `${name}.csv`, '--out', `${name}.json`])));
     for (const report of reports) {
       expect(report.data.rows).toBe(150);
       expect(report.classes).toEqual(['setosa', 'versicolor', 'virginica']);
@@ -133,7 +141,9 @@ describe('odd but valid inputs', () => {
     writeFileSync(join(dir, 'numeric.csv'), `${IRIS_LINES[0]}\n${rows.join('\n')}\n`);
     const report = await trainJson(['--data', 'numeric.csv', '--out', 'numeric.json']);
     expect(report.classes).toEqual(['1', '2', '10']); // numerically, not '1' < '10' < '2'; 2.0 is the class 2
-    expect(await ok(['predict', '-m', 'numeric.json', '--sepal-length', '5.9', '--sepal-width', '3.0', '--petal-length', '4.2', '--petal-width', '1.5'])).toBe('2\n');
+    expect(await ok(['predict', '-m', 'numeric.json', '--sepal-length', '5.9', '--sepal-width', '3.0', '--petal-length', '4.2', '--petal-width', '1.5'])).toBe(
+      '2\n',
+    );
     const jsonl = await ok(['predict', '-m', 'numeric.json', '--format', 'jsonl', '--scores'], { input: '5.1,3.5,1.4,0.2\n' });
     const record = JSON.parse(jsonl);
     expect(record.prediction).toBe('10'); // a string
@@ -151,12 +161,16 @@ describe('odd but valid inputs', () => {
     expect(report.data.rows).toBe(100);
     expect(report.classes).toEqual(['setosa', 'versicolor']);
     const input = `notes,petal_width,petal_length\n"${long}",0.2,1.4\n`;
-    expect(await ok(['predict', '-m', 'long.json', '--format', 'csv', '--with-input'], { input })).toBe(`notes,petal_width,petal_length,prediction\n${long},0.2,1.4,setosa\n`);
+    expect(await ok(['predict', '-m', 'long.json', '--format', 'csv', '--with-input'], { input })).toBe(
+      `notes,petal_width,petal_length,prediction\n${long},0.2,1.4,setosa\n`,
+    );
 
     const next = lcg(3000);
     const width = 3000;
     const header = [...Array.from({ length: width }, (_, j) => `f${j}`), 'y'].join(',');
-    const wide = Array.from({ length: 40 }, (_, i) => [...Array.from({ length: width }, () => (next() + (i % 2)).toFixed(4)), i % 2 === 0 ? 'low' : 'high'].join(','));
+    const wide = Array.from({ length: 40 }, (_, i) =>
+      [...Array.from({ length: width }, () => (next() + (i % 2)).toFixed(4)), i % 2 === 0 ? 'low' : 'high'].join(','),
+    );
     writeFileSync(join(dir, 'wide.csv'), `${header}\n${wide.join('\n')}\n`);
     const wideReport = await trainJson(['--data', 'wide.csv', '--out', 'wide.json']);
     expect(wideReport.features).toHaveLength(width);

@@ -83,21 +83,32 @@ describe('exit 70: an internal error says so and asks for a report', () => {
 
 describe('output failures', () => {
   it('a full disk on stdout is exit 3 naming stdout, for every command that writes', async () => {
-    for (const argv of [['inspect', MODEL], ['predict', '-m', MODEL, '--sepal-length', '5', '--sepal-width', '3', '--petal-length', '1', '--petal-width', '0.2'], ['evaluate', '-m', MODEL], ['train', '--data', join(dir, 'iris.csv'), '--out', join(dir, 'other.json')]]) {
+    for (const argv of [
+      ['inspect', MODEL],
+      ['predict', '-m', MODEL, '--sepal-length', '5', '--sepal-width', '3', '--petal-length', '1', '--petal-width', '0.2'],
+      ['evaluate', '-m', MODEL],
+      ['train', '--data', join(dir, 'iris.csv'), '--out', join(dir, 'other.json')],
+    ]) {
       const { code, stderr } = await run(argv, failing('ENOSPC', 'no space left on device'));
-      expect(stderr).toBe('iris: error: cannot write the output to stdout: no space left on device (ENOSPC)\niris: hint: check where stdout goes (a full disk, a closed file?)\n');
+      expect(stderr).toBe(
+        'iris: error: cannot write the output to stdout: no space left on device (ENOSPC)\niris: hint: check where stdout goes (a full disk, a closed file?)\n',
+      );
       expect(code).toBe(3);
     }
   });
 
-  it('a reader that goes away (EPIPE) ends the output quietly; the exit code is the command\'s own', async () => {
+  it("a reader that goes away (EPIPE) ends the output quietly; the exit code is the command's own", async () => {
     expect(await run(['inspect', MODEL], failing('EPIPE', 'broken pipe'))).toEqual({ code: 0, stderr: '' });
     expect(await run(['evaluate', '-m', MODEL], failing('EPIPE', 'broken pipe'))).toEqual({ code: 0, stderr: '' });
     expect(await run(['evaluate', '-m', MODEL, '--min-accuracy', '0.99'], failing('EPIPE', 'broken pipe'))).toEqual({ code: 1, stderr: '' });
   });
 
-  it('a real closed pipe: no uncaught EPIPE, no stack trace, the command\'s exit code', async () => {
-    for (const [args, expected] of [[['inspect', 'model.json'], 0], [['evaluate', '--min-accuracy', '0.99'], 1], [['--help'], 0]] as const) {
+  it("a real closed pipe: no uncaught EPIPE, no stack trace, the command's exit code", async () => {
+    for (const [args, expected] of [
+      [['inspect', 'model.json'], 0],
+      [['evaluate', '--min-accuracy', '0.99'], 1],
+      [['--help'], 0],
+    ] as const) {
       const child = spawn('node', [BIN, ...args], { cwd: dir, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.destroy(); // the reader is gone before iris writes
       let stderr = '';

@@ -42,17 +42,44 @@ function* list(n: number, item: (i: number) => string): Iterable<string> {
 }
 
 const CASES: Array<{ file: string; what: string; make: () => void; error: RegExp; allCommands?: boolean }> = [
-  { file: 'classes.json', what: '2 million classes', allCommands: true, make: () => withMember('classes.json', 'classes', () => list(2_000_000, (i) => `"c${i}"`)), error: /^classes\.json: classes has more than 10000 entries; a model may have at most 10000 classes$/ },
-  { file: 'features.json', what: '1 million features', make: () => withMember('features.json', 'features', () => list(1_000_000, (i) => `"f${i}"`)), error: /^features\.json: features has more than 100000 entries; a model may have at most 100000 features$/ },
+  {
+    file: 'classes.json',
+    what: '2 million classes',
+    allCommands: true,
+    make: () => withMember('classes.json', 'classes', () => list(2_000_000, (i) => `"c${i}"`)),
+    error: /^classes\.json: classes has more than 10000 entries; a model may have at most 10000 classes$/,
+  },
+  {
+    file: 'features.json',
+    what: '1 million features',
+    make: () => withMember('features.json', 'features', () => list(1_000_000, (i) => `"f${i}"`)),
+    error: /^features\.json: features has more than 100000 entries; a model may have at most 100000 features$/,
+  },
   {
     file: 'escaped.json',
     what: '2 million classes under an escaped key ("cl\\u0061sses")',
     make: () => withMember('escaped.json', 'cl\\u0061sses', () => list(2_000_000, (i) => `"c${i}"`)),
     error: /^escaped\.json: not a model: more than 1000000 strings \(at line \d+, column \d+\)$/,
   },
-  { file: 'arrays.json', what: '5 million empty arrays', allCommands: true, make: () => withMember('arrays.json', 'padding', () => list(5_000_000, () => '[]')), error: /^arrays\.json: not a model: more than 200000 arrays and objects/ },
-  { file: 'objects.json', what: '5 million empty objects', make: () => withMember('objects.json', 'padding', () => list(5_000_000, () => '{}')), error: /^objects\.json: not a model: more than 200000 arrays and objects/ },
-  { file: 'deep.json', what: 'nesting 5 million deep', make: () => writeFileSync(join(dir, 'deep.json'), '['.repeat(5_000_000)), error: /^deep\.json: not valid JSON for a model \(nested more than 64 levels deep at line 1, column 65\)$/ },
+  {
+    file: 'arrays.json',
+    what: '5 million empty arrays',
+    allCommands: true,
+    make: () => withMember('arrays.json', 'padding', () => list(5_000_000, () => '[]')),
+    error: /^arrays\.json: not a model: more than 200000 arrays and objects/,
+  },
+  {
+    file: 'objects.json',
+    what: '5 million empty objects',
+    make: () => withMember('objects.json', 'padding', () => list(5_000_000, () => '{}')),
+    error: /^objects\.json: not a model: more than 200000 arrays and objects/,
+  },
+  {
+    file: 'deep.json',
+    what: 'nesting 5 million deep',
+    make: () => writeFileSync(join(dir, 'deep.json'), '['.repeat(5_000_000)),
+    error: /^deep\.json: not valid JSON for a model \(nested more than 64 levels deep at line 1, column 65\)$/,
+  },
   {
     file: 'coef.json',
     what: 'a coef of 10000 classes x 100000 features, declared',
@@ -83,7 +110,14 @@ describe('absurd models are refused with exit 4, within a 128 MB heap', () => {
 
   for (const c of CASES) {
     // Every command loads a model the same way: two cases go through all three, the others through inspect.
-    const commands = c.allCommands === true ? [['inspect', c.file], ['predict', '-m', c.file, '--x', '1'], ['evaluate', '-m', c.file]] : [['inspect', c.file]];
+    const commands =
+      c.allCommands === true
+        ? [
+            ['inspect', c.file],
+            ['predict', '-m', c.file, '--x', '1'],
+            ['evaluate', '-m', c.file],
+          ]
+        : [['inspect', c.file]];
     it(`${c.what}: ${commands.map((a) => a[0]).join(', ')}`, async () => {
       for (const args of commands) {
         const { exitCode, stdout, stderr } = await iris(args, { cwd: dir, env: CAPPED });

@@ -102,22 +102,43 @@ export function parseCli(args: readonly string[]): CliOptions {
       return v;
     };
     switch (flag) {
-      case '--max-iter': o.maxIter = Number(value()); break;
-      case '--eta0': o.eta0 = Number(value()); break;
+      case '--max-iter':
+        o.maxIter = Number(value());
+        break;
+      case '--eta0':
+        o.eta0 = Number(value());
+        break;
       case '--test-size': {
         const v = value();
         // Integer text is a row count; anything with a '.' is a fraction (1.0 is not a count).
         o.testSize = /^\d+$/.test(v) ? parseInt(v, 10) : Number(v);
         break;
       }
-      case '--seed': o.seed = Number(value()); break;
-      case '--stratify': o.stratify = true; break;
-      case '--no-split-shuffle': o.splitShuffle = false; break;
-      case '--tol': { const v = value(); o.tol = v === 'none' ? null : Number(v); break; }
-      case '--n-iter-no-change': o.nIterNoChange = Number(value()); break;
-      case '--no-shuffle': o.shuffle = false; break;
-      case '--features': o.features = value().split(','); break;
-      default: throw new Error(`unknown flag ${flag}`);
+      case '--seed':
+        o.seed = Number(value());
+        break;
+      case '--stratify':
+        o.stratify = true;
+        break;
+      case '--no-split-shuffle':
+        o.splitShuffle = false;
+        break;
+      case '--tol': {
+        const v = value();
+        o.tol = v === 'none' ? null : Number(v);
+        break;
+      }
+      case '--n-iter-no-change':
+        o.nIterNoChange = Number(value());
+        break;
+      case '--no-shuffle':
+        o.shuffle = false;
+        break;
+      case '--features':
+        o.features = value().split(',');
+        break;
+      default:
+        throw new Error(`unknown flag ${flag}`);
     }
   }
   return o;

@@ -75,18 +75,28 @@ export class RedisServer {
   /** Spawns redis-server once and resolves when it is ready to accept connections, or has exited. */
   private async spawnOnce(): Promise<'ready' | 'exited'> {
     const args = [
-      '--port', String(this.port),
-      '--bind', '127.0.0.1',
-      '--dir', this.dir,
-      '--appendonly', 'yes',
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--appendonly',
+      'yes',
       // Every write reaches the file before the reply: a test that stops Redis right after a job was
       // accepted must find it again (production may choose everysec).
-      '--appendfsync', 'always',
-      '--save', '',
-      '--maxmemory-policy', this.options.policy ?? 'noeviction',
-      '--daemonize', 'no',
-      '--protected-mode', 'no',
-      '--logfile', '',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      this.options.policy ?? 'noeviction',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'no',
+      '--logfile',
+      '',
       ...(this.options.args ?? []),
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });

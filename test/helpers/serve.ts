@@ -23,9 +23,7 @@ export async function startServer(args: string[], env: Record<string, string> = 
   proc.stderr!.setEncoding('utf8');
   proc.stderr!.on('data', (text: string) => (err += text));
   proc.stdout!.resume();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   const url = await new Promise<string>((resolve, reject) => {
     const onData = () => {
       const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(err);
@@ -69,12 +67,7 @@ export interface Answer {
 }
 
 /** One request with node:http (fetch pools connections and hides some headers). */
-export function call(
-  base: string,
-  method: string,
-  path: string,
-  options: { headers?: Record<string, string>; body?: string | Buffer } = {},
-): Promise<Answer> {
+export function call(base: string, method: string, path: string, options: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(new URL(path, base), { method, headers: options.headers ?? {}, agent: false }, (res) => {
       const chunks: Buffer[] = [];

@@ -25,13 +25,19 @@ interface Service {
   init?: boolean;
 }
 
-const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = parse(readFileSync(join(ROOT, 'compose.yaml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+};
 const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const irisServices = Object.entries(compose.services).filter(([, s]) => s.image === 'iris:latest');
 
 /** The JSON-array argument of the last instruction `name` of the Dockerfile (CMD, ENTRYPOINT, …). */
 function instruction(name: string): string[] {
-  const lines = dockerfile.replace(/\\\n\s*/g, ' ').split('\n').filter((line) => line.startsWith(`${name} `));
+  const lines = dockerfile
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .filter((line) => line.startsWith(`${name} `));
   return JSON.parse((lines.at(-1) as string).slice(name.length + 1)) as string[];
 }
 
@@ -48,7 +54,10 @@ describe('compose.yaml', () => {
       expect(service.command?.slice(0, 2), name).toEqual(['node', 'bin/iris.js']);
       expect(service.user, name).toBe('node');
       expect(service.depends_on?.redis?.condition, name).toBe('service_healthy');
-      expect(service.volumes?.some((v) => /^\.\/models:\/models:ro$/.test(v)), name).toBe(true);
+      expect(
+        service.volumes?.some((v) => /^\.\/models:\/models:ro$/.test(v)),
+        name,
+      ).toBe(true);
       expect(service.command?.join(' '), name).toContain('--queue redis://redis:6379/0');
     }
     expect(compose.services.api?.command?.[2]).toBe('serve');
@@ -93,12 +102,18 @@ describe('Dockerfile', () => {
       const trained = await iris(['train', '--data', IRIS_CSV, '--out', model, '-q']);
       expect(trained.exitCode, trained.stderr).toBe(0);
       // As the build stage: the package as npm packs it (dist is built by `npm test` before vitest).
-      const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--silent'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').at(-1) as string;
+      const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--silent'], { cwd: ROOT, encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .at(-1) as string;
       app = mkdtempSync(join(tmpdir(), 'iris-app-'));
       // As the runtime stage: the tarball, the repository's lock file beside it, npm ci --omit=dev.
       execFileSync('tar', ['-xzf', join(work, packed), '--strip-components=1', '-C', app]);
       cpSync(join(ROOT, 'package-lock.json'), join(app, 'package-lock.json'));
-      execFileSync('npm', ['ci', '--omit=dev', '--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: app, stdio: 'pipe' });
+      execFileSync('npm', ['ci', '--omit=dev', '--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], {
+        cwd: app,
+        stdio: 'pipe',
+      });
     }, 240_000);
 
     afterAll(async () => {
@@ -124,9 +139,14 @@ describe('Dockerfile', () => {
       try {
         await server.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/);
         const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(server.stderr)?.[1] as string;
-        const line = dockerfile.replace(/\\\n\s*/g, ' ').split('\n').find((l) => l.startsWith('HEALTHCHECK ')) as string;
+        const line = dockerfile
+          .replace(/\\\n\s*/g, ' ')
+          .split('\n')
+          .find((l) => l.startsWith('HEALTHCHECK ')) as string;
         const check = (JSON.parse(line.slice(line.indexOf(' CMD ') + 5)) as string[]).map((arg) => arg.replace(':8080/', `:${port}/`));
-        const code = await new Promise<number>((resolve) => execFile(check[0] as string, check.slice(1), (error) => resolve(error === null ? 0 : Number(error.code ?? 1))));
+        const code = await new Promise<number>((resolve) =>
+          execFile(check[0] as string, check.slice(1), (error) => resolve(error === null ? 0 : Number(error.code ?? 1))),
+        );
         expect(code).toBe(0);
       } finally {
         server.kill('SIGKILL');

@@ -32,7 +32,13 @@ beforeAll(async () => {
   const trained = await iris(['train', '--data', IRIS_CSV, '--out', model, '-q']);
   expect(trained.exitCode, trained.stderr).toBe(0);
   const other = join(dir, 'renamed.csv');
-  writeFileSync(other, csv.replace(/setosa/g, 'kind-a').replace(/versicolor/g, 'kind-b').replace(/virginica/g, 'kind-c'));
+  writeFileSync(
+    other,
+    csv
+      .replace(/setosa/g, 'kind-a')
+      .replace(/versicolor/g, 'kind-b')
+      .replace(/virginica/g, 'kind-c'),
+  );
   const retrained = await iris(['train', '--data', other, '--out', renamed, '-q']);
   expect(retrained.exitCode, retrained.stderr).toBe(0);
 }, 60_000);
@@ -66,10 +72,18 @@ function withPassword(url: string, password: string, db = '0'): string {
 describe('connecting', () => {
   it('says what Redis said in one line, exit 3, for serve --queue, worker and predict --queue alike', async () => {
     const cases: [string, string, RegExp][] = [
-      ['unreachable', `redis://127.0.0.1:${await freePort()}/0`, /^iris: error: cannot reach Redis at 127\.0\.0\.1:\d+: connection refused \(no answer within 1500 ms, --connect-timeout\)$/],
+      [
+        'unreachable',
+        `redis://127.0.0.1:${await freePort()}/0`,
+        /^iris: error: cannot reach Redis at 127\.0\.0\.1:\d+: connection refused \(no answer within 1500 ms, --connect-timeout\)$/,
+      ],
       ['no password', withPassword(locked.url, ''), /^iris: error: Redis at 127\.0\.0\.1:\d+ needs a password \(NOAUTH\)$/],
       ['wrong password', withPassword(locked.url, 'wrong'), /^iris: error: Redis at 127\.0\.0\.1:\d+ refused the password \(WRONGPASS\)$/],
-      ['database out of range', withPassword(locked.url, 'sekret', '99'), /^iris: error: Redis at 127\.0\.0\.1:\d+ has no database 99 \(DB index is out of range\)$/],
+      [
+        'database out of range',
+        withPassword(locked.url, 'sekret', '99'),
+        /^iris: error: Redis at 127\.0\.0\.1:\d+ has no database 99 \(DB index is out of range\)$/,
+      ],
     ];
     for (const [what, url, said] of cases) {
       const commands = [
@@ -112,7 +126,9 @@ describe('no worker', () => {
     expect(server.stderr().match(/no iris worker listens for the served model/g)).toHaveLength(1);
     await startWorker(redis.url, model);
     await eventually(async () => (await call(server.url, 'GET', '/v2/health/ready')).status === 200, 'readiness with a worker');
-    expect((await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }) })).status).toBe(200);
+    expect((await call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2]] }) })).status).toBe(
+      200,
+    );
     expect((await call(server.url, 'GET', `/v1/jobs/${job.json().id}?wait=30000`)).json().status).toBe('done');
   }, 120_000);
 

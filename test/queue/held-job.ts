@@ -14,7 +14,7 @@ export async function pauseInJob(worker: Proc, url: string, modelPath: string): 
   const connection = new Redis(url, { maxRetriesPerRequest: null });
   const queue = new Queue(checksum.slice(7, 19), { connection, prefix: 'iris' });
   try {
-    for (let seen = 0; ; ) {
+    for (let seen = 0; ;) {
       while (worker.logs('job started').length <= seen) {
         if (worker.child.exitCode !== null) throw new Error(`the worker exited before it took a job:\n${worker.stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 5));

@@ -63,7 +63,11 @@ describe('iris predict --queue', () => {
     }
     // Without a header, and with a BOM and blank lines: the same again.
     const bare = join(dir, 'bare.csv');
-    const rows = readFileSync(IRIS_CSV, 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').slice(0, 4).join(','));
+    const rows = readFileSync(IRIS_CSV, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',').slice(0, 4).join(','));
     writeFileSync(bare, `\ufeff${rows.join('\n')}\n\n${rows.join('\r\n')}\n`);
     const expected = await local(['--input', bare, '--scores', '--format', 'csv']);
     const result = await queued(['--input', bare, '--chunk-rows', '50', '--scores', '--format', 'csv']);
@@ -76,7 +80,9 @@ describe('iris predict --queue', () => {
     const trained = await iris(['train', '--data', join(ROOT, 'data', 'penguins.csv'), '--target', 'species', '--impute', 'mean', '--out', penguins, '-q']);
     expect(trained.exitCode, trained.stderr).toBe(0);
     // The file without its label column; one island the model never saw.
-    const [header, ...lines] = readFileSync(join(ROOT, 'data', 'penguins.csv'), 'utf8').trim().split('\n');
+    const [header, ...lines] = readFileSync(join(ROOT, 'data', 'penguins.csv'), 'utf8')
+      .trim()
+      .split('\n');
     const drop = (line: string) => line.split(',').slice(1).join(',');
     const input = join(dir, 'penguins-in.csv');
     writeFileSync(input, [drop(header!), ...lines.map(drop)].join('\n').replace('Torgersen', 'Atlantis') + '\n');
@@ -84,7 +90,9 @@ describe('iris predict --queue', () => {
     const expected = await iris(['predict', '--model', penguins, '--input', input, '--scores', '--format', 'csv']);
     expect(expected.exitCode, expected.stderr).toBe(0);
     expect(expected.stderr).toMatch(/Atlantis/);
-    const result = await iris(['predict', '--model', penguins, '--queue', redis.url, '--input', input, '--chunk-rows', '50', '--scores', '--format', 'csv'], { env: QUEUE_ENV });
+    const result = await iris(['predict', '--model', penguins, '--queue', redis.url, '--input', input, '--chunk-rows', '50', '--scores', '--format', 'csv'], {
+      env: QUEUE_ENV,
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe(expected.stdout);
   }, 120_000);
@@ -118,7 +126,10 @@ describe('iris predict --queue', () => {
     const result = await run;
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout === expected, 'output differs from a local run').toBe(true);
-    const ids = result.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id);
+    const ids = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { id: string }).id);
     expect(new Set(ids).size).toBe(ROWS);
     // The chunk the killed worker held was scored by the rescuer, as a second start of that job.
     // (More than once only if a busy machine let the rescuer's own lock lapse: harmless, results are read once.)
@@ -164,7 +175,10 @@ describe('iris predict --queue', () => {
     expect(exit.code).toBe(0);
     expect(slow.logs('job done').map((entry) => entry.job)).toContain(held);
     expect(slow.logs('job started').at(-1)?.job).toBe(held);
-    const order = slow.stderr.split('\n').map((line) => /"msg":"([^"]+)"/.exec(line)?.[1]).filter(Boolean);
+    const order = slow.stderr
+      .split('\n')
+      .map((line) => /"msg":"([^"]+)"/.exec(line)?.[1])
+      .filter(Boolean);
     expect(order).toContain('stopping: finishing the jobs in hand');
     expect(order.at(-1)).toBe('worker stopped');
     await startWorker(redis.url, model);
@@ -249,4 +263,3 @@ describe('usage', () => {
     expect(readdirSync(dir).filter((name) => name.includes('never'))).toEqual([]);
   });
 });
-

@@ -51,8 +51,21 @@ describe('iris serve --queue', () => {
     expect((await call(queued.url, 'GET', '/v2/health/ready')).status).toBe(200);
     const bodies = [
       { path: '/invocations', headers: CSV_TYPE, body: csv },
-      { path: '/invocations', headers: JSON_TYPE, body: JSON.stringify({ instances: [[5.1, 3.5, 1.4, 0.2], [6.9, 3.1, 5.4, 2.1]] }) },
-      { path: '/v2/models/m/infer', headers: JSON_TYPE, body: JSON.stringify({ inputs: [{ name: 'input-0', datatype: 'FP64', shape: [1, 4], data: [5.9, 3.0, 4.2, 1.5] }] }) },
+      {
+        path: '/invocations',
+        headers: JSON_TYPE,
+        body: JSON.stringify({
+          instances: [
+            [5.1, 3.5, 1.4, 0.2],
+            [6.9, 3.1, 5.4, 2.1],
+          ],
+        }),
+      },
+      {
+        path: '/v2/models/m/infer',
+        headers: JSON_TYPE,
+        body: JSON.stringify({ inputs: [{ name: 'input-0', datatype: 'FP64', shape: [1, 4], data: [5.9, 3.0, 4.2, 1.5] }] }),
+      },
     ];
     for (const { path, headers, body } of bodies) {
       const [a, b] = await Promise.all([call(queued.url, 'POST', path, { headers, body }), call(embedded.url, 'POST', path, { headers, body })]);
@@ -60,8 +73,14 @@ describe('iris serve --queue', () => {
       expect(a.text).toBe(b.text);
     }
     // Many requests at once: gathered into micro-batches, each answered with its own rows.
-    const rows = csv.trim().split('\n').slice(1).map((line) => line.split(',').slice(0, 4).map(Number));
-    const answers = await Promise.all(rows.map((row) => call(queued.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: [row] }) })));
+    const rows = csv
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',').slice(0, 4).map(Number));
+    const answers = await Promise.all(
+      rows.map((row) => call(queued.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances: [row] }) })),
+    );
     const whole = (await call(embedded.url, 'POST', '/invocations', { headers: CSV_TYPE, body: csv })).json().predictions as unknown[];
     answers.forEach((answer, i) => expect(answer.json().predictions[0]).toEqual(whole[i]));
   }, 120_000);
@@ -126,7 +145,9 @@ describe('iris serve --queue', () => {
     try {
       await subscriber.config('SET', 'notify-keyspace-events', 'K$');
       await subscriber.psubscribe('__keyspace@0__:iris:*:rows:*');
-      const deleted = new Promise<void>((resolve) => subscriber.on('pmessage', (_pattern, channel) => void spy.del(channel.replace('__keyspace@0__:', '')).then(() => resolve())));
+      const deleted = new Promise<void>((resolve) =>
+        subscriber.on('pmessage', (_pattern, channel) => void spy.del(channel.replace('__keyspace@0__:', '')).then(() => resolve())),
+      );
       // More than 64 KiB of rows: they wait under a key (a smaller batch carries them in the job).
       const instances = Array.from({ length: 3000 }, () => [5.1, 3.5, 1.4, 0.2]);
       const pending = call(server.url, 'POST', '/invocations', { headers: JSON_TYPE, body: JSON.stringify({ instances }) });

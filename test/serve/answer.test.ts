@@ -106,7 +106,12 @@ describe('a job of many rows', () => {
       const n = 10_000;
       const X = rows(n);
       const instances = Array.from({ length: n }, (_, i) => Array.from(X.subarray(i * 4, i * 4 + 4)));
-      const submitted = await app.inject({ method: 'POST', url: '/v1/jobs?scores=true', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ instances }) });
+      const submitted = await app.inject({
+        method: 'POST',
+        url: '/v1/jobs?scores=true',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ instances }),
+      });
       expect(submitted.statusCode).toBe(202);
       const id = submitted.json().id as string;
       const done = await app.inject({ url: `/v1/jobs/${id}?wait=30000` });
@@ -116,7 +121,9 @@ describe('a job of many rows', () => {
       expect(asJson.headers['transfer-encoding']).toBe('chunked');
       expect(asJson.body).toBe(invocationBody(model, scored, n, true));
       expect((await app.inject({ url: `/v1/jobs/${id}/result`, headers: { accept: 'text/csv' } })).body).toBe(csvBody(model, scored, n, true));
-      expect((await app.inject({ url: `/v1/jobs/${id}/result`, headers: { accept: 'application/x-ndjson' } })).body).toBe(formatter(model).ndjson(scored, n, true));
+      expect((await app.inject({ url: `/v1/jobs/${id}/result`, headers: { accept: 'application/x-ndjson' } })).body).toBe(
+        formatter(model).ndjson(scored, n, true),
+      );
     } finally {
       await app.close();
     }
@@ -147,7 +154,9 @@ describe('a streamed answer over HTTP', () => {
       const full = Buffer.byteLength(invocationBody(model, scoreFlat(model, X, n), n, true));
       const client = connect(port, '127.0.0.1');
       client.pause();
-      client.write(`POST /invocations?scores=true HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+      client.write(
+        `POST /invocations?scores=true HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+      );
       client.write(body);
       // What the server has handed to its socket (kernel and Node buffers included) until it stops growing.
       const written = () => sockets.reduce((sum, s) => sum + s.bytesWritten, 0);
@@ -170,7 +179,7 @@ describe('a streamed answer over HTTP', () => {
       expect(text).toMatch(/transfer-encoding: chunked/i);
       // Dechunked: the same bytes as the one-string answer.
       let out = '';
-      for (let at = 0; ; ) {
+      for (let at = 0; ;) {
         const eol = answer.indexOf('\r\n', at);
         const size = Number.parseInt(answer.slice(at, eol), 16);
         if (size === 0) break;

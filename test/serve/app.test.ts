@@ -28,7 +28,15 @@ async function make(overrides: { token?: string; timeout?: number; scorer?: Scor
   const jobs = new MemoryJobStore({ ttlMs: 60_000, scorer });
   const metrics = createMetrics({ queueDepth: () => 0, jobCounts: () => jobs.counts() });
   const app = await buildApp({
-    options: { name: 'iris', token: overrides.token, maxBody: 1 << 20, maxRows: 1000, timeout: overrides.timeout ?? 10_000, logLevel: 'silent', packageVersion: '0.0.0-test' },
+    options: {
+      name: 'iris',
+      token: overrides.token,
+      maxBody: 1 << 20,
+      maxRows: 1000,
+      timeout: overrides.timeout ?? 10_000,
+      logLevel: 'silent',
+      packageVersion: '0.0.0-test',
+    },
     state,
     scorer,
     metrics,
@@ -42,7 +50,11 @@ const ROW = [5.1, 3.5, 1.4, 0.2];
 describe('the application', () => {
   it('answers infer inline with the scores of the project scorer', async () => {
     const { app, model } = await make();
-    const res = await app.inject({ method: 'POST', url: '/v2/models/iris/infer', payload: { inputs: [{ name: 'input-0', datatype: 'FP64', shape: [1, 4], data: ROW }] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v2/models/iris/infer',
+      payload: { inputs: [{ name: 'input-0', datatype: 'FP64', shape: [1, 4], data: ROW }] },
+    });
     expect(res.statusCode).toBe(200);
     const want = scoreFlat(model, Float64Array.from(ROW), 1);
     expect(res.json().outputs[1].data).toEqual(Array.from(want.scores));
@@ -107,6 +119,11 @@ describe('the application', () => {
     const { app } = await make({ scorer: broken });
     const res = await app.inject({ method: 'POST', url: '/invocations', payload: { instances: [ROW] }, headers: { 'x-request-id': 'req-9' } });
     expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({ error: 'internal error (request id req-9)', code: 'INTERNAL', error_code: 'INTERNAL', message: 'internal error (request id req-9)' });
+    expect(res.json()).toEqual({
+      error: 'internal error (request id req-9)',
+      code: 'INTERNAL',
+      error_code: 'INTERNAL',
+      message: 'internal error (request id req-9)',
+    });
   });
 });

@@ -6,7 +6,8 @@ import { MAX_VALUES, rowsOfInvocation } from '../../src/serve/codec/rows.js';
 import { HttpError } from '../../src/serve/errors.js';
 
 // The parsers read a model's inputs and classes only.
-const shape = (features: string[]) => ({ features, inputs: features.map((name) => ({ name, kind: 'numeric', imputed: false })), isTable: false, classes: ['x', 'y'] }) as unknown as Model;
+const shape = (features: string[]) =>
+  ({ features, inputs: features.map((name) => ({ name, kind: 'numeric', imputed: false })), isTable: false, classes: ['x', 'y'] }) as unknown as Model;
 const NARROW = shape(['a', 'b', 'c', 'd']);
 const WIDE = shape(Array.from({ length: 100_000 }, (_, j) => `f${j}`));
 

@@ -27,7 +27,16 @@ beforeAll(async () => {
   const scorer = await createEmbeddedScorer({ threads: 1, workerUrl: null, cache: null, maxQueue: 10 });
   const jobs = new MemoryJobStore({ ttlMs: 60_000, scorer });
   app = await buildApp({
-    options: { name: 'iris', token: undefined, maxBody: 1 << 20, maxInflight: CAP, maxRows: 1000, timeout: 60_000, logLevel: 'silent', packageVersion: '0.0.0-test' },
+    options: {
+      name: 'iris',
+      token: undefined,
+      maxBody: 1 << 20,
+      maxInflight: CAP,
+      maxRows: 1000,
+      timeout: 60_000,
+      logLevel: 'silent',
+      packageVersion: '0.0.0-test',
+    },
     state: { model, draining: false },
     scorer,
     metrics: createMetrics({ queueDepth: () => 0, jobCounts: () => jobs.counts() }),
@@ -51,7 +60,14 @@ interface Answer {
 }
 
 function open(headers: Record<string, string>): { req: ClientRequest; answer: Promise<Answer> } {
-  const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/invocations', agent: false, headers: { 'content-type': 'application/json', ...headers } });
+  const req = httpRequest({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/invocations',
+    agent: false,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   const answer = new Promise<Answer>((resolve, reject) => {
     req.on('response', (res) => {
       let text = '';

@@ -59,7 +59,12 @@ function irisBody(): ModelArtifactBodyV1 {
     target: REF.target,
     features: [...REF.features],
     classes: [...REF.classes],
-    preprocessing: { columns: REF.features.map((name) => ({ name, kind: 'numeric' as const, impute: null })), naValues: [...DEFAULT_NA_VALUES], impute: null, dropna: 'none' },
+    preprocessing: {
+      columns: REF.features.map((name) => ({ name, kind: 'numeric' as const, impute: null })),
+      naValues: [...DEFAULT_NA_VALUES],
+      impute: null,
+      dropna: 'none',
+    },
     scaler: { mean: [...REF.scaler.mean], scale: [...REF.scaler.scale] },
     perceptron: {
       coef: REF.coef.map((row) => [...row]),
@@ -71,7 +76,17 @@ function irisBody(): ModelArtifactBodyV1 {
     training: {
       data: { path: 'iris.csv', bundled: true, sha256: 'a'.repeat(64), rows: 150 },
       split: { testSize: 0.3, seed: 0, shuffle: true, stratify: false, train: 105, test: 45, testIndicesSha256: digestIndices(REF.split.test) },
-      metrics: { train: { accuracy: 0.97 }, test: { accuracy: 0.9555555555555556, confusionMatrix: [[16, 0, 0], [0, 17, 1], [0, 1, 10]] } },
+      metrics: {
+        train: { accuracy: 0.97 },
+        test: {
+          accuracy: 0.9555555555555556,
+          confusionMatrix: [
+            [16, 0, 0],
+            [0, 17, 1],
+            [0, 1, 10],
+          ],
+        },
+      },
     },
   };
 }
@@ -229,9 +244,7 @@ describe('canonicalJson (RFC 8785)', () => {
     };
     const sortedStringify = (v: unknown): string =>
       JSON.stringify(v, (_k, x: unknown) =>
-        x !== null && typeof x === 'object' && !Array.isArray(x)
-          ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-          : x,
+        x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
       );
     fc.assert(
       fc.property(fc.jsonValue(), fc.integer(), (value, seed) => {
@@ -266,7 +279,9 @@ describe('sealing, checksum and saving', () => {
             )
           : v;
     const { checksum, ...rest } = JSON.parse(serializeArtifact(artifact)) as Doc;
-    const hex = createHash('sha256').update(JSON.stringify(sortDeep(rest)), 'utf8').digest('hex');
+    const hex = createHash('sha256')
+      .update(JSON.stringify(sortDeep(rest)), 'utf8')
+      .digest('hex');
     expect(checksum).toBe(`sha256:${hex}`);
     // computeChecksum ignores an existing checksum and any key order
     expect(computeChecksum(artifact)).toBe(artifact.checksum);
@@ -330,7 +345,10 @@ describe('sealing, checksum and saving', () => {
     expect(loaded.model.classes.length).toBe(2);
     expect(Array.from(loaded.model.coef)).toEqual([0.5, -0.25, 1, 2]);
     expect(Array.from(loaded.model.intercept)).toEqual([0.125]);
-    body.perceptron.coef = [[0.5, -0.25, 1, 2], [0, 0, 0, 0]];
+    body.perceptron.coef = [
+      [0.5, -0.25, 1, 2],
+      [0, 0, 0, 0],
+    ];
     expectModelError(() => parse(serializeArtifact(sealArtifact(body))), 'model.json', 'perceptron.coef has 2 rows, expected 1 (a single row for two classes)');
   });
 
@@ -376,7 +394,10 @@ describe('sealing, checksum and saving', () => {
       ['validationFraction 1', (d) => (d['perceptron']['params']['validationFraction'] = 1)],
       ['bad classWeight', (d) => (d['perceptron']['params']['classWeight'] = 'even')],
       ['bad initModel', (d) => (d['perceptron']['params']['initModel'] = { checksum: 'x' })],
-      ['search without results', (d) => (d['training']['search'] = { grid: [], folds: 5, cv: 'stratified', shuffle: false, scoring: 'accuracy', bestParams: {}, bestScore: 0.9 })],
+      [
+        'search without results',
+        (d) => (d['training']['search'] = { grid: [], folds: 5, cv: 'stratified', shuffle: false, scoring: 'accuracy', bestParams: {}, bestScore: 0.9 }),
+      ],
       ['zero scale', (d) => (d['scaler']['scale'][1] = 0)],
       ['string coef', (d) => (d['perceptron']['coef'][0][0] = '1')],
       ['duplicate class', (d) => (d['classes'][2] = 'setosa')],
@@ -478,7 +499,11 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
     expectModelError(() => parse(''), 'model.json', 'not valid JSON (the file is empty)');
     expectModelError(() => parse('  \n'), 'model.json', 'not valid JSON (the file is empty)');
     expectModelError(() => parse('format: iris-model\n'), 'model.json', 'not valid JSON (line 1, column 1: unexpected "f")');
-    expectModelError(() => parse('{\n  "format": "iris-model",\n  oops\n}'), 'model.json', 'not valid JSON (line 3, column 3: expected a property name in double quotes, found "o")');
+    expectModelError(
+      () => parse('{\n  "format": "iris-model",\n  oops\n}'),
+      'model.json',
+      'not valid JSON (line 3, column 3: expected a property name in double quotes, found "o")',
+    );
     expectModelError(() => parse('{"a": 1} x'), 'model.json', 'line 1, column 10: unexpected "x" after the end of the JSON value');
     expectModelError(() => parse('{"a": "tab\there"}'), 'model.json', 'a control character (U+0009) inside a string');
     const text = goodText();
@@ -534,11 +559,19 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
     expect(newer.message).toBe('model.json: model format version 7 is newer than this iris supports (3); upgrade iris');
     expect(newer.hint).toMatch(/upgrade/);
     for (const bad of [0, -1, 1.5, '1', null]) {
-      expectModelError(() => parse(variant((d) => (d['formatVersion'] = bad))), 'model.json', `formatVersion ${JSON.stringify(bad)} is not a valid format version`);
+      expectModelError(
+        () => parse(variant((d) => (d['formatVersion'] = bad))),
+        'model.json',
+        `formatVersion ${JSON.stringify(bad)} is not a valid format version`,
+      );
     }
     const text = goodText();
     expect(text).toContain('"formatVersion": 3,');
-    expectModelError(() => parse(text.replace('"formatVersion": 3,', '"formatVersion": 1e999,')), 'model.json', 'formatVersion Infinity is not a valid format version');
+    expectModelError(
+      () => parse(text.replace('"formatVersion": 3,', '"formatVersion": 1e999,')),
+      'model.json',
+      'formatVersion Infinity is not a valid format version',
+    );
     expectModelError(() => parse(variant((d) => delete d['formatVersion'])), 'model.json', 'has no formatVersion');
   });
 
@@ -652,7 +685,11 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
     expect(text).toContain(third);
     const error = expectModelError(() => parse(text.replace(third, '1e999')), 'model.json', 'perceptron.coef[0][2] is not a finite number');
     expect(error.message).toBe('model.json: perceptron.coef[0][2] is not a finite number');
-    expectModelError(() => parse(text.replace('"accuracy": 0.97', '"accuracy": -1e999')), 'model.json', 'training.metrics.train.accuracy is not a finite number');
+    expectModelError(
+      () => parse(text.replace('"accuracy": 0.97', '"accuracy": -1e999')),
+      'model.json',
+      'training.metrics.train.accuracy is not a finite number',
+    );
     expectModelError(() => parse(text.replace(String(REF.scaler.scale[3]), '1e400')), 'model.json', 'scaler.scale[3] is not a finite number');
     expectModelError(() => parse(text.replace('"nIter": 13', '"nIter": 1e999')), 'model.json', 'perceptron.nIter is not a finite number');
     const extra = variant((d) => (d['per class'] = { 'a b': [0, 12345] })).replace('12345', '1e999');
@@ -668,7 +705,11 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
     expect(error.message).toBe('model.json: checksum mismatch: the file was modified after training');
     expect(error.hint).toMatch(/retrain|restore/);
     expectModelError(() => parse(text.replace('"virginica"]', '"Virginica"]')), 'model.json', 'checksum mismatch');
-    expectModelError(() => parse(text.replace('"createdAt": "2025-01-01T00:00:00.000Z"', '"createdAt": "2025-01-01T00:00:00Z"')), 'model.json', 'checksum mismatch');
+    expectModelError(
+      () => parse(text.replace('"createdAt": "2025-01-01T00:00:00.000Z"', '"createdAt": "2025-01-01T00:00:00Z"')),
+      'model.json',
+      'checksum mismatch',
+    );
     // whitespace and key order are not content
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(text) as Doc).reverse()));
     expect(parse(reordered).model.classes.length).toBe(3);
@@ -687,17 +728,35 @@ describe('loading refuses bad artifacts with exit 4 and says which check failed'
     // tampered and non-finite: non-finite first
     expectModelError(() => parse(text.replace(String(REF.coef[1]![0]), '1e999')), 'model.json', 'is not a finite number');
     // non-finite and wrong shape: shape first
-    expectModelError(() => parse(variant((d) => d['scaler']['mean'].pop(), false).replace(String(REF.coef[0]![0]), '1e999')), 'model.json', 'scaler.mean has 3 numbers');
+    expectModelError(
+      () => parse(variant((d) => d['scaler']['mean'].pop(), false).replace(String(REF.coef[0]![0]), '1e999')),
+      'model.json',
+      'scaler.mean has 3 numbers',
+    );
     // future version with a broken shape: version first
-    expectModelError(() => parse(variant((d) => {
-      d['formatVersion'] = 4;
-      delete d['scaler'];
-    })), 'model.json', 'newer than this iris supports');
+    expectModelError(
+      () =>
+        parse(
+          variant((d) => {
+            d['formatVersion'] = 4;
+            delete d['scaler'];
+          }),
+        ),
+      'model.json',
+      'newer than this iris supports',
+    );
     // wrong format and a future version: format first
-    expectModelError(() => parse(variant((d) => {
-      d['format'] = 'xyz';
-      d['formatVersion'] = 9;
-    })), 'model.json', 'is not an iris model');
+    expectModelError(
+      () =>
+        parse(
+          variant((d) => {
+            d['format'] = 'xyz';
+            d['formatVersion'] = 9;
+          }),
+        ),
+      'model.json',
+      'is not an iris model',
+    );
   });
 
   it('each fixture under fixtures/models fails (or loads) as documented', async () => {

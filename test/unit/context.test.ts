@@ -20,7 +20,11 @@ describe('the spinner', () => {
   });
 
   it('stays off on a terminal that reports no width (ora would redraw forever), and under CI=true', async () => {
-    for (const [columns, env] of [[0, {}], [undefined, {}], [80, { CI: 'true' }]] as const) {
+    for (const [columns, env] of [
+      [0, {}],
+      [undefined, {}],
+      [80, { CI: 'true' }],
+    ] as const) {
       const { ctx, written } = contextWith(columns, env);
       const spinner = await ctx.spinner('working');
       spinner.stop();

@@ -35,12 +35,7 @@ const numberLiteral: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
-      .tuple(
-        sign,
-        digits(0, 19),
-        fc.option(digits(0, 19)),
-        fc.option(fc.tuple(fc.constantFrom('e', 'E'), sign, digits(1, 4))),
-      )
+      .tuple(sign, digits(0, 19), fc.option(digits(0, 19)), fc.option(fc.tuple(fc.constantFrom('e', 'E'), sign, digits(1, 4))))
       .map(([s, int, frac, exp]) => {
         const whole = int === '' && (frac === null || frac === '') ? '0' : int; // keep it a number
         return `${s}${whole}${frac === null ? '' : `.${frac}`}${exp === null ? '' : exp.join('')}`;
@@ -156,36 +151,32 @@ function labelledTable(options: { allowBad: boolean; allowCr: boolean }): fc.Arb
       if (duplicateHeader === 0 && allowBad) header[0] = 'species';
       const ncols = header.length;
       const cell = (j: number): fc.Arbitrary<string> =>
-        j === ncols - 1
-          ? labelCell(allowBad, options.allowCr)
-          : ignored && j === 1
-            ? labelCell(true, options.allowCr)
-            : numberCell(allowBad, options.allowCr);
+        j === ncols - 1 ? labelCell(allowBad, options.allowCr) : ignored && j === 1 ? labelCell(true, options.allowCr) : numberCell(allowBad, options.allowCr);
       const fullRow = fc.tuple(...Array.from({ length: ncols }, (_, j) => cell(j)));
       const row: fc.Arbitrary<string[] | null> = fc.oneof(
         { weight: 60, arbitrary: fullRow.map((r) => [...r]) },
         { weight: 2, arbitrary: fc.constant(null) },
         {
           weight: allowBad ? 1 : 0,
-          arbitrary: fc
-            .tuple(fullRow, fc.integer({ min: 0, max: ncols + 1 }))
-            .map(([r, k]) => (k < ncols ? r.filter((_, j) => j !== k) : [...r, '9'])),
+          arbitrary: fc.tuple(fullRow, fc.integer({ min: 0, max: ncols + 1 })).map(([r, k]) => (k < ncols ? r.filter((_, j) => j !== k) : [...r, '9'])),
         },
       );
-      return fc.record({
-        header: fc.constant(header),
-        rows: fc.array(row, { minLength: nRows, maxLength: nRows }),
-        ends: fc.array(lineEnd, { minLength: nRows + 1, maxLength: nRows + 1 }),
-        blanks: fc.array(blankLine, { minLength: nRows + 1, maxLength: nRows + 1 }),
-        bom: fc.boolean(),
-        trailingNewline: fc.boolean(),
-      }).map(({ header: h, rows, ends, blanks, bom, trailingNewline }) => ({
-        header: h,
-        rows: rows.map((r, i) => r ?? [blanks[i]!]),
-        ends,
-        bom,
-        trailingNewline,
-      }));
+      return fc
+        .record({
+          header: fc.constant(header),
+          rows: fc.array(row, { minLength: nRows, maxLength: nRows }),
+          ends: fc.array(lineEnd, { minLength: nRows + 1, maxLength: nRows + 1 }),
+          blanks: fc.array(blankLine, { minLength: nRows + 1, maxLength: nRows + 1 }),
+          bom: fc.boolean(),
+          trailingNewline: fc.boolean(),
+        })
+        .map(({ header: h, rows, ends, blanks, bom, trailingNewline }) => ({
+          header: h,
+          rows: rows.map((r, i) => r ?? [blanks[i]!]),
+          ends,
+          bom,
+          trailingNewline,
+        }));
     });
 }
 
@@ -235,9 +226,7 @@ const optionsFor = (header: string[]): fc.Arbitrary<ReadLabelledOptions> =>
     { weight: 4, arbitrary: fc.constant({}) },
     {
       weight: 1,
-      arbitrary: fc
-        .shuffledSubarray(header.slice(0, -1), { minLength: 1 })
-        .map((features) => ({ target: header[header.length - 1]!, features })),
+      arbitrary: fc.shuffledSubarray(header.slice(0, -1), { minLength: 1 }).map((features) => ({ target: header[header.length - 1]!, features })),
     },
   );
 
@@ -253,18 +242,13 @@ describe('scanDecimal (fast path) agrees with parseNumber (csv-parse path)', () 
 
   it('on generated literals', () => {
     fc.assert(
-      fc.property(fc.tuple(space, numberLiteral, space), fc.constantFrom('', ',', '\n', '\r\n', ',x'), (p, t) =>
-        check(p.join(''), t),
-      ),
+      fc.property(fc.tuple(space, numberLiteral, space), fc.constantFrom('', ',', '\n', '\r\n', ',x'), (p, t) => check(p.join(''), t)),
       { numRuns: 3000 },
     );
   });
 
   it('on random text over the characters of numbers', () => {
-    fc.assert(
-      fc.property(chars('0123456789.eE+- \tx_', 0, 24), fc.constantFrom('', ',', '\n', '\r\n'), check),
-      { numRuns: 3000 },
-    );
+    fc.assert(fc.property(chars('0123456789.eE+- \tx_', 0, 24), fc.constantFrom('', ',', '\n', '\r\n'), check), { numRuns: 3000 });
   });
 
   it('on the edges of the exact fast path (15 digits, 10^±22)', () => {
@@ -284,9 +268,7 @@ describe('readLabelledCsv: fast path == csv-parse', () => {
     let failed = 0;
     fc.assert(
       fc.property(
-        labelledTable({ allowBad: true, allowCr: true }).chain((table) =>
-          fc.tuple(fc.constant(table), optionsFor(table.header)),
-        ),
+        labelledTable({ allowBad: true, allowCr: true }).chain((table) => fc.tuple(fc.constant(table), optionsFor(table.header))),
         ([table, options]) => {
           const bytes = render(table, false);
           csvPathStats.fast = 0;
@@ -344,7 +326,10 @@ function renderDialect(table: Table, delimiter: string, decimalComma: boolean, c
   const label = table.header.length - 1;
   const convert = (cells: string[], header: boolean) =>
     cells.map((cell, j) => (!header && decimalComma && j !== label ? cell.replace('.', ',') : cell)).join(delimiter);
-  const lines = [convert(table.header, true), ...table.rows.map((r) => (r === null ? '' : r.length === 1 && /^[ \t]*$/.test(r[0]!) ? r[0]! : convert(r, false)))];
+  const lines = [
+    convert(table.header, true),
+    ...table.rows.map((r) => (r === null ? '' : r.length === 1 && /^[ \t]*$/.test(r[0]!) ? r[0]! : convert(r, false))),
+  ];
   let text = table.bom ? '\ufeff' : '';
   lines.forEach((line, i) => {
     text += line;
@@ -418,12 +403,7 @@ function chunks(bytes: Buffer, sizes: number[]): Buffer[] {
   return out;
 }
 
-async function streamOutcome(
-  bytes: Buffer,
-  features: string[],
-  sizes: number[],
-  parser: ParserChoice,
-): Promise<StreamOutcome> {
+async function streamOutcome(bytes: Buffer, features: string[], sizes: number[], parser: ParserChoice): Promise<StreamOutcome> {
   const rows = openFeatureRows(Readable.from(chunks(bytes, sizes)), {
     features,
     source: 'gen.csv',
@@ -457,12 +437,8 @@ const featureInput = fc
   })
   .chain(({ table, headerless, sizes, quoted }) =>
     fc.shuffledSubarray(table.header.slice(0, -1), { minLength: 1 }).map((features) => {
-      const input: Table = headerless
-        ? { ...table, header: table.rows.find((r) => r !== null && r.length > 1) ?? ['1', '2'] }
-        : table;
-      const modelFeatures = headerless
-        ? Array.from({ length: input.header.length }, (_, i) => `m${i}`)
-        : [...new Set(features)];
+      const input: Table = headerless ? { ...table, header: table.rows.find((r) => r !== null && r.length > 1) ?? ['1', '2'] } : table;
+      const modelFeatures = headerless ? Array.from({ length: input.header.length }, (_, i) => `m${i}`) : [...new Set(features)];
       return { bytes: render(input, quoted), features: modelFeatures, sizes };
     }),
   );
@@ -482,9 +458,7 @@ describe('openFeatureRows: fast path == csv-parse, whatever the chunk boundaries
   });
 
   it('on quoted fields holding newlines, quotes and commas', async () => {
-    const richLabel = fc
-      .array(fc.constantFrom('a', 'é', ',', '"', '\n', '\r\n', ' ', '1'), { maxLength: 6 })
-      .map((a) => a.join(''));
+    const richLabel = fc.array(fc.constantFrom('a', 'é', ',', '"', '\n', '\r\n', ' ', '1'), { maxLength: 6 }).map((a) => a.join(''));
     const input = fc.record({
       rows: fc.array(fc.tuple(numberCell(false), richLabel, lineEnd), { maxLength: 8 }),
       sizes: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 3 }),

@@ -58,10 +58,7 @@ function thrown(fn: () => unknown): DataError {
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)),
-  ]);
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))]);
 }
 
 describe('parseNumber', () => {
@@ -238,9 +235,7 @@ describe('readLabelledCsv: golden files', () => {
     });
     expect(Array.from(data.X.data)).toEqual([1, 2]);
     expect(data.labels).toEqual([]);
-    const err = thrown(() =>
-      parseLabelledBuffer(Buffer.from('a,b\n1,2\n'), 'x.csv', { target: 'species', features: ['a', 'b'] }),
-    );
+    const err = thrown(() => parseLabelledBuffer(Buffer.from('a,b\n1,2\n'), 'x.csv', { target: 'species', features: ['a', 'b'] }));
     expect(err.message).toBe('x.csv: no column "species"');
   });
 
@@ -342,15 +337,11 @@ describe('readLabelledCsv: errors', () => {
 
   it('refuses a feature named twice and the target among the features', () => {
     const bytes = Buffer.from('a,b,y\n1,2,p\n');
-    expect(thrown(() => parseLabelledBuffer(bytes, 'f.csv', { features: ['a', 'a'] })).message).toBe(
-      'f.csv: column "a" is named twice in the features',
-    );
+    expect(thrown(() => parseLabelledBuffer(bytes, 'f.csv', { features: ['a', 'a'] })).message).toBe('f.csv: column "a" is named twice in the features');
     expect(thrown(() => parseLabelledBuffer(bytes, 'f.csv', { features: ['a', 'y'] })).message).toBe(
       'f.csv: column "y" is the target and cannot also be a feature',
     );
-    expect(thrown(() => parseLabelledBuffer(Buffer.from('y\np\n'), 'f.csv')).message).toBe(
-      'f.csv: no feature columns',
-    );
+    expect(thrown(() => parseLabelledBuffer(Buffer.from('y\np\n'), 'f.csv')).message).toBe('f.csv: no feature columns');
   });
 
   it('reports physical lines past quoted newlines and blank lines', () => {
@@ -422,12 +413,7 @@ describe('openFeatureRows', () => {
     const rows = openFeatureRows(input, { features: IRIS_FEATURES, source: '<stdin>' });
     const iterator = rows.batches()[Symbol.asyncIterator]();
     input.write('sepal_width,petal_length,sepal_length,petal_width\n');
-    expect(await withTimeout(rows.inputColumns(), 2000, 'header')).toEqual([
-      'sepal_width',
-      'petal_length',
-      'sepal_length',
-      'petal_width',
-    ]);
+    expect(await withTimeout(rows.inputColumns(), 2000, 'header')).toEqual(['sepal_width', 'petal_length', 'sepal_length', 'petal_width']);
     input.write('3.5,1.4,5.1,0.2\n');
     const first = await withTimeout(iterator.next(), 2000, 'first row');
     expect(first.done).toBe(false);
@@ -470,14 +456,7 @@ describe('openFeatureRows', () => {
       source: 'r.csv',
       keepRaw: true,
     });
-    expect(await rows.inputColumns()).toEqual([
-      'id',
-      'petal_width',
-      'sepal_length',
-      'comment',
-      'petal_length',
-      'sepal_width',
-    ]);
+    expect(await rows.inputColumns()).toEqual(['id', 'petal_width', 'sepal_length', 'comment', 'petal_length', 'sepal_width']);
     const batches: RowBatch[] = [];
     for await (const batch of rows.batches()) batches.push(batch);
     const x = batches.flatMap((b) => Array.from(b.X));

@@ -21,7 +21,9 @@ const FEATURES = iris.features;
 
 function within(actual: readonly number[], expected: readonly number[], tolerance = 1e-12): void {
   expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) => expect(Math.abs(a - expected[i]!), `[${i}] ${a} vs ${expected[i]}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected[i]!))));
+  actual.forEach((a, i) =>
+    expect(Math.abs(a - expected[i]!), `[${i}] ${a} vs ${expected[i]}`).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(expected[i]!))),
+  );
 }
 
 describe('trainTestSplit + fit reproduce scikit-learn', () => {
@@ -33,7 +35,16 @@ describe('trainTestSplit + fit reproduce scikit-learn', () => {
       const split = trainTestSplit(Xs, y, { testSize: o.testSize, seed: o.seed, stratify: o.stratify, shuffle: o.splitShuffle });
       expect(split.trainIndices).toEqual(ref.split.train);
       expect(split.testIndices).toEqual(ref.split.test);
-      const options: FitOptions = { maxIter: o.maxIter, eta0: o.eta0, tol: o.tol, nIterNoChange: o.nIterNoChange, shuffle: o.shuffle, seed: o.seed, features: ref.features, target: ref.target };
+      const options: FitOptions = {
+        maxIter: o.maxIter,
+        eta0: o.eta0,
+        tol: o.tol,
+        nIterNoChange: o.nIterNoChange,
+        shuffle: o.shuffle,
+        seed: o.seed,
+        features: ref.features,
+        target: ref.target,
+      };
       const model = fit(split.XTrain, split.yTrain, options);
       expect(model.classes).toEqual(ref.classes);
       expect(model.fitted.nIter).toBe(ref.n_iter);
@@ -75,7 +86,11 @@ describe('X in every accepted shape gives the same model', () => {
   it('numeric labels, and inputs never modified', () => {
     const codes = y.map((label) => ref.classes.indexOf(label));
     const before = JSON.stringify([split.XTrain, codes]);
-    const model = fit(split.XTrain, split.yTrain.map((label) => ref.classes.indexOf(label)), { features: FEATURES });
+    const model = fit(
+      split.XTrain,
+      split.yTrain.map((label) => ref.classes.indexOf(label)),
+      { features: FEATURES },
+    );
     expect(model.classes).toEqual(['0', '1', '2']);
     expect(Array.from(model.fitted.coef)).toEqual(Array.from(fromArrays.fitted.coef));
     expect(JSON.stringify([split.XTrain, codes])).toBe(before);
@@ -95,8 +110,19 @@ describe('a model in use', () => {
     const scores = model.decisionFunction([[5.1, 3.5, 1.4, 0.2]]) as number[][];
     expect(scores).toHaveLength(1);
     expect(scores[0]).toHaveLength(3);
-    const binary = fit([[0, 0], [1, 1], [0, 1], [1, 0]], ['a', 'b', 'a', 'b']);
-    const two = binary.decisionFunction([[0, 0], [1, 1]]);
+    const binary = fit(
+      [
+        [0, 0],
+        [1, 1],
+        [0, 1],
+        [1, 0],
+      ],
+      ['a', 'b', 'a', 'b'],
+    );
+    const two = binary.decisionFunction([
+      [0, 0],
+      [1, 1],
+    ]);
     expect(two).toHaveLength(2);
     expect(typeof two[0]).toBe('number');
   });
@@ -149,11 +175,30 @@ describe('bad input throws the typed errors the CLI reports', () => {
   const cases: [string, () => unknown, RegExp][] = [
     ['ragged rows', () => fit([[1, 2], [3]], ['a', 'b']), /^X\[1\] has 1 values, X\[0\] has 2: the rows must all be as long$/],
     ['NaN', () => model.predict([[5.1, NaN, 1.4, 0.2]]), /^X\[0\]\[1\] \(sepal_width\): NaN is not a finite number$/],
-    ['Infinity', () => fit([[1, Infinity], [0, 0]], ['a', 'b']), /^X\[0\]\[1\]: Infinity is not a finite number$/],
+    [
+      'Infinity',
+      () =>
+        fit(
+          [
+            [1, Infinity],
+            [0, 0],
+          ],
+          ['a', 'b'],
+        ),
+      /^X\[0\]\[1\]: Infinity is not a finite number$/,
+    ],
     ['a string', () => model.predict([[5.1, '3.5' as unknown as number, 1.4, 0.2]]), /^X\[0\]\[1\] \(sepal_width\): "3\.5" is not a number$/],
-    ['wrong width', () => model.predict([[1, 2, 3]]), /^X\[0\] has 3 values; the model has 4 features \(sepal_length, sepal_width, petal_length, petal_width\)$/],
+    [
+      'wrong width',
+      () => model.predict([[1, 2, 3]]),
+      /^X\[0\] has 3 values; the model has 4 features \(sepal_length, sepal_width, petal_length, petal_width\)$/,
+    ],
     ['wrong width (matrix)', () => model.predict(new Matrix([[1, 2, 3]])), /^X has 3 values; the model has 4 features/],
-    ['unknown record key', () => model.predictOne({ sepal_length: 1, sepal_width: 1, petal_length: 1, petal_width: 1, colour: 2 }), /^unknown feature "colour"; the model's features: sepal_length, sepal_width, petal_length, petal_width$/],
+    [
+      'unknown record key',
+      () => model.predictOne({ sepal_length: 1, sepal_width: 1, petal_length: 1, petal_width: 1, colour: 2 }),
+      /^unknown feature "colour"; the model's features: sepal_length, sepal_width, petal_length, petal_width$/,
+    ],
     ['missing record key', () => model.predictOne({ sepal_length: 1, sepal_width: 1 }), /^missing features: petal_length, petal_width$/],
     ['one class', () => fit([[1], [2]], ['a', 'a']), /^the training rows contain only the class "a"; a classifier needs at least two$/],
     ['labels for other rows', () => fit([[1], [2]], ['a']), /^y has 1 labels for 2 rows of X$/],
@@ -188,7 +233,25 @@ describe('the README library examples', () => {
     writeFileSync(file, `${code}\nexport {};\n`);
     try {
       const { execa } = await import('execa');
-      const tsc = await execa('npx', ['tsc', '--noEmit', '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--skipLibCheck', '--types', 'node', file], { reject: false });
+      const tsc = await execa(
+        'npx',
+        [
+          'tsc',
+          '--noEmit',
+          '--strict',
+          '--module',
+          'NodeNext',
+          '--moduleResolution',
+          'NodeNext',
+          '--target',
+          'ES2022',
+          '--skipLibCheck',
+          '--types',
+          'node',
+          file,
+        ],
+        { reject: false },
+      );
       expect(tsc.stdout + tsc.stderr).toBe('');
       // The examples write model.json: run them in a folder of their own.
       const cwd = process.cwd();

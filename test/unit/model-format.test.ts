@@ -117,7 +117,15 @@ describe('model format version 3', () => {
     expect(preprocessing.dropna).toBe('none');
     expect(preprocessing.naValues).toEqual([...DEFAULT_NA_VALUES]);
     expect(perceptron.params).toEqual({ ...DEFAULT_PERCEPTRON_PARAMS, maxIter: 40, eta0: 0.1 });
-    expect(perceptron.params).toMatchObject({ penalty: null, alpha: 0.0001, l1Ratio: 0.15, earlyStopping: false, validationFraction: 0.1, classWeight: null, initModel: null });
+    expect(perceptron.params).toMatchObject({
+      penalty: null,
+      alpha: 0.0001,
+      l1Ratio: 0.15,
+      earlyStopping: false,
+      validationFraction: 0.1,
+      classWeight: null,
+      initModel: null,
+    });
     expect(loaded.model.preprocessing.columns.every((c) => c.kind === 'numeric')).toBe(true);
     // The v3 fixture was written from this migration: same document, same numbers.
     const v3 = parseArtifact(read('valid-iris-v3.json'), 'valid-iris-v3.json');
@@ -140,7 +148,9 @@ describe('model format version 3', () => {
   it('the checksum covers the preprocessing section', () => {
     const text = read('penguins-v3.json');
     expect(() => parseArtifact(text.replace('"impute": "Biscoe"', '"impute": "Dream"'), 'p.json')).toThrow(/checksum mismatch/);
-    expect(() => parseArtifact(text.replace('"Torgersen"]', '"Torgersen "]'), 'p.json')).toThrow(/features\[7\] is "island=Torgersen", but preprocessing.columns give "island=Torgersen "/);
+    expect(() => parseArtifact(text.replace('"Torgersen"]', '"Torgersen "]'), 'p.json')).toThrow(
+      /features\[7\] is "island=Torgersen", but preprocessing.columns give "island=Torgersen "/,
+    );
   });
 
   it('refuses inconsistent preprocessing, naming the field', () => {
@@ -149,11 +159,27 @@ describe('model format version 3', () => {
       ['preprocessing.columns[0].impute should be a number (the model imputes), found null', (d) => (d['preprocessing']['columns'][0]['impute'] = null)],
       ['preprocessing.columns[0].impute should be null (the model does not impute), found 44.28991596638655', (d) => (d['preprocessing']['impute'] = null)],
       ['scaler at "island=Dream" should be mean 0 and scale 1', (d) => (d['scaler']['scale'][6] = 2)],
-      ['preprocessing.columns[6] is numeric after a categorical column', (d) => (d['preprocessing']['columns'][6] = { name: 'sex', kind: 'numeric', impute: 1 })],
+      [
+        'preprocessing.columns[6] is numeric after a categorical column',
+        (d) => (d['preprocessing']['columns'][6] = { name: 'sex', kind: 'numeric', impute: 1 }),
+      ],
       ['preprocessing.dropna should be one of "none", "any", "target", found "all"', (d) => (d['preprocessing']['dropna'] = 'all')],
       ['perceptron.params.penalty should be one of null, "l2", "l1", "elasticnet", found "l3"', (d) => (d['perceptron']['params']['penalty'] = 'l3')],
       ['perceptron.params.classWeight["Adelie"] should be a number, found "2"', (d) => (d['perceptron']['params']['classWeight'] = { Adelie: '2' })],
-      ['training.search.results[0].rank should be at least 1, found 0', (d) => (d['training']['search'] = { grid: [{ alpha: [0.1] }], folds: 5, cv: 'kfold', shuffle: false, scoring: 'accuracy', bestParams: {}, bestScore: 0.5, results: [{ params: {}, meanTestScore: 0.5, stdTestScore: 0, rank: 0 }] })],
+      [
+        'training.search.results[0].rank should be at least 1, found 0',
+        (d) =>
+          (d['training']['search'] = {
+            grid: [{ alpha: [0.1] }],
+            folds: 5,
+            cv: 'kfold',
+            shuffle: false,
+            scoring: 'accuracy',
+            bestParams: {},
+            bestScore: 0.5,
+            results: [{ params: {}, meanTestScore: 0.5, stdTestScore: 0, rank: 0 }],
+          }),
+      ],
     ];
     for (const [message, edit] of cases) {
       const doc = structuredClone(body);
@@ -162,7 +188,16 @@ describe('model format version 3', () => {
       expect(() => decodeArtifact(doc, 'p.json'), message).toThrow(message);
     }
     const withSearch = structuredClone(body);
-    withSearch['training']['search'] = { grid: [{ alpha: [0.1, 0.01] }], folds: 5, cv: 'stratified', shuffle: false, scoring: 'accuracy', bestParams: { alpha: 0.1 }, bestScore: 0.9, results: [{ params: { alpha: 0.1 }, meanTestScore: 0.9, stdTestScore: 0.01, rank: 1 }] };
+    withSearch['training']['search'] = {
+      grid: [{ alpha: [0.1, 0.01] }],
+      folds: 5,
+      cv: 'stratified',
+      shuffle: false,
+      scoring: 'accuracy',
+      bestParams: { alpha: 0.1 },
+      bestScore: 0.9,
+      results: [{ params: { alpha: 0.1 }, meanTestScore: 0.9, stdTestScore: 0.01, rank: 1 }],
+    };
     withSearch['checksum'] = computeChecksum(withSearch);
     expect(decodeArtifact(withSearch, 'p.json').artifact.training.search?.bestScore).toBe(0.9);
     expect(schemas.get(3)!(withSearch)).toBe(true);

@@ -24,11 +24,7 @@ const mixed: ExportablePipeline = {
   classes: ['Adelie', 'Chinstrap', 'Gentoo'],
   mean: Float64Array.of(44, 4200, 0, 0, 0, 0, 0),
   scale: Float64Array.of(5.5, 800, 1, 1, 1, 1, 1),
-  coef: Float64Array.of(
-    -1.5, 0.25, 0.5, -0.75, 1, 0.125, -0.125,
-    2, -1, -0.5, 1.5, -1, 0.25, 0.5,
-    0.5, 1.75, 1, -1, -0.25, -0.5, 0.375,
-  ),
+  coef: Float64Array.of(-1.5, 0.25, 0.5, -0.75, 1, 0.125, -0.125, 2, -1, -0.5, 1.5, -1, 0.25, 0.5, 0.5, 1.75, 1, -1, -0.25, -0.5, 0.375),
   intercept: Float64Array.of(0.1, -0.2, 0.05),
   preprocessing: {
     columns: [
@@ -94,10 +90,26 @@ describe('ONNX graph with one input per feature', () => {
   it('imputes, one-hot encodes (unknown categories are zeros), scales and scores as the pipeline does', async () => {
     const n = rows.length;
     const { names, labels, scores } = await run(path, {
-      bill: new ort.Tensor('float32', Float32Array.from(rows, (r) => r.bill), [n, 1]),
-      mass: new ort.Tensor('float32', Float32Array.from(rows, (r) => r.mass), [n, 1]),
-      island: new ort.Tensor('string', rows.map((r) => r.island), [n, 1]),
-      sex: new ort.Tensor('string', rows.map((r) => r.sex), [n, 1]),
+      bill: new ort.Tensor(
+        'float32',
+        Float32Array.from(rows, (r) => r.bill),
+        [n, 1],
+      ),
+      mass: new ort.Tensor(
+        'float32',
+        Float32Array.from(rows, (r) => r.mass),
+        [n, 1],
+      ),
+      island: new ort.Tensor(
+        'string',
+        rows.map((r) => r.island),
+        [n, 1],
+      ),
+      sex: new ort.Tensor(
+        'string',
+        rows.map((r) => r.sex),
+        [n, 1],
+      ),
     });
     expect(names).toEqual(['bill', 'mass', 'island', 'sex']);
     rows.forEach((row, i) => {
@@ -134,14 +146,21 @@ describe('ONNX graph with one input per feature', () => {
       ctx.skip(true, 'no /usr/bin/python3 with the onnx package (apt-get install python3-onnx): the ONNX checker was not run');
       return;
     }
-    const result = await execa('/usr/bin/python3', ['-c', 'import sys, onnx\nfor p in sys.argv[1:]: onnx.checker.check_model(onnx.load(p), full_check=True)', path, join(dir, 'numeric.onnx')], { reject: false });
+    const result = await execa(
+      '/usr/bin/python3',
+      ['-c', 'import sys, onnx\nfor p in sys.argv[1:]: onnx.checker.check_model(onnx.load(p), full_check=True)', path, join(dir, 'numeric.onnx')],
+      { reject: false },
+    );
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
   });
 
   it('refuses a per-feature input named as an output, and widths that do not add up', () => {
     const options = { checksum: 'sha256:test', producerVersion: '0' };
-    const renamed = { ...mixed, preprocessing: { ...mixed.preprocessing!, columns: [{ ...mixed.preprocessing!.columns[0]!, name: 'label' }, ...mixed.preprocessing!.columns.slice(1)] } };
+    const renamed = {
+      ...mixed,
+      preprocessing: { ...mixed.preprocessing!, columns: [{ ...mixed.preprocessing!.columns[0]!, name: 'label' }, ...mixed.preprocessing!.columns.slice(1)] },
+    };
     expect(() => encodeOnnx(renamed, options)).toThrow(/"label" has the name of an output/);
     expect(() => encodeOnnx({ ...mixed, features: mixed.features.slice(1) }, options)).toThrow(/make 7 columns; the model has 6 features/);
   });
@@ -149,7 +168,10 @@ describe('ONNX graph with one input per feature', () => {
   it('features named like outputs (one matrix input) or like intermediate values (per feature) still run', async () => {
     const options = { checksum: 'sha256:test', producerVersion: '0' };
     const matrixPath = join(dir, 'names-matrix.onnx');
-    writeFileSync(matrixPath, encodeOnnx({ ...mixed, preprocessing: undefined, features: ['label', 'scores', 'input', 'iris.scaled', 'e', 'f', 'g'] }, options));
+    writeFileSync(
+      matrixPath,
+      encodeOnnx({ ...mixed, preprocessing: undefined, features: ['label', 'scores', 'input', 'iris.scaled', 'e', 'f', 'g'] }, options),
+    );
     const matrix = await run(matrixPath, { input: new ort.Tensor('float32', new Float32Array(7), [1, 7]) });
     expect(matrix.names).toEqual(['input']);
     const columns = mixed.preprocessing!.columns.map((c, k) => ({ ...c, name: ['iris.scaled', 'iris.columns', 'c2_onehot', 'iris.c3_flat'][k]! }));

@@ -37,7 +37,9 @@ interface Case {
 }
 
 const ref = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'reference', 'penguins-sklearn.json'), 'utf8')) as { cases: Case[] };
-const lines = readFileSync(join(ROOT, 'data', 'penguins.csv'), 'utf8').trim().split('\n');
+const lines = readFileSync(join(ROOT, 'data', 'penguins.csv'), 'utf8')
+  .trim()
+  .split('\n');
 const header = lines[0]!.split(',');
 const file = lines.slice(1).map((line) => line.split(','));
 const NA = new Set(DEFAULT_NA_VALUES);
@@ -50,7 +52,12 @@ function pipelineOf(c: Case): ExportablePipeline {
   const stats = c.imputer_statistics;
   const columns: InputColumn[] = [
     ...c.numeric_features.map((name): InputColumn => ({ name, kind: 'numeric', impute: stats === null ? null : (stats[name] as number) })),
-    ...c.categorical_features.map((name): InputColumn => ({ name, kind: 'categorical', categories: c.categories[name]!, impute: stats === null ? null : String(stats[name]) })),
+    ...c.categorical_features.map((name): InputColumn => ({
+      name,
+      kind: 'categorical',
+      categories: c.categories[name]!,
+      impute: stats === null ? null : String(stats[name]),
+    })),
   ];
   const nCat = c.columns.length - c.numeric_features.length;
   return {
@@ -68,8 +75,18 @@ function pipelineOf(c: Case): ExportablePipeline {
 /** Feeds of rows given as records: numbers as float32 (missing: NaN), categories as text (missing: ""). */
 function feeds(c: Case, rows: Record<string, number | string | null>[]): Record<string, ort.Tensor> {
   const out: Record<string, ort.Tensor> = {};
-  for (const f of c.numeric_features) out[f] = new ort.Tensor('float32', Float32Array.from(rows, (r) => (r[f] === null ? Number.NaN : Number(r[f]))), [rows.length, 1]);
-  for (const f of c.categorical_features) out[f] = new ort.Tensor('string', rows.map((r) => (r[f] === null ? '' : String(r[f]))), [rows.length, 1]);
+  for (const f of c.numeric_features)
+    out[f] = new ort.Tensor(
+      'float32',
+      Float32Array.from(rows, (r) => (r[f] === null ? Number.NaN : Number(r[f]))),
+      [rows.length, 1],
+    );
+  for (const f of c.categorical_features)
+    out[f] = new ort.Tensor(
+      'string',
+      rows.map((r) => (r[f] === null ? '' : String(r[f]))),
+      [rows.length, 1],
+    );
   return out;
 }
 
@@ -90,7 +107,11 @@ async function run(path: string, input: Record<string, ort.Tensor>) {
   const session = await ort.InferenceSession.create(path);
   try {
     const out = await session.run(input);
-    return { labels: (out.label as ort.Tensor).data as string[], scores: (out.scores as ort.Tensor).data as Float32Array, width: (out.scores as ort.Tensor).dims[1] as number };
+    return {
+      labels: (out.label as ort.Tensor).data as string[],
+      scores: (out.scores as ort.Tensor).data as Float32Array,
+      width: (out.scores as ort.Tensor).dims[1] as number,
+    };
   } finally {
     await session.release();
   }
@@ -117,14 +138,28 @@ describe('ONNX export of the penguins pipelines equals scikit-learn', () => {
   it('iris export of the format-3 penguins model: per-feature inputs, scikit-learn labels on its test rows, the checker passes', async (ctx) => {
     const c = ref.cases.find((x) => x.name === 'impute-mean')!;
     const out = join(dir, 'penguins-v3.onnx');
-    const result = await execa('node', [BIN, 'export', '--model', join(ROOT, 'fixtures', 'models', 'penguins-v3.json'), '--out', out], { env: cleanEnv(), extendEnv: false, reject: false });
+    const result = await execa('node', [BIN, 'export', '--model', join(ROOT, 'fixtures', 'models', 'penguins-v3.json'), '--out', out], {
+      env: cleanEnv(),
+      extendEnv: false,
+      reject: false,
+    });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain('inputs  "bill_length_mm" float [N, 1]');
     expect(result.stderr).toContain('"island" string [N, 1]');
     const session = await ort.InferenceSession.create(out);
     expect(session.inputNames).toEqual([...c.numeric_features, ...c.categorical_features]);
     await session.release();
-    expectSame(await run(out, feeds(c, c.split.test_rows.map((i) => fileRecord(c, i)))), c.test_predictions, c.test_decision_function);
+    expectSame(
+      await run(
+        out,
+        feeds(
+          c,
+          c.split.test_rows.map((i) => fileRecord(c, i)),
+        ),
+      ),
+      c.test_predictions,
+      c.test_decision_function,
+    );
     expectSame(await run(out, feeds(c, c.extra.rows)), c.extra.predictions, c.extra.decision_function);
 
     const probe = await execa('/usr/bin/python3', ['-c', 'import onnx.checker'], { reject: false });
@@ -133,7 +168,11 @@ describe('ONNX export of the penguins pipelines equals scikit-learn', () => {
       return;
     }
     const files = [out, ...ref.cases.map((x) => join(dir, `${x.name}.onnx`))];
-    const check = await execa('/usr/bin/python3', ['-c', 'import sys, onnx\nfor p in sys.argv[1:]: onnx.checker.check_model(onnx.load(p), full_check=True)', ...files], { reject: false });
+    const check = await execa(
+      '/usr/bin/python3',
+      ['-c', 'import sys, onnx\nfor p in sys.argv[1:]: onnx.checker.check_model(onnx.load(p), full_check=True)', ...files],
+      { reject: false },
+    );
     expect(check.stderr).toBe('');
     expect(check.exitCode).toBe(0);
   });

@@ -41,12 +41,24 @@ describe('penalties (§11)', () => {
   });
   it('unit sample weights and unit class weights give the plain loop bits', () => {
     const plain = fitPerceptron(X, yBin, 2, base);
-    const weighted = fitPerceptron(X, yBin, 2, { ...base, classWeight: { '0': 1, '1': 1 } }, { classes: ['0', '1'], sampleWeight: new Float64Array(8).fill(1) });
+    const weighted = fitPerceptron(
+      X,
+      yBin,
+      2,
+      { ...base, classWeight: { '0': 1, '1': 1 } },
+      { classes: ['0', '1'], sampleWeight: new Float64Array(8).fill(1) },
+    );
     expect(Array.from(weighted.coef)).toEqual(Array.from(plain.coef));
     expect(weighted.nIter).toBe(plain.nIter);
   });
   it('starts from coef_init and keeps intercept_init without fit_intercept', () => {
-    const m = fitPerceptron(X, yBin, 2, { ...base, fitIntercept: false, maxIter: 1 }, { coefInit: Float64Array.from([5, 5]), interceptInit: Float64Array.from([0.25]) });
+    const m = fitPerceptron(
+      X,
+      yBin,
+      2,
+      { ...base, fitIntercept: false, maxIter: 1 },
+      { coefInit: Float64Array.from([5, 5]), interceptInit: Float64Array.from([0.25]) },
+    );
     expect(Array.from(m.intercept)).toEqual([0.25]);
     expect(m.coef[0]).not.toBe(0);
   });
@@ -60,7 +72,13 @@ describe('sample weights (§12; values from scikit-learn 1.2.1 on this machine, 
   });
   it('multiclass elasticnet with class and sample weights (the rest weighs 1)', () => {
     const y3 = Int32Array.from([0, 1, 2, 0, 1, 2, 0, 1]);
-    const m = fitPerceptron(X, y3, 3, { ...base, penalty: 'elasticnet', alpha: 0.05, classWeight: { '0': 2.0, '2': 0.5 } }, { classes: ['0', '1', '2'], sampleWeight: sw });
+    const m = fitPerceptron(
+      X,
+      y3,
+      3,
+      { ...base, penalty: 'elasticnet', alpha: 0.05, classWeight: { '0': 2.0, '2': 0.5 } },
+      { classes: ['0', '1', '2'], sampleWeight: sw },
+    );
     expect(Array.from(m.coef)).toEqual([2.249786635870763, 0.0, 1.690403770449463, -0.8746544120130821, -2.2347879762742804, 0.0]);
     expect([Array.from(m.intercept), m.nIter]).toEqual([[-6.0, 0.0, -1.5], 10]);
   });
@@ -73,8 +91,16 @@ describe('sample weights (§12; values from scikit-learn 1.2.1 on this machine, 
     const y3 = [0, 1, 2, 0, 1, 2, 0, 1];
     const y = Int32Array.from([...y3, ...y3, ...y3.map((c) => (c + 1) % 3)]);
     const w = Float64Array.from([...sw, ...Array.from(sw).reverse(), ...Array.from(sw, (v) => v * 2)]);
-    const m = fitPerceptron(matrix(Float64Array.from(rows), 24, 2), y, 3, { ...base, maxIter: 30, earlyStopping: true, validationFraction: 0.3, penalty: 'l2', alpha: 0.01 }, { sampleWeight: w });
-    expect(Array.from(m.coef)).toEqual([1.9428510811950803, -3.248033253120612, 1.5788349236831374, -0.0578061620813978, -5.418566618941825, -1.0129015513964335]);
+    const m = fitPerceptron(
+      matrix(Float64Array.from(rows), 24, 2),
+      y,
+      3,
+      { ...base, maxIter: 30, earlyStopping: true, validationFraction: 0.3, penalty: 'l2', alpha: 0.01 },
+      { sampleWeight: w },
+    );
+    expect(Array.from(m.coef)).toEqual([
+      1.9428510811950803, -3.248033253120612, 1.5788349236831374, -0.0578061620813978, -5.418566618941825, -1.0129015513964335,
+    ]);
     expect([Array.from(m.intercept), m.nIter]).toEqual([[1.75, 0.0, 2.0], 12]);
   });
 });

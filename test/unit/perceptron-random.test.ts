@@ -25,9 +25,19 @@ const { cases } = JSON.parse(readFileSync(join('fixtures', 'selection', 'percept
 function run(c: RandomCase) {
   const p = c.p;
   const params: Partial<PerceptronParams> = {
-    maxIter: p.max_iter, eta0: p.eta0, penalty: p.penalty, alpha: p.alpha, l1Ratio: p.l1_ratio, tol: p.tol, fitIntercept: p.fit_intercept,
-    shuffle: p.shuffle, randomState: p.random_state, nIterNoChange: p.n_iter_no_change, earlyStopping: p.early_stopping,
-    validationFraction: p.validation_fraction, classWeight: p.class_weight,
+    maxIter: p.max_iter,
+    eta0: p.eta0,
+    penalty: p.penalty,
+    alpha: p.alpha,
+    l1Ratio: p.l1_ratio,
+    tol: p.tol,
+    fitIntercept: p.fit_intercept,
+    shuffle: p.shuffle,
+    randomState: p.random_state,
+    nIterNoChange: p.n_iter_no_change,
+    earlyStopping: p.early_stopping,
+    validationFraction: p.validation_fraction,
+    classWeight: p.class_weight,
   };
   const extras: PerceptronFitExtras = { classes: Array.from({ length: c.K }, (_, k) => String(k)) };
   if (c.sw !== null) extras.sampleWeight = Float64Array.from(c.sw);

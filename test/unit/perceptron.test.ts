@@ -28,9 +28,14 @@ describe('binary perceptron (scikit-learn 1.2.1 vector)', () => {
   const split = trainTestSplit(100, { testSize: 0.3, seed: 7 });
   const Xtr = takeRows(X, split.train);
   const scaler = fitStandardScaler(Xtr);
-  const model = fitPerceptron(transformStandard(scaler, Xtr), Int32Array.from(split.train, (i) => codes[i]!), 2, {
-    randomState: 7,
-  });
+  const model = fitPerceptron(
+    transformStandard(scaler, Xtr),
+    Int32Array.from(split.train, (i) => codes[i]!),
+    2,
+    {
+      randomState: 7,
+    },
+  );
 
   it('splits as sklearn did', () => {
     expect(split.train.slice(0, 5)).toEqual([65, 54, 27, 58, 33]);
@@ -40,9 +45,7 @@ describe('binary perceptron (scikit-learn 1.2.1 vector)', () => {
   it('learns one weight row for the positive class (code 1)', () => {
     expect(classes).toEqual(['versicolor', 'virginica']);
     expect(coefRows(2)).toBe(1);
-    expect(Array.from(model.coef)).toEqual([
-      -0.01727475413247903, 0.07211876184677668, 0.6287465764662754, 0.3282898121720112,
-    ]);
+    expect(Array.from(model.coef)).toEqual([-0.01727475413247903, 0.07211876184677668, 0.6287465764662754, 0.3282898121720112]);
     expect(Array.from(model.intercept)).toEqual([0.2]);
     expect(model.nIter).toBe(7);
     expect(model.converged).toBe(true);
@@ -115,9 +118,19 @@ describe('training rules', () => {
     const ok = { ...DEFAULT_PERCEPTRON_PARAMS };
     expect(() => validatePerceptronParams(ok)).not.toThrow();
     const bad: [string, unknown][] = [
-      ['maxIter', 0], ['maxIter', 2.5], ['eta0', 0], ['eta0', -1], ['eta0', Infinity], ['eta0', Number.NaN],
-      ['tol', -1e-3], ['tol', Infinity], ['nIterNoChange', 0], ['randomState', -1], ['randomState', 2 ** 32],
-      ['randomState', 0.5], ['shuffle', 'yes'],
+      ['maxIter', 0],
+      ['maxIter', 2.5],
+      ['eta0', 0],
+      ['eta0', -1],
+      ['eta0', Infinity],
+      ['eta0', Number.NaN],
+      ['tol', -1e-3],
+      ['tol', Infinity],
+      ['nIterNoChange', 0],
+      ['randomState', -1],
+      ['randomState', 2 ** 32],
+      ['randomState', 0.5],
+      ['shuffle', 'yes'],
     ];
     for (const [key, value] of bad) {
       const e = caught(() => fitPerceptron(X, y, 3, { [key]: value }));

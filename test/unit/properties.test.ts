@@ -113,7 +113,12 @@ describe('properties', () => {
         expect(m.coef).toHaveLength(M.cols);
         expect(m.intercept).toHaveLength(1);
         // Swapping the two classes negates every target, so the run mirrors exactly.
-        const flipped = fitPerceptron(M, yb.map((v) => 1 - v), 2, { randomState: seed, shuffle, maxIter: 6 });
+        const flipped = fitPerceptron(
+          M,
+          yb.map((v) => 1 - v),
+          2,
+          { randomState: seed, shuffle, maxIter: 6 },
+        );
         expect(Array.from(flipped.coef)).toEqual(Array.from(m.coef, (v) => -v + 0));
         expect(flipped.intercept[0]! + 0).toBe(-m.intercept[0]! + 0);
         expect(flipped.nIter).toBe(m.nIter);
@@ -176,12 +181,9 @@ describe('properties', () => {
       RUNS,
     );
     fc.assert(
-      fc.property(
-        fc.oneof(fc.double({ max: 0 }), fc.double({ min: 1, max: 1e3, noInteger: true }), fc.constant(Number.NaN)),
-        (testSize) => {
-          expect(caught(() => trainTestSplit(100, { testSize }))).toBeInstanceOf(InvalidParameterError);
-        },
-      ),
+      fc.property(fc.oneof(fc.double({ max: 0 }), fc.double({ min: 1, max: 1e3, noInteger: true }), fc.constant(Number.NaN)), (testSize) => {
+        expect(caught(() => trainTestSplit(100, { testSize }))).toBeInstanceOf(InvalidParameterError);
+      }),
       RUNS,
     );
     fc.assert(

@@ -25,9 +25,7 @@ describe('RandomState (numpy legacy MT19937)', () => {
 
   it('permutes with Fisher–Yates from the end', () => {
     expect(new RandomState(0).permutation(10)).toEqual([2, 8, 4, 9, 1, 6, 7, 3, 0, 5]);
-    expect(new RandomState(12345).permutation(20)).toEqual([
-      13, 8, 16, 3, 15, 12, 0, 10, 7, 11, 6, 17, 19, 18, 14, 9, 4, 1, 5, 2,
-    ]);
+    expect(new RandomState(12345).permutation(20)).toEqual([13, 8, 16, 3, 15, 12, 0, 10, 7, 11, 6, 17, 19, 18, 14, 9, 4, 1, 5, 2]);
   });
 
   it('draws bounded integers by masked rejection', () => {

@@ -22,7 +22,11 @@ import { loadIris, loadReference, parseCli } from '../helpers/iris.js';
 
 const cases = loadReference();
 
-interface Tally { identical: number; total: number; worst: number }
+interface Tally {
+  identical: number;
+  total: number;
+  worst: number;
+}
 const tallies: Record<'model' | 'decision', Tally> = {
   model: { identical: 0, total: 0, worst: 0 },
   decision: { identical: 0, total: 0, worst: 0 },
@@ -73,7 +77,10 @@ describe.each(cases.map((c) => [c.name, c] as const))('reference case %s', (_nam
   // sklearn's classes_ come from the training labels only.
   const trainLabels = split.train.map((i) => data.labels[i]!);
   const enc = encodeLabels(trainLabels);
-  const yte = encodeLabels(split.test.map((i) => data.labels[i]!), enc.classes).codes;
+  const yte = encodeLabels(
+    split.test.map((i) => data.labels[i]!),
+    enc.classes,
+  ).codes;
   const scaler = fitStandardScaler(Xtr);
   const model = fitPerceptron(transformStandard(scaler, Xtr), enc.codes, enc.classes.length, {
     maxIter: o.maxIter,

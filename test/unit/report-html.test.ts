@@ -17,7 +17,11 @@ const ref = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'reference', 'penguin
   cases: { name: string; split: { test_rows: number[] }; test_predictions: string[]; test_decision_function: number[][]; classes: string[] }[];
 };
 const refCase = ref.cases.find((c) => c.name === 'impute-mean')!;
-const species = readFileSync(join(ROOT, 'data', 'penguins.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[0]!);
+const species = readFileSync(join(ROOT, 'data', 'penguins.csv'), 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((line) => line.split(',')[0]!);
 
 const loaded = Model.fromJSON(readFileSync(join(ROOT, 'fixtures', 'models', 'penguins-v3.json'), 'utf8'));
 const search = {
@@ -43,14 +47,27 @@ function page(): string {
   const scored = { labels, predictions, scores };
   const evaluation = evaluateLabels(labels, predictions, model.classes);
   const roc = rocOf(scored, model.classes);
-  return renderHtmlReport({ modelPath: 'penguins.json', model, source: 'penguins.csv', evaluation, scored, roc: roc.curves, gates: [], passed: true, baseline: undefined, now: new Date(0) });
+  return renderHtmlReport({
+    modelPath: 'penguins.json',
+    model,
+    source: 'penguins.csv',
+    evaluation,
+    scored,
+    roc: roc.curves,
+    gates: [],
+    passed: true,
+    baseline: undefined,
+    now: new Date(0),
+  });
 }
 
 describe('the HTML report of a tabular, tuned model', () => {
   const html = page();
 
   it('shows each column with its kind, imputation and categories', () => {
-    expect(html).toContain('<td>island</td><td>categorical</td><td>missing → Biscoe</td><td>one-hot, 3 categories: Biscoe, Dream, Torgersen; unknown → all zeros</td>');
+    expect(html).toContain(
+      '<td>island</td><td>categorical</td><td>missing → Biscoe</td><td>one-hot, 3 categories: Biscoe, Dream, Torgersen; unknown → all zeros</td>',
+    );
     expect(html).toMatch(/<td>bill_length_mm<\/td><td>numeric<\/td><td>missing → 44\.2899<\/td><td>standardized \(mean 44\.2899, scale 5\.3379\)<\/td>/);
     expect(html).toContain('imputed (<code>mean</code>), statistics fitted on the training rows');
   });
@@ -75,8 +92,15 @@ describe('the HTML report of a tabular, tuned model', () => {
     const labels = ['Adelie'];
     const scored = { labels, predictions: Int32Array.of(0), scores: Float64Array.of(1, 0, 0) };
     const out = renderHtmlReport({
-      modelPath: 'a"b<c>.json', model: evil, source: '<b>x</b>', evaluation: evaluateLabels(labels, scored.predictions, evil.classes), scored,
-      roc: rocOf(scored, evil.classes).curves, gates: [], passed: true, baseline: undefined,
+      modelPath: 'a"b<c>.json',
+      model: evil,
+      source: '<b>x</b>',
+      evaluation: evaluateLabels(labels, scored.predictions, evil.classes),
+      scored,
+      roc: rocOf(scored, evil.classes).curves,
+      gates: [],
+      passed: true,
+      baseline: undefined,
     });
     expect(out).not.toContain('<script>');
     expect(out).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

@@ -25,14 +25,24 @@ describe('pairwiseSum (numpy order)', () => {
 
 describe('fitStandardScaler', () => {
   it('sums several columns row by row (C order)', () => {
-    const s = fitStandardScaler(matrix(iris.X.filter((_, k) => k % 4 < 2), 150, 2));
+    const s = fitStandardScaler(
+      matrix(
+        iris.X.filter((_, k) => k % 4 < 2),
+        150,
+        2,
+      ),
+    );
     expect(Array.from(s.mean)).toEqual([5.843333333333335, 3.057333333333334]);
     expect(Array.from(s.scale)).toEqual([0.8253012917851409, 0.43441096773549437]);
     expect(s.nSamplesSeen).toBe(150);
   });
 
   it('sums a single column pairwise, like numpy on a contiguous vector', () => {
-    const col = matrix(iris.X.filter((_, k) => k % 4 === 0), 150, 1);
+    const col = matrix(
+      iris.X.filter((_, k) => k % 4 === 0),
+      150,
+      1,
+    );
     const s = fitStandardScaler(col);
     expect(s.mean[0]).toBe(5.843333333333334);
     expect(s.variance[0]).toBe(0.6811222222222223);

@@ -11,13 +11,25 @@ const tests = (foldOf: Int32Array, k: number) => Array.from({ length: k }, (_, f
 describe('fold assignment (§15)', () => {
   const y = Array.from('bbbaacbbaacb', (c) => c.charCodeAt(0));
   it('StratifiedKFold(3), classes in order of first appearance', () => {
-    expect(tests(assignFolds(y, { folds: 3, kind: 'stratified', shuffle: false, seed: 0, refuseSmallClasses: false }), 3)).toEqual([[0, 1, 3, 4], [2, 5, 6, 8], [7, 9, 10, 11]]);
+    expect(tests(assignFolds(y, { folds: 3, kind: 'stratified', shuffle: false, seed: 0, refuseSmallClasses: false }), 3)).toEqual([
+      [0, 1, 3, 4],
+      [2, 5, 6, 8],
+      [7, 9, 10, 11],
+    ]);
   });
   it('StratifiedKFold(3, shuffle=True, random_state=0)', () => {
-    expect(tests(assignFolds(y, { folds: 3, kind: 'stratified', shuffle: true, seed: 0, refuseSmallClasses: false }), 3)).toEqual([[2, 4, 7, 9], [1, 5, 6, 8], [0, 3, 10, 11]]);
+    expect(tests(assignFolds(y, { folds: 3, kind: 'stratified', shuffle: true, seed: 0, refuseSmallClasses: false }), 3)).toEqual([
+      [2, 4, 7, 9],
+      [1, 5, 6, 8],
+      [0, 3, 10, 11],
+    ]);
   });
   it('KFold(3, shuffle=True, random_state=0) on 10 rows', () => {
-    expect(tests(assignFolds(new Int32Array(10), { folds: 3, kind: 'kfold', shuffle: true, seed: 0 }), 3)).toEqual([[2, 4, 8, 9], [1, 6, 7], [0, 3, 5]]);
+    expect(tests(assignFolds(new Int32Array(10), { folds: 3, kind: 'kfold', shuffle: true, seed: 0 }), 3)).toEqual([
+      [2, 4, 8, 9],
+      [1, 6, 7],
+      [0, 3, 5],
+    ]);
   });
 });
 
@@ -25,12 +37,20 @@ describe('ParameterGrid order, ranks, means (§16)', () => {
   it('sorts keys, varies the last fastest, dicts in list order', () => {
     const grid: ParamGrid = [{ penalty: [null, 'l2'], alpha: [1e-4, 1e-2] }, { eta0: [1.0, 0.5] }];
     expect(parameterGrid(grid)).toEqual([
-      { alpha: 1e-4, penalty: null }, { alpha: 1e-4, penalty: 'l2' }, { alpha: 1e-2, penalty: null }, { alpha: 1e-2, penalty: 'l2' }, { eta0: 1.0 }, { eta0: 0.5 },
+      { alpha: 1e-4, penalty: null },
+      { alpha: 1e-4, penalty: 'l2' },
+      { alpha: 1e-2, penalty: null },
+      { alpha: 1e-2, penalty: 'l2' },
+      { eta0: 1.0 },
+      { eta0: 0.5 },
     ]);
   });
   it('parses the command-line grid, class weights included', () => {
     expect(parseGridSpec('eta0=0.01,1 penalty=none,l1 class-weight=balanced,{setosa:2,virginica:1} shuffle=false')).toEqual({
-      eta0: [0.01, 1], penalty: [null, 'l1'], 'class-weight': ['balanced', { setosa: 2, virginica: 1 }], shuffle: [false],
+      eta0: [0.01, 1],
+      penalty: [null, 'l1'],
+      'class-weight': ['balanced', { setosa: 2, virginica: 1 }],
+      shuffle: [false],
     });
     expect(() => parameterGrid(parseGridSpec('eta0=fast'))).toThrow(UsageError);
   });
@@ -75,9 +95,7 @@ describe('the library on records (a table with categories and gaps)', () => {
   const [head, ...lines] = readFileSync(join('data', 'penguins.csv'), 'utf8').trim().split('\n');
   const names = head!.split(',');
   const records = lines.map((line) =>
-    Object.fromEntries(
-      line.split(',').map((cell, k) => [names[k]!, cell === 'NA' ? null : /^-?\d/.test(cell) ? Number(cell) : cell]),
-    ),
+    Object.fromEntries(line.split(',').map((cell, k) => [names[k]!, cell === 'NA' ? null : /^-?\d/.test(cell) ? Number(cell) : cell])),
   );
   const species = records.map((r) => String(r['species']));
   const rows = records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'species')));

@@ -48,8 +48,21 @@ describe('SimpleImputer statistics (§9)', () => {
 describe('the ColumnTransformer', () => {
   // x numeric, c categorical (dictionary in order of first appearance), 6 rows.
   it('model order is numeric then categorical; categories are the training values sorted; one-hot columns are unscaled', () => {
-    const t: RawTable = { data: Float64Array.from([1, 0, 2, 1, N, 2, 4, N, 3, 0, 5, 1]), rows: 6, cols: 2, columns: [{ name: 'x', kind: 'numeric' }, { name: 'c', kind: 'categorical', dictionary: ['red', 'blue', 'green'] }] };
-    const fitted = fitColumnTransformer(t, [0, 1, 2, 3], { impute: { strategy: 'most_frequent', fillValue: null }, naValues: DEFAULT_NA_VALUES, dropna: 'none', maxCategories: 10 });
+    const t: RawTable = {
+      data: Float64Array.from([1, 0, 2, 1, N, 2, 4, N, 3, 0, 5, 1]),
+      rows: 6,
+      cols: 2,
+      columns: [
+        { name: 'x', kind: 'numeric' },
+        { name: 'c', kind: 'categorical', dictionary: ['red', 'blue', 'green'] },
+      ],
+    };
+    const fitted = fitColumnTransformer(t, [0, 1, 2, 3], {
+      impute: { strategy: 'most_frequent', fillValue: null },
+      naValues: DEFAULT_NA_VALUES,
+      dropna: 'none',
+      maxCategories: 10,
+    });
     expect(expandedNames(fitted.preprocessing.columns)).toEqual(['x', 'c=blue', 'c=green', 'c=red']);
     expect(fitted.preprocessing.columns[1]).toEqual({ name: 'c', kind: 'categorical', categories: ['blue', 'green', 'red'], impute: 'blue' });
     expect(Array.from(fitted.mean.subarray(1))).toEqual([0, 0, 0]);
@@ -60,7 +73,12 @@ describe('the ColumnTransformer', () => {
   });
 
   it('a category the training rows lack encodes as all zeros; a missing value without imputation is refused', () => {
-    const pre = { columns: [{ name: 'c', kind: 'categorical' as const, categories: ['a', 'b'], impute: null }], naValues: DEFAULT_NA_VALUES, impute: null, dropna: 'none' as const };
+    const pre = {
+      columns: [{ name: 'c', kind: 'categorical' as const, categories: ['a', 'b'], impute: null }],
+      naValues: DEFAULT_NA_VALUES,
+      impute: null,
+      dropna: 'none' as const,
+    };
     const expander = new TableExpander(pre, Int32Array.from([0]), [null]);
     const out = new Float64Array(4);
     expander.expand(Float64Array.from([1, 2]), 1, 2, out);
@@ -75,7 +93,15 @@ describe('the ColumnTransformer', () => {
   });
 
   it('refuses an all-missing column and one with too many categories, naming them', () => {
-    const t: RawTable = { data: Float64Array.from([N, 0, N, 1, N, 2]), rows: 3, cols: 2, columns: [{ name: 'gone', kind: 'numeric' }, { name: 'id', kind: 'categorical', dictionary: ['a', 'b', 'c'] }] };
+    const t: RawTable = {
+      data: Float64Array.from([N, 0, N, 1, N, 2]),
+      rows: 3,
+      cols: 2,
+      columns: [
+        { name: 'gone', kind: 'numeric' },
+        { name: 'id', kind: 'categorical', dictionary: ['a', 'b', 'c'] },
+      ],
+    };
     const options = { impute: { strategy: 'mean' as const, fillValue: null }, naValues: [], dropna: 'none' as const, maxCategories: 2 };
     expect(() => fitColumnTransformer(t, [0, 1, 2], options)).toThrow(/column "gone" has no value in the training rows/);
     const t2: RawTable = { ...t, data: Float64Array.from([1, 0, 2, 1, 3, 2]) };

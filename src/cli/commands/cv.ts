@@ -39,7 +39,14 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
 
   const dataPath = s.data ?? BUNDLED_DATA_PATH;
   const tables = tableSettings(s);
-  const data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, exclude: s.exclude, ...csvDialect(s), stdin: ctx.io.stdin, table: tables.read });
+  const data = await readLabelledCsv(dataPath, {
+    target: s.target,
+    features: s.features,
+    exclude: s.exclude,
+    ...csvDialect(s),
+    stdin: ctx.io.stdin,
+    table: tables.read,
+  });
   for (const warning of data.warnings) ctx.warn(warning);
   // Rows dropped by --dropna are gone before the folds are made, as pandas' dropna comes before cross_validate.
   const prepared = prepareTable(data, { dropna: tables.fit.dropna, imputes: tables.fit.impute !== null });
@@ -54,13 +61,18 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   let folds;
   try {
     const X = { data: rowsTable.data, rows: rowsTable.rows, cols: rowsTable.cols };
-    folds = await fitAll(s.queue, { X, codes, names, foldOf, features: data.features, target: data.target, table: { columns: rowsTable.columns, fit: tables.fit } }, jobs, {
-      scorers,
-      threads: threadsOf(s.threads, rowsTable.rows, jobs.length),
-      init: initModel?.init,
-      connectTimeout: s.connectTimeout,
-      onProgress: (done, total) => bar.update(done, total),
-    });
+    folds = await fitAll(
+      s.queue,
+      { X, codes, names, foldOf, features: data.features, target: data.target, table: { columns: rowsTable.columns, fit: tables.fit } },
+      jobs,
+      {
+        scorers,
+        threads: threadsOf(s.threads, rowsTable.rows, jobs.length),
+        init: initModel?.init,
+        connectTimeout: s.connectTimeout,
+        onProgress: (done, total) => bar.update(done, total),
+      },
+    );
   } finally {
     bar.stop();
   }

@@ -63,7 +63,15 @@ async function heldOutRows(
   let data: LabelledData;
   try {
     // The file is read as it was at training time (its recorded dialect), unless flags say otherwise.
-    data = await readLabelledCsv(path, { target: model.target, features, ...dialectOfModel(recorded), ...dialect, onHeader, stdin: stdin as never, ...(table === undefined ? {} : { table }) });
+    data = await readLabelledCsv(path, {
+      target: model.target,
+      features,
+      ...dialectOfModel(recorded),
+      ...dialect,
+      onHeader,
+      stdin: stdin as never,
+      ...(table === undefined ? {} : { table }),
+    });
   } catch (error) {
     // A file that changed so much that it no longer parses is first of all a changed file.
     if (error instanceof DataError) {
@@ -161,7 +169,7 @@ async function reportFailure(ctx: CommandInput['ctx'], error: unknown, modelPath
 export async function run({ ctx, flags, config }: CommandInput): Promise<CommandResult> {
   const started = performance.now();
   const s = resolveSettings('evaluate', flags, config);
-  const format: Format = s.json === true ? 'json' : s.format ?? 'text';
+  const format: Format = s.json === true ? 'json' : (s.format ?? 'text');
   ctx.quiet = s.quiet === true;
   ctx.machineOutput = format !== 'text';
   const modelPath = modelPathOf(s, config);
@@ -209,7 +217,17 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
       s.data === undefined
         ? await heldOutRows(modelPath, model, features, ctx.io.stdin, dialect, onHeader, table, prepare)
         : {
-            data: prepare(await readLabelledCsv(s.data, { target, features, exclude: s.exclude, ...dialect, onHeader, stdin: ctx.io.stdin, ...(table === undefined ? {} : { table }) })),
+            data: prepare(
+              await readLabelledCsv(s.data, {
+                target,
+                features,
+                exclude: s.exclude,
+                ...dialect,
+                onHeader,
+                stdin: ctx.io.stdin,
+                ...(table === undefined ? {} : { table }),
+              }),
+            ),
             indices: undefined,
             source: s.data === '-' ? 'stdin' : s.data,
           };
@@ -240,7 +258,13 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
 
   const gates: Gate[] = [];
   if (s.minAccuracy !== undefined) {
-    gates.push({ name: 'min-accuracy', description: `accuracy >= ${s.minAccuracy}`, threshold: s.minAccuracy, value: report.accuracy, passed: report.accuracy >= s.minAccuracy });
+    gates.push({
+      name: 'min-accuracy',
+      description: `accuracy >= ${s.minAccuracy}`,
+      threshold: s.minAccuracy,
+      value: report.accuracy,
+      passed: report.accuracy >= s.minAccuracy,
+    });
   }
   if (s.minF1 !== undefined) {
     const f1 = report.macro.f1;
@@ -285,7 +309,17 @@ async function evaluate({ ctx, flags }: CommandInput, s: Settings<'evaluate'>, f
   const html = format === 'html' ? (s.out ?? '-') : s.html;
   if (html !== undefined) {
     const { writeHtmlReport } = await import('../report-html.js');
-    await writeHtmlReport(ctx, html, { modelPath, model, source: rows.source, evaluation, scored, roc: roc.curves, gates, passed, baseline: baselineAccuracy === undefined ? undefined : { model: s.baseline as string, accuracy: baselineAccuracy } });
+    await writeHtmlReport(ctx, html, {
+      modelPath,
+      model,
+      source: rows.source,
+      evaluation,
+      scored,
+      roc: roc.curves,
+      gates,
+      passed,
+      baseline: baselineAccuracy === undefined ? undefined : { model: s.baseline as string, accuracy: baselineAccuracy },
+    });
   }
   // --quiet silences the text report only; the html page was written above.
   if ((ctx.quiet && format === 'text') || format === 'html') return passed ? 0 : 1;

@@ -8,9 +8,18 @@ import { DEFAULT_NA_VALUES } from '../../core/preprocessing.js';
 function inputRows(artifact: ModelArtifact): string[][] {
   const pre = artifact.preprocessing;
   const plain = pre.impute === null && pre.columns.every((c) => c.kind === 'numeric');
-  const na = pre.naValues.length === DEFAULT_NA_VALUES.length && pre.naValues.every((v, i) => v === DEFAULT_NA_VALUES[i]) ? "pandas' defaults" : pre.naValues.map((v) => JSON.stringify(v)).join(', ');
-  const naRow = ['missing values', `${pre.impute === null ? 'refused' : `imputed (${pre.impute.strategy}${pre.impute.fillValue === null ? '' : ` ${JSON.stringify(pre.impute.fillValue)}`})`}${pre.dropna === 'none' ? '' : `, --dropna${pre.dropna === 'target' ? ' target' : ''}`}; markers: ${na}`];
-  if (plain) return na === "pandas' defaults" && pre.dropna === 'none' ? [['features', artifact.features.join(', ')]] : [['features', artifact.features.join(', ')], naRow];
+  const na =
+    pre.naValues.length === DEFAULT_NA_VALUES.length && pre.naValues.every((v, i) => v === DEFAULT_NA_VALUES[i])
+      ? "pandas' defaults"
+      : pre.naValues.map((v) => JSON.stringify(v)).join(', ');
+  const naRow = [
+    'missing values',
+    `${pre.impute === null ? 'refused' : `imputed (${pre.impute.strategy}${pre.impute.fillValue === null ? '' : ` ${JSON.stringify(pre.impute.fillValue)}`})`}${pre.dropna === 'none' ? '' : `, --dropna${pre.dropna === 'target' ? ' target' : ''}`}; markers: ${na}`,
+  ];
+  if (plain)
+    return na === "pandas' defaults" && pre.dropna === 'none'
+      ? [['features', artifact.features.join(', ')]]
+      : [['features', artifact.features.join(', ')], naRow];
   const inputs = pre.columns.map((c) => {
     const fill = c.impute === null ? '' : `, missing -> ${typeof c.impute === 'string' ? JSON.stringify(c.impute) : c.impute}`;
     return c.kind === 'numeric' ? `${c.name} (numeric${fill})` : `${c.name} (categorical: ${c.categories.length} categories${fill})`;

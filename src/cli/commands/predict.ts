@@ -101,7 +101,10 @@ export async function modelHelpText(args: readonly string[], io: CliEnvironment,
     const lines = model.inputs.map((input) => {
       const flag = byFeature.get(input.name);
       const value = input.kind === 'categorical' ? '<word>' : '<number>';
-      const about = input.kind === 'categorical' ? `${input.name}: ${(input.categories ?? []).slice(0, 8).join(', ')}${(input.categories?.length ?? 0) > 8 ? ', …' : ''}` : input.name;
+      const about =
+        input.kind === 'categorical'
+          ? `${input.name}: ${(input.categories ?? []).slice(0, 8).join(', ')}${(input.categories?.length ?? 0) > 8 ? ', …' : ''}`
+          : input.name;
       return flag === undefined ? `  -F "${input.name}=${value}"` : `  --${flag} ${value}`.padEnd(32) + about;
     });
     const imputed = model.inputs[0]?.imputed === true;
@@ -213,7 +216,6 @@ function flagValue(tokens: readonly string[], byName: readonly string[], name: s
   return item === undefined ? '' : item.slice(name.length + 1);
 }
 
-
 async function openInput(path: string, stdin: Readable): Promise<{ stream: Readable; source: string }> {
   if (path === '-') return { stream: stdin, source: '<stdin>' };
   // Reads of 1 MiB rather than the default 64 KiB: a file is there in full, and every read costs a
@@ -230,7 +232,7 @@ async function openInput(path: string, stdin: Readable): Promise<{ stream: Reada
 
 export async function run({ ctx, flags, config, args, options = [] }: CommandInput): Promise<CommandResult> {
   const s = resolveSettings('predict', flags, config);
-  const format: Format = s.json === true ? 'json' : s.format ?? 'text';
+  const format: Format = s.json === true ? 'json' : (s.format ?? 'text');
   const byName = (flags.values.feature as string[] | undefined) ?? [];
   const usesFlags = args.length > 0 || byName.length > 0;
   if (usesFlags && s.input !== undefined && flags.source('input') === 'cli') {
@@ -260,7 +262,9 @@ export async function run({ ctx, flags, config, args, options = [] }: CommandInp
   const reportUnknown = (counts: { feature: string; rows: number; values: string[] }[]) => {
     for (const c of counts) {
       const shown = c.values.map((v) => JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)).join(', ');
-      ctx.warn(`${c.rows} row${c.rows === 1 ? '' : 's'} with a category of ${c.feature} the model never saw (${shown}${c.rows > c.values.length ? ', …' : ''}): encoded as all zeros (--unknown error refuses them)`);
+      ctx.warn(
+        `${c.rows} row${c.rows === 1 ? '' : 's'} with a category of ${c.feature} the model never saw (${shown}${c.rows > c.values.length ? ', …' : ''}): encoded as all zeros (--unknown error refuses them)`,
+      );
     }
   };
 
@@ -276,10 +280,25 @@ export async function run({ ctx, flags, config, args, options = [] }: CommandInp
     // Distributed scoring: workers format their own chunks with the same RecordWriter and scoreRows.
     const { checkQueueUrl, predictOnQueue } = await import('../../queue/index.js');
     checkQueueUrl(s.queue);
-    return predictOnQueue({ ctx, url: s.queue, model, modelPath, input: s.input ?? '-', output: s.output, chunkRows: s.chunkRows ?? 50_000, connectTimeout: s.connectTimeout ?? 10_000, timeout: s.timeout ?? 60_000, unknown: s.unknown ?? 'ignore', format, withScores, withInput });
+    return predictOnQueue({
+      ctx,
+      url: s.queue,
+      model,
+      modelPath,
+      input: s.input ?? '-',
+      output: s.output,
+      chunkRows: s.chunkRows ?? 50_000,
+      connectTimeout: s.connectTimeout ?? 10_000,
+      timeout: s.timeout ?? 60_000,
+      unknown: s.unknown ?? 'ignore',
+      format,
+      withScores,
+      withInput,
+    });
   }
   if (s.chunkRows !== undefined) throw new UsageError('--chunk-rows needs --queue');
-  if (s.connectTimeout !== undefined || s.timeout !== undefined) throw new UsageError(`--${s.timeout === undefined ? 'connect-timeout' : 'timeout'} needs --queue`);
+  if (s.connectTimeout !== undefined || s.timeout !== undefined)
+    throw new UsageError(`--${s.timeout === undefined ? 'connect-timeout' : 'timeout'} needs --queue`);
   if (single !== undefined) {
     const output = s.output === undefined ? undefined : await openAtomicStream(s.output);
     const { predictions, scores } = model.scoreInputRows(matrix(single, 1, features.length));
@@ -301,10 +320,13 @@ export async function run({ ctx, flags, config, args, options = [] }: CommandInp
   }
 
   const { stream, source } = await openInput(s.input ?? '-', ctx.io.stdin);
-  const output = s.output === undefined ? undefined : await openAtomicStream(s.output).catch((error: unknown) => {
-    stream.destroy();
-    throw error;
-  });
+  const output =
+    s.output === undefined
+      ? undefined
+      : await openAtomicStream(s.output).catch((error: unknown) => {
+          stream.destroy();
+          throw error;
+        });
   if (source === '<stdin>' && (ctx.io.stdin as { isTTY?: boolean }).isTTY === true) {
     ctx.note('iris: reading CSV rows from the terminal; end with Ctrl-D (or pass feature flags, see iris predict --help)');
   }

@@ -152,7 +152,12 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
         data: training.data,
         target: data.target,
         features: data.features,
-        ...(model.features.length === data.features.length && prepared.dropped === 0 ? {} : { columns: model.features, rows: { read: data.X.rows, dropped: prepared.dropped, used: prepared.table.rows, droppedLines: prepared.droppedLines } }),
+        ...(model.features.length === data.features.length && prepared.dropped === 0
+          ? {}
+          : {
+              columns: model.features,
+              rows: { read: data.X.rows, dropped: prepared.dropped, used: prepared.table.rows, droppedLines: prepared.droppedLines },
+            }),
         classes,
         nIter: model.nIter,
         converged: model.converged,

@@ -76,7 +76,14 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   const dataPath = s.data ?? BUNDLED_DATA_PATH;
   const bundled = s.data === undefined;
   const tables = tableSettings(s);
-  const data = await readLabelledCsv(dataPath, { target: s.target, features: s.features, exclude: s.exclude, ...csvDialect(s), stdin: ctx.io.stdin, table: tables.read });
+  const data = await readLabelledCsv(dataPath, {
+    target: s.target,
+    features: s.features,
+    exclude: s.exclude,
+    ...csvDialect(s),
+    stdin: ctx.io.stdin,
+    table: tables.read,
+  });
   for (const warning of data.warnings) ctx.warn(warning);
   // pandas' dropna comes before the split, as in train.
   const prepared = prepareTable(data, { dropna: tables.fit.dropna, imputes: tables.fit.impute !== null });
@@ -146,13 +153,27 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   };
   const training: TrainingJson = {
     data: {
-      path: bundled ? BUNDLED_DATA_NAME : dataPath === '-' ? '-' : relative(dirname(resolve(out)), resolve(dataPath)).split(sep).join('/'),
+      path: bundled
+        ? BUNDLED_DATA_NAME
+        : dataPath === '-'
+          ? '-'
+          : relative(dirname(resolve(out)), resolve(dataPath))
+              .split(sep)
+              .join('/'),
       bundled,
       sha256: data.sha256,
       rows: data.X.rows,
       ...recordedDialect(s),
     },
-    split: { testSize, seed, shuffle: splitShuffle, stratify, train: split.train.length, test: split.test.length, testIndicesSha256: digestIndices(split.test) },
+    split: {
+      testSize,
+      seed,
+      shuffle: splitShuffle,
+      stratify,
+      train: split.train.length,
+      test: split.test.length,
+      testIndicesSha256: digestIndices(split.test),
+    },
     metrics: { train: { accuracy: outcome.trainAccuracy }, test: { ...metricsJson(test), ...testScores } },
     search,
   };
@@ -179,10 +200,15 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   }
   // Text and markdown: best first, ties in grid order.
   const order = [...results].sort((a, b) => a.rank - b.rank || a.index - b.index);
-  const show = (p: Candidate) => Object.entries(p).map(([k, v]) => `${k}=${showValue(v)}`).join(' ') || '(defaults)';
+  const show = (p: Candidate) =>
+    Object.entries(p)
+      .map(([k, v]) => `${k}=${showValue(v)}`)
+      .join(' ') || '(defaults)';
   const header = ['rank', `mean ${scorer}`, 'std', 'parameters'];
   const rows = order.map((r) => [String(r.rank), score4(r.meanTestScore), score4(r.stdTestScore), show(r.params)]);
-  const testLine = Object.entries(testScores).map(([k, v]) => `${k} ${score4(v)}`).join(', ');
+  const testLine = Object.entries(testScores)
+    .map(([k, v]) => `${k} ${score4(v)}`)
+    .join(', ');
   if (format === 'markdown') {
     const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
     ctx.write(

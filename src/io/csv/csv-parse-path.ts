@@ -135,7 +135,12 @@ function runCsvParse(segment: Buffer, delimiter: string, onRecord: (record: stri
   const options = csvParseOptions(delimiter);
   const api = csvParseApi(options);
   if (api !== null) {
-    const error = api.parse(segment, true, (record) => onRecord(record, api.info.bytes), () => undefined);
+    const error = api.parse(
+      segment,
+      true,
+      (record) => onRecord(record, api.info.bytes),
+      () => undefined,
+    );
     if (error !== undefined) throw error;
     return;
   }

@@ -82,4 +82,3 @@ export interface DialectBytes {
 export function dialectBytes(delimiter: string, decimal: DecimalMark): DialectBytes {
   return { delim: delimiter.charCodeAt(0), dec: decimal === ',' ? COMMA : DOT };
 }
-

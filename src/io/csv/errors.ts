@@ -34,9 +34,7 @@ export function readError(source: string, error: unknown): DataError {
 }
 
 function crHint(text: string): string | undefined {
-  return text.includes('\r')
-    ? 'the value holds a carriage return: the file mixes line ends (CRLF and a lone CR); convert them to LF or CRLF'
-    : undefined;
+  return text.includes('\r') ? 'the value holds a carriage return: the file mixes line ends (CRLF and a lone CR); convert them to LF or CRLF' : undefined;
 }
 
 export function badValueError(source: string, line: number, column: string, text: string, decimal: '.' | ',' = '.'): DataError {
@@ -95,12 +93,7 @@ export function recordTooLongError(source: string, line: number, limit: number, 
 /** A csv-parse error as the DataError the fast path would give; `names` are the columns, once known. */
 export function csvParseError(error: CsvError, where: string, names: readonly string[] | null): DataError {
   const index = (error as { column?: unknown }).column;
-  const field =
-    typeof index === 'number'
-      ? names !== null && index < names.length
-        ? `column ${columnName(names[index]!)}`
-        : `field ${index + 1}`
-      : 'a field';
+  const field = typeof index === 'number' ? (names !== null && index < names.length ? `column ${columnName(names[index]!)}` : `field ${index + 1}`) : 'a field';
   const quoteHint = 'quote a whole field ("like this") and write a quote inside a quoted field as two quotes ("5 ""inch""")';
   switch (error.code) {
     case 'CSV_QUOTE_NOT_CLOSED':

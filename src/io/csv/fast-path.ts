@@ -56,8 +56,7 @@ export function viaFastPath(engine: EngineState, buf: Buffer, final: boolean): n
           break;
         }
       }
-      const next =
-        engine.layout === null || engine.keepRaw ? fastStringRow(engine, buf, pos, final, line) : fastRow(engine, buf, pos, final, line);
+      const next = engine.layout === null || engine.keepRaw ? fastStringRow(engine, buf, pos, final, line) : fastRow(engine, buf, pos, final, line);
       if (next < 0) break;
       pos = next;
       line++;

@@ -46,13 +46,7 @@ export interface FeatureRows {
  * The layout of the rows to score. Without `names`, the first line is a header when any of its
  * fields is not a number; else the rows hold the features in the model's order.
  */
-function featureLayout(
-  options: FeatureRowsOptions,
-  fields: string[],
-  line: number,
-  delimiter: string,
-  setColumns: (columns: string[]) => void,
-): FirstRecord {
+function featureLayout(options: FeatureRowsOptions, fields: string[], line: number, delimiter: string, setColumns: (columns: string[]) => void): FirstRecord {
   const { features, source } = options;
   const blankLast = fields.length > 1 && /^[ \t]*$/.test(fields[fields.length - 1]!);
   let header: Header;
@@ -110,8 +104,7 @@ class StreamedFeatureRows implements FeatureRows {
       decimal: options.decimal,
       skipRows: options.skipRows,
       ...(options.cells === undefined ? {} : { cells: options.cells }),
-      first: (fields, line) =>
-        featureLayout(options, fields, line, this.engine.delimiter ?? ',', (columns) => (this.columns = columns)),
+      first: (fields, line) => featureLayout(options, fields, line, this.engine.delimiter ?? ',', (columns) => (this.columns = columns)),
     });
   }
 

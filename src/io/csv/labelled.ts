@@ -107,7 +107,8 @@ function labelledEngine(source: string, options: ReadLabelledOptions, slot: Slot
       if (options.table !== undefined) {
         for (const name of options.table.categorical ?? []) {
           if (!choice.features.includes(name)) {
-            if (!header.names.includes(name)) throw new DataError(`${source}: --categorical ${quoteName(name)}: no such column`, { hint: `the columns are: ${header.names.join(', ')}` });
+            if (!header.names.includes(name))
+              throw new DataError(`${source}: --categorical ${quoteName(name)}: no such column`, { hint: `the columns are: ${header.names.join(', ')}` });
             throw new UsageError(`--categorical ${quoteName(name)}: that column is not a feature (it is the target or excluded)`);
           }
         }
@@ -135,7 +136,8 @@ function finishLabelled(engine: CsvEngine, source: string, slot: Slot): Omit<Lab
   const X = { data: store.matrixData(), rows: store.n, cols: choice.features.length };
   const where = `${source}: column ${columnName(choice.target)}`;
   const cells = slot.cells;
-  const labels = store.labels === null || store.labels.length === 0 ? [] : cells === undefined ? classLabels(store.labels, where) : tableLabels(store.labels, where);
+  const labels =
+    store.labels === null || store.labels.length === 0 ? [] : cells === undefined ? classLabels(store.labels, where) : tableLabels(store.labels, where);
   const table: TableRead | undefined =
     cells === undefined
       ? undefined
@@ -181,11 +183,7 @@ function countLineEnds(bytes: Buffer): number {
  * Parse labelled CSV bytes (the parsing half of `readLabelledCsv`, for callers and tests that
  * already hold the bytes).
  */
-export function parseLabelledBuffer(
-  bytes: Buffer,
-  source: string,
-  options: ReadLabelledOptions = {},
-): Omit<LabelledData, 'sha256' | 'bytes'> {
+export function parseLabelledBuffer(bytes: Buffer, source: string, options: ReadLabelledOptions = {}): Omit<LabelledData, 'sha256' | 'bytes'> {
   const nul = bytes.indexOf(0);
   if (nul !== -1) throw binaryError(source, nul);
   const slot: Slot = {};
@@ -214,11 +212,7 @@ export function parseLabelledBuffer(
  * byte anywhere wins over a data error before it, as it does there (after a data error the rest is
  * still read, only to look for one).
  */
-async function readLabelledFile(
-  path: string,
-  source: string,
-  options: ReadLabelledOptions,
-): Promise<LabelledData> {
+async function readLabelledFile(path: string, source: string, options: ReadLabelledOptions): Promise<LabelledData> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -329,4 +323,3 @@ export async function readLabelledCsv(path: string, options: ReadLabelledOptions
   }
   return readLabelledFile(path, path, options);
 }
-

@@ -37,6 +37,9 @@ export function quoteName(name: string): string {
 
 /** A readable list of column names for hints. */
 export function listNames(names: readonly string[], max = 30): string {
-  const shown = names.slice(0, max).map((name) => columnName(name, true)).join(', ');
+  const shown = names
+    .slice(0, max)
+    .map((name) => columnName(name, true))
+    .join(', ');
   return names.length > max ? `${shown}, … (${names.length} in all)` : shown;
 }

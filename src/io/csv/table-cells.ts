@@ -299,10 +299,16 @@ export class ModelCells implements CellReader {
       });
     }
     if (column.kind === 'categorical') {
-      const known = column.categories.slice(0, 10).map((c) => showValue(c)).join(', ');
-      return new DataError(`${this.source}:${line}: column ${columnName(name)}: ${showValue(text)} is not a category the model knows (${known}${column.categories.length > 10 ? ', …' : ''})`, {
-        hint: 'without --unknown error, an unknown category encodes as all zeros and the row is predicted',
-      });
+      const known = column.categories
+        .slice(0, 10)
+        .map((c) => showValue(c))
+        .join(', ');
+      return new DataError(
+        `${this.source}:${line}: column ${columnName(name)}: ${showValue(text)} is not a category the model knows (${known}${column.categories.length > 10 ? ', …' : ''})`,
+        {
+          hint: 'without --unknown error, an unknown category encodes as all zeros and the row is predicted',
+        },
+      );
     }
     return badValueError(this.source, line, name, text, this.decimal);
   }

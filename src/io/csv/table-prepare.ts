@@ -28,9 +28,12 @@ export function prepareTable(data: LabelledData, options: { dropna: DropnaPolicy
   if (read === undefined) throw new Error('prepareTable needs data read with options.table');
   const { source } = data;
   if (read.missingLabels > 0 && options.dropna === 'none') {
-    throw new DataError(`${source}:${read.firstMissingLabel}: the target ${columnName(data.target)} is missing${read.missingLabels > 1 ? ` (and in ${read.missingLabels - 1} more rows)` : ''}`, {
-      hint: 'drop the rows without a label with --dropna target (or --dropna)',
-    });
+    throw new DataError(
+      `${source}:${read.firstMissingLabel}: the target ${columnName(data.target)} is missing${read.missingLabels > 1 ? ` (and in ${read.missingLabels - 1} more rows)` : ''}`,
+      {
+        hint: 'drop the rows without a label with --dropna target (or --dropna)',
+      },
+    );
   }
   let table: RawTable = { data: data.X.data, rows: data.X.rows, cols: data.X.cols, columns: read.columns };
   let labels = data.labels;
@@ -48,7 +51,8 @@ export function prepareTable(data: LabelledData, options: { dropna: DropnaPolicy
     }
     lines = Int32Array.from(keep, (i) => lines[i]!);
     ({ table, labels } = compactRows(table, labels, keep));
-    if (table.rows === 0) throw new DataError(`${source}: every row has a missing value; --dropna leaves none`, { hint: 'use --impute instead, or --dropna target' });
+    if (table.rows === 0)
+      throw new DataError(`${source}: every row has a missing value; --dropna leaves none`, { hint: 'use --impute instead, or --dropna target' });
   }
   if (!options.imputes && read.missing.some((n) => n > 0)) {
     const counts = missingCounts(table, lines);
@@ -58,7 +62,9 @@ export function prepareTable(data: LabelledData, options: { dropna: DropnaPolicy
       throw new DataError(
         `${source}:${first}: ${total} missing value${total === 1 ? '' : 's'} in the features: ` +
           counts.map((c) => `${columnName(c.name)} ${c.count} (first at line ${c.first})`).join(', '),
-        { hint: 'fill them with --impute mean (or median, most_frequent, constant), or drop those rows with --dropna; scikit-learn\'s Perceptron refuses missing values too' },
+        {
+          hint: "fill them with --impute mean (or median, most_frequent, constant), or drop those rows with --dropna; scikit-learn's Perceptron refuses missing values too",
+        },
       );
     }
   }

@@ -94,7 +94,13 @@ export function decodeArtifact(doc: unknown, source: string): LoadedArtifact {
   }
 
   if (fileFormatVersion === MODEL_FORMAT_VERSION) {
-    return { source, artifact: original as unknown as ModelArtifact, fileFormatVersion, fileChecksum: actual, model: fittedModelOf(original as unknown as ModelArtifact, shapes) };
+    return {
+      source,
+      artifact: original as unknown as ModelArtifact,
+      fileFormatVersion,
+      fileChecksum: actual,
+      model: fittedModelOf(original as unknown as ModelArtifact, shapes),
+    };
   }
   // Sealed again, so that the migrated document verifies on its own (toJSON, then fromJSON or save).
   const artifact = sealArtifact(migrateToCurrent(original, fileFormatVersion, source) as unknown as ModelArtifactBody);
@@ -132,7 +138,9 @@ function preprocessingOf(p: PreprocessingJson): Preprocessing {
 
 function preprocessingJson(p: Preprocessing): PreprocessingJson {
   return {
-    columns: p.columns.map((c) => (c.kind === 'numeric' ? { name: c.name, kind: c.kind, impute: c.impute } : { name: c.name, kind: c.kind, categories: [...c.categories], impute: c.impute })),
+    columns: p.columns.map((c) =>
+      c.kind === 'numeric' ? { name: c.name, kind: c.kind, impute: c.impute } : { name: c.name, kind: c.kind, categories: [...c.categories], impute: c.impute },
+    ),
     naValues: [...p.naValues],
     impute: p.impute === null ? null : { strategy: p.impute.strategy, fillValue: p.impute.fillValue },
     dropna: p.dropna,
@@ -178,5 +186,3 @@ export async function saveArtifact(path: string, artifact: object): Promise<void
   }
   await writeFileAtomic(path, text);
 }
-
-

@@ -91,8 +91,7 @@ export interface SearchJson {
 
 /** One input column in model order: its kind and fitted state (core/preprocessing.ts). */
 export type ColumnJson =
-  | { name: string; kind: 'numeric'; impute: number | null }
-  | { name: string; kind: 'categorical'; categories: string[]; impute: string | null };
+  { name: string; kind: 'numeric'; impute: number | null } | { name: string; kind: 'categorical'; categories: string[]; impute: string | null };
 
 /** What the model does to a table's columns before the linear model (docs/MODEL_FORMAT.md, version 3). */
 export interface PreprocessingJson {

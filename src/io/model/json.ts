@@ -268,4 +268,3 @@ function locateJsonError(text: string): { pos: number; reason: string } | undefi
   }
   return undefined;
 }
-

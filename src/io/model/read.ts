@@ -87,4 +87,3 @@ export async function readModelText(path: string): Promise<string> {
     await handle.close().catch(() => undefined);
   }
 }
-

@@ -97,4 +97,3 @@ export function checkers(bad: (message: string) => never) {
 }
 
 export type Checkers = ReturnType<typeof checkers>;
-

@@ -134,7 +134,6 @@ export function checkShapes(doc: Obj, version: number, fail: Fail): Shapes {
   return { features, classes, coef, intercept, mean, scale };
 }
 
-
 function checkTestIndices(testIndices: unknown[], nTrain: number, nTest: number, bad: (message: string) => never): void {
   if (testIndices.length !== nTest) {
     bad(`training.split.testIndices has ${plural(testIndices.length, 'index', 'indices')}, expected ${nTest} (training.split.test)`);
@@ -176,7 +175,6 @@ export function findNonFinite(v: unknown, stack: (string | number)[]): boolean {
   }
   return false;
 }
-
 
 /** training.data.csv: the dialect the training file was read with. */
 function checkDialect(csv: Obj, bad: (message: string) => never): void {

@@ -155,7 +155,11 @@ export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): M
       // A column without imputation "imputes" NaN with NaN: it stays missing, as it would unimputed.
       const values = columns.map((c) => (c.kind === 'numeric' && c.impute !== null ? c.impute : Number.NaN));
       nodes.push({
-        name: 'impute', opType: 'Imputer', domain: ML, inputs: ['input'], outputs: [v('imputed')],
+        name: 'impute',
+        opType: 'Imputer',
+        domain: ML,
+        inputs: ['input'],
+        outputs: [v('imputed')],
         attributes: { imputed_value_floats: { floats: values }, replaced_value_float: { float: Number.NaN } },
       });
       valueInfo.push({ name: v('imputed'), elemType: ElemType.FLOAT, shape: [BATCH, d] });
@@ -171,7 +175,11 @@ export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): M
           blocks.push(c.name);
         } else {
           nodes.push({
-            name: `${id}_impute`, opType: 'Imputer', domain: ML, inputs: [c.name], outputs: [v(`${id}_imputed`)],
+            name: `${id}_impute`,
+            opType: 'Imputer',
+            domain: ML,
+            inputs: [c.name],
+            outputs: [v(`${id}_imputed`)],
             attributes: { imputed_value_floats: { floats: [c.impute] }, replaced_value_float: { float: Number.NaN } },
           });
           valueInfo.push({ name: v(`${id}_imputed`), elemType: ElemType.FLOAT, shape: [BATCH, 1] });
@@ -181,7 +189,9 @@ export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): M
       }
       const naValues = p.preprocessing?.naValues ?? [];
       inputs.push({
-        name: c.name, elemType: ElemType.STRING, shape: [BATCH, 1],
+        name: c.name,
+        elemType: ElemType.STRING,
+        shape: [BATCH, 1],
         doc: `a category (${c.categories.length} known; others are all zeros)${c.impute === null || naValues.length === 0 ? '' : `; ${naValues.map((na) => JSON.stringify(na)).join(', ')} are missing`}`,
       });
       let text = c.name;
@@ -191,7 +201,11 @@ export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): M
         const known = new Set(c.categories);
         const missing = naValues.filter((na) => !known.has(na));
         nodes.push({
-          name: `${id}_impute`, opType: 'LabelEncoder', domain: ML, inputs: [c.name], outputs: [v(`${id}_imputed`)],
+          name: `${id}_impute`,
+          opType: 'LabelEncoder',
+          domain: ML,
+          inputs: [c.name],
+          outputs: [v(`${id}_imputed`)],
           attributes: {
             keys_strings: { strings: [...c.categories, ...missing] },
             values_strings: { strings: [...c.categories, ...missing.map(() => c.impute as string)] },
@@ -202,13 +216,24 @@ export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): M
         text = v(`${id}_imputed`);
       }
       nodes.push({
-        name: `${id}_onehot`, opType: 'OneHotEncoder', domain: ML, inputs: [text], outputs: [v(`${id}_onehot`)],
+        name: `${id}_onehot`,
+        opType: 'OneHotEncoder',
+        domain: ML,
+        inputs: [text],
+        outputs: [v(`${id}_onehot`)],
         attributes: { cats_strings: { strings: c.categories }, zeros: { int: 1 } },
       });
       // onnx 1.12 infers no type for the outputs of Imputer, LabelEncoder and OneHotEncoder: the graph states them.
       valueInfo.push({ name: v(`${id}_onehot`), elemType: ElemType.FLOAT, shape: [BATCH, 1, c.categories.length] });
       // OneHotEncoder adds an axis ([N, 1] → [N, 1, categories]); Flatten makes it [N, categories].
-      nodes.push({ name: `${id}_flat`, opType: 'Flatten', domain: '', inputs: [v(`${id}_onehot`)], outputs: [v(`${id}_flat`)], attributes: { axis: { int: 1 } } });
+      nodes.push({
+        name: `${id}_flat`,
+        opType: 'Flatten',
+        domain: '',
+        inputs: [v(`${id}_onehot`)],
+        outputs: [v(`${id}_flat`)],
+        attributes: { axis: { int: 1 } },
+      });
       blocks.push(v(`${id}_flat`));
     });
     nodes.push({ name: 'concat', opType: 'Concat', domain: '', inputs: blocks, outputs: [v('columns')], attributes: { axis: { int: 1 } } });
@@ -219,14 +244,39 @@ export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): M
   const inverse = Float64Array.from(p.scale, (s) => 1 / s);
   const split = splitOffsets(p.mean, p.scale);
   if (split === undefined) {
-    nodes.push({ name: 'scale', opType: 'Scaler', domain: ML, inputs: [features], outputs: [v('scaled')], attributes: { offset: { floats: p.mean }, scale: { floats: inverse } } });
+    nodes.push({
+      name: 'scale',
+      opType: 'Scaler',
+      domain: ML,
+      inputs: [features],
+      outputs: [v('scaled')],
+      attributes: { offset: { floats: p.mean }, scale: { floats: inverse } },
+    });
   } else {
-    nodes.push({ name: 'center', opType: 'Scaler', domain: ML, inputs: [features], outputs: [v('centered')], attributes: { offset: { floats: split.hi }, scale: { floats: split.ones } } });
-    nodes.push({ name: 'scale', opType: 'Scaler', domain: ML, inputs: [v('centered')], outputs: [v('scaled')], attributes: { offset: { floats: split.lo }, scale: { floats: inverse } } });
+    nodes.push({
+      name: 'center',
+      opType: 'Scaler',
+      domain: ML,
+      inputs: [features],
+      outputs: [v('centered')],
+      attributes: { offset: { floats: split.hi }, scale: { floats: split.ones } },
+    });
+    nodes.push({
+      name: 'scale',
+      opType: 'Scaler',
+      domain: ML,
+      inputs: [v('centered')],
+      outputs: [v('scaled')],
+      attributes: { offset: { floats: split.lo }, scale: { floats: inverse } },
+    });
   }
   const { coefficients, intercepts } = linearWeights(p);
   nodes.push({
-    name: 'perceptron', opType: 'LinearClassifier', domain: ML, inputs: [v('scaled')], outputs: [OUTPUT_LABEL, OUTPUT_SCORES],
+    name: 'perceptron',
+    opType: 'LinearClassifier',
+    domain: ML,
+    inputs: [v('scaled')],
+    outputs: [OUTPUT_LABEL, OUTPUT_SCORES],
     attributes: {
       classlabels_strings: { strings: p.classes },
       coefficients: { floats: coefficients },
@@ -256,7 +306,9 @@ export function pipelineToOnnx(p: ExportablePipeline, options: ExportOptions): M
       outputs: [
         { name: OUTPUT_LABEL, elemType: ElemType.STRING, shape: [BATCH], doc: 'the predicted class' },
         {
-          name: OUTPUT_SCORES, elemType: ElemType.FLOAT, shape: [BATCH, scoreWidth],
+          name: OUTPUT_SCORES,
+          elemType: ElemType.FLOAT,
+          shape: [BATCH, scoreWidth],
           doc: p.classes.length === 2 ? 'the decision function s as [-s, s]' : 'the decision function, one column per class',
         },
       ],

@@ -18,12 +18,7 @@ const ATTR_INTS = 7;
 const ATTR_STRINGS = 8;
 
 export type AttributeValue =
-  | { float: number }
-  | { int: number }
-  | { string: string }
-  | { floats: ArrayLike<number> }
-  | { ints: readonly number[] }
-  | { strings: readonly string[] };
+  { float: number } | { int: number } | { string: string } | { floats: ArrayLike<number> } | { ints: readonly number[] } | { strings: readonly string[] };
 
 export interface NodeSpec {
   name: string;

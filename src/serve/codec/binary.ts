@@ -8,13 +8,27 @@
 import { badRequest } from '../errors.js';
 
 /** Bytes per element of the numeric datatypes (BYTES elements have their own lengths). */
-export const ELEMENT_SIZE: Record<string, number> = { FP64: 8, FP32: 4, INT64: 8, INT32: 4, INT16: 2, INT8: 1, UINT64: 8, UINT32: 4, UINT16: 2, UINT8: 1, FP16: 2, BOOL: 1 };
+export const ELEMENT_SIZE: Record<string, number> = {
+  FP64: 8,
+  FP32: 4,
+  INT64: 8,
+  INT32: 4,
+  INT16: 2,
+  INT8: 1,
+  UINT64: 8,
+  UINT32: 4,
+  UINT16: 2,
+  UINT8: 1,
+  FP16: 2,
+  BOOL: 1,
+};
 
 /** The header length a request declares; undefined when it has none (a plain JSON body). */
 export function headerLength(value: string | string[] | undefined, bodyLength: number): number | undefined {
   if (value === undefined) return undefined;
   const text = Array.isArray(value) ? value[0] : value;
-  if (text === undefined || !/^\d{1,15}$/.test(text.trim())) throw badRequest(`Inference-Header-Content-Length: ${JSON.stringify(String(text).slice(0, 40))} is not a whole number of bytes`);
+  if (text === undefined || !/^\d{1,15}$/.test(text.trim()))
+    throw badRequest(`Inference-Header-Content-Length: ${JSON.stringify(String(text).slice(0, 40))} is not a whole number of bytes`);
   const n = Number(text.trim());
   if (n > bodyLength) throw badRequest(`Inference-Header-Content-Length: ${n} bytes, but the body has ${bodyLength}`);
   return n;
@@ -37,7 +51,9 @@ export class BinarySection {
   /** Every byte must belong to an input. */
   finish(): void {
     if (this.offset !== this.bytes.byteLength) {
-      throw badRequest(`the body has ${this.bytes.byteLength - this.offset} bytes after the binary inputs; the binary_data_size values must add up to the body after the JSON header`);
+      throw badRequest(
+        `the body has ${this.bytes.byteLength - this.offset} bytes after the binary inputs; the binary_data_size values must add up to the body after the JSON header`,
+      );
     }
   }
 }
@@ -46,7 +62,9 @@ export class BinarySection {
 export function decodeNumbers(bytes: Uint8Array, datatype: string, where: string): Float64Array {
   const size = ELEMENT_SIZE[datatype];
   if (size === undefined || bytes.byteLength % size !== 0) {
-    throw badRequest(`${where}.parameters.binary_data_size: ${bytes.byteLength} bytes is not a whole number of ${datatype} elements${size === undefined ? '' : ` (${size} bytes each)`}`);
+    throw badRequest(
+      `${where}.parameters.binary_data_size: ${bytes.byteLength} bytes is not a whole number of ${datatype} elements${size === undefined ? '' : ` (${size} bytes each)`}`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.byteLength / size;
@@ -65,7 +83,8 @@ export function decodeNumbers(bytes: Uint8Array, datatype: string, where: string
         break;
       case 'INT64': {
         const value = view.getBigInt64(at, true);
-        if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw badRequest(`${where}: element ${k} (${value}) is too large to be a feature value`);
+        if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+          throw badRequest(`${where}: element ${k} (${value}) is too large to be a feature value`);
         out[k] = Number(value);
         break;
       }

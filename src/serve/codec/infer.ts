@@ -57,7 +57,8 @@ function tensorHead(input: unknown, where: string, binary: BinarySection | undef
   if (parameters !== undefined && !isObject(parameters)) throw badRequest(`${where}.parameters: expected an object, got ${kind(parameters)}`);
   const size = optional(parameters?.binary_data_size);
   if (size !== undefined) {
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw badRequest(`${where}.parameters.binary_data_size: expected a whole number of bytes`);
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+      throw badRequest(`${where}.parameters.binary_data_size: expected a whole number of bytes`);
     if (binary === undefined) throw badRequest(`${where}.parameters.binary_data_size: binary data needs the Inference-Header-Content-Length header`);
     if (optional(input.data) !== undefined) throw badRequest(`${where}: give data or binary_data_size, not both`);
     const bytes = binary.take(size, where);
@@ -69,7 +70,13 @@ function tensorHead(input: unknown, where: string, binary: BinarySection | undef
 }
 
 /** Flattens row-major values into out, counting them; non-numbers are refused with their row and feature. */
-function flatten(data: Values, out: Float64Array, integer: boolean, where: (k: number) => string, cell: (value: unknown, k: number, where: () => string) => number): number {
+function flatten(
+  data: Values,
+  out: Float64Array,
+  integer: boolean,
+  where: (k: number) => string,
+  cell: (value: unknown, k: number, where: () => string) => number,
+): number {
   let k = 0;
   const put = (item: unknown) => {
     if (k >= out.length) {
@@ -124,7 +131,13 @@ function text(bytes: Uint8Array): string {
  * An inference request body: JSON, or (when `headerLength` is given) a JSON header and a binary
  * section. One [N, F] tensor, or one [N] tensor per feature.
  */
-export function parseInfer(body: Uint8Array, headerLength: number | undefined, model: Model, maxRows: number, cells: Cells = cellsOf(model)): InferRequest & { unknown: Map<string, number> } {
+export function parseInfer(
+  body: Uint8Array,
+  headerLength: number | undefined,
+  model: Model,
+  maxRows: number,
+  cells: Cells = cellsOf(model),
+): InferRequest & { unknown: Map<string, number> } {
   if (headerLength === undefined) return rowsOfInfer(parseJsonBody(text(body)), model, maxRows, undefined, cells);
   const binary = new BinarySection(body.subarray(headerLength));
   const request = rowsOfInfer(parseJsonBody(text(body.subarray(0, headerLength))), model, maxRows, binary, cells);
@@ -133,7 +146,13 @@ export function parseInfer(body: Uint8Array, headerLength: number | undefined, m
 }
 
 /** A parsed inference request document to rows; `binary` holds the bytes after a binary request's JSON header. */
-export function rowsOfInfer(doc: unknown, model: Model, maxRows: number, binary?: BinarySection, cells: Cells = cellsOf(model)): InferRequest & { unknown: Map<string, number> } {
+export function rowsOfInfer(
+  doc: unknown,
+  model: Model,
+  maxRows: number,
+  binary?: BinarySection,
+  cells: Cells = cellsOf(model),
+): InferRequest & { unknown: Map<string, number> } {
   const features = cells.names;
   const d = features.length;
   const categorical = model.inputs.some((input) => input.kind === 'categorical');
@@ -148,10 +167,15 @@ export function rowsOfInfer(doc: unknown, model: Model, maxRows: number, binary?
   const first = tensorHead(inputs[0], 'inputs[0]', binary);
   const tensorForm = inputs.length === 1 && (first.shape.length === 2 || !features.includes(first.name));
   if (tensorForm && categorical) {
-    throw badRequest(`inputs: this model has categorical features; send one input per feature (BYTES for a categorical one, FP64 for a numeric one, null for a missing value): ${featureList(features)}`);
+    throw badRequest(
+      `inputs: this model has categorical features; send one input per feature (BYTES for a categorical one, FP64 for a numeric one, null for a missing value): ${featureList(features)}`,
+    );
   }
   const notBytes = (datatype: string, where: string, feature?: string) => {
-    if (datatype === 'BYTES') throw badRequest(`${where}.datatype: BYTES is for a categorical feature${feature === undefined ? '' : `, and ${JSON.stringify(feature)} is numeric`}; use FP64, FP32, INT64 or INT32`);
+    if (datatype === 'BYTES')
+      throw badRequest(
+        `${where}.datatype: BYTES is for a categorical feature${feature === undefined ? '' : `, and ${JSON.stringify(feature)} is numeric`}; use FP64, FP32, INT64 or INT32`,
+      );
   };
   if (tensorForm) {
     notBytes(first.datatype, 'inputs[0]');
@@ -165,7 +189,13 @@ export function rowsOfInfer(doc: unknown, model: Model, maxRows: number, binary?
       throw badRequest(`inputs[0].data: ${first.data.length} ${nested ? 'rows' : 'values'}, but the shape [${n}, ${d}] needs ${nested ? n : n * d}`);
     }
     const X = new Float64Array(n * d);
-    const count = flatten(first.data, X, first.datatype.startsWith('INT'), (k) => `inputs[0].data: row ${Math.floor(k / d)}, feature ${JSON.stringify(features[k % d])}`, (value, k, where) => cells.at(value, k % d, where));
+    const count = flatten(
+      first.data,
+      X,
+      first.datatype.startsWith('INT'),
+      (k) => `inputs[0].data: row ${Math.floor(k / d)}, feature ${JSON.stringify(features[k % d])}`,
+      (value, k, where) => cells.at(value, k % d, where),
+    );
     if (count !== n * d) throw badRequest(`inputs[0].data: ${count} values, but the shape [${n}, ${d}] needs ${n * d}`);
     return { X, n, id: id as string | undefined, outputs, unknown: cells.unknown };
   }
@@ -199,13 +229,18 @@ export function rowsOfInfer(doc: unknown, model: Model, maxRows: number, binary?
   features.forEach((feature, j) => {
     const input = byFeature.get(feature) as Tensor & { index: number };
     if (model.inputs[j]?.kind !== 'categorical') notBytes(input.datatype, `inputs[${input.index}]`, feature);
-    const count = flatten(input.data, column, input.datatype.startsWith('INT'), (k) => `inputs[${input.index}].data[${k}] (feature ${JSON.stringify(feature)})`, (value, _k, where) => cells.at(value, j, where));
+    const count = flatten(
+      input.data,
+      column,
+      input.datatype.startsWith('INT'),
+      (k) => `inputs[${input.index}].data[${k}] (feature ${JSON.stringify(feature)})`,
+      (value, _k, where) => cells.at(value, j, where),
+    );
     if (count !== n) throw badRequest(`inputs[${input.index}].data: ${count} values, but the shape says ${n}`);
     for (let i = 0; i < n; i++) X[i * d + j] = column[i] as number;
   });
   return { X, n, id: id as string | undefined, outputs, unknown: cells.unknown };
 }
-
 
 /** A binary answer: the JSON header (headerLength bytes), then the outputs asked for in binary. */
 export interface BinaryAnswer {
@@ -214,7 +249,13 @@ export interface BinaryAnswer {
 }
 
 /** The Open Inference Protocol response body: JSON text, or a binary answer when an output is asked for so. */
-export function inferBody(model: Model, name: string, request: { id: string | undefined; outputs: readonly RequestedOutput[] }, scored: Scored, n: number): string | BinaryAnswer {
+export function inferBody(
+  model: Model,
+  name: string,
+  request: { id: string | undefined; outputs: readonly RequestedOutput[] },
+  scored: Scored,
+  n: number,
+): string | BinaryAnswer {
   const outputs: string[] = [];
   const binary: Buffer[] = [];
   for (const output of request.outputs) {

@@ -30,7 +30,6 @@ export function kind(value: unknown): string {
   return `${typeof value} ${quote(value)}`;
 }
 
-
 /** The one typing rule of every format. */
 export function numberAt(value: unknown, where: () => string): number {
   if (typeof value === 'number') {
@@ -190,7 +189,8 @@ export function rowsOfInvocation(doc: unknown, model: Model, maxRows: number, ce
     case 'dataframe_split': {
       if (!isObject(value)) throw badRequest(`dataframe_split: expected an object with columns and data, got ${kind(value)}`);
       for (const key of Object.keys(value)) {
-        if (key !== 'columns' && key !== 'data' && key !== 'index') throw badRequest(`dataframe_split: unknown member ${quote(key)} (it takes columns, data and index)`);
+        if (key !== 'columns' && key !== 'data' && key !== 'index')
+          throw badRequest(`dataframe_split: unknown member ${quote(key)} (it takes columns, data and index)`);
       }
       const { columns, data } = value;
       if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) throw badRequest('dataframe_split.columns: expected an array of column names');
@@ -210,7 +210,9 @@ export function rowsOfInvocation(doc: unknown, model: Model, maxRows: number, ce
       for (let i = 0; i < data.length; i++) {
         const row = data[i];
         if (!Array.isArray(row) || row.length !== columns.length) {
-          throw badRequest(`dataframe_split.data[${i}]: expected an array of ${columns.length} values (one per column), got ${Array.isArray(row) ? `${row.length} values` : kind(row)}`);
+          throw badRequest(
+            `dataframe_split.data[${i}]: expected an array of ${columns.length} values (one per column), got ${Array.isArray(row) ? `${row.length} values` : kind(row)}`,
+          );
         }
         for (let j = 0; j < d; j++) {
           X[i * d + j] = cells.at(row[at[j] as number], j, () => `dataframe_split.data[${i}]: feature ${JSON.stringify(features[j])}`);

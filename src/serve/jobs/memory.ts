@@ -101,7 +101,11 @@ export class MemoryJobStore implements JobStore {
     const job = this.jobs.get(id);
     if (job === undefined) throw notFound(`no job ${quote(id)} (unknown, or removed after --job-ttl)`);
     if (job.status !== 'done' || job.result === undefined) {
-      throw new HttpError(409, 'CONFLICT', job.status === 'failed' ? `the job failed: ${job.error ?? 'unknown reason'}` : `the job is ${job.status}; its result is not ready`);
+      throw new HttpError(
+        409,
+        'CONFLICT',
+        job.status === 'failed' ? `the job failed: ${job.error ?? 'unknown reason'}` : `the job is ${job.status}; its result is not ready`,
+      );
     }
     return { view: job, scored: job.result };
   }

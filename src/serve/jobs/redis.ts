@@ -84,7 +84,23 @@ export class RedisJobStore implements JobStore {
     await this.client.redis
       .multi()
       .del(key)
-      .hset(key, 'status', 'queued', 'rows', String(n), 'withScores', withScores ? '1' : '0', 'checksum', model.checksum, 'classes', JSON.stringify(model.classes), 'mediaType', mediaType, 'createdAt', String(Date.now()))
+      .hset(
+        key,
+        'status',
+        'queued',
+        'rows',
+        String(n),
+        'withScores',
+        withScores ? '1' : '0',
+        'checksum',
+        model.checksum,
+        'classes',
+        JSON.stringify(model.classes),
+        'mediaType',
+        mediaType,
+        'createdAt',
+        String(Date.now()),
+      )
       .set(data.inputKey, encodeRows(X.subarray(0, n * model.inputs.length)))
       .exec();
     await queue.add('job', data, { jobId: jobIds.asyncJob(id), removeOnComplete: { age: ttlSeconds }, removeOnFail: { age: ttlSeconds } });
@@ -106,7 +122,11 @@ export class RedisJobStore implements JobStore {
     const view = await this.get(id);
     if (view === undefined) throw new QueueError(404, 'NOT_FOUND', `no job ${JSON.stringify(id)} (unknown, or removed after --job-ttl)`);
     if (view.status !== 'done') {
-      throw new QueueError(409, 'CONFLICT', view.status === 'failed' ? `the job failed: ${view.error ?? 'unknown reason'}` : `the job is ${view.status}; its result is not ready`);
+      throw new QueueError(
+        409,
+        'CONFLICT',
+        view.status === 'failed' ? `the job failed: ${view.error ?? 'unknown reason'}` : `the job is ${view.status}; its result is not ready`,
+      );
     }
     const bytes = await this.client.redis.getBuffer(queueKeys(view.checksum).jobResult(id));
     if (bytes === null) throw new QueueError(404, 'NOT_FOUND', `the result of job ${JSON.stringify(id)} has expired (--job-ttl)`);

@@ -49,7 +49,10 @@ export interface JobStore {
 
 export function jobId(checksum: string, mediaType: string, withScores: boolean, body: Uint8Array): string {
   const bodyHash = createHash('sha256').update(body).digest('hex');
-  return createHash('sha256').update(`${checksum}\n${mediaType}\n${withScores ? 'scores' : 'labels'}\n${bodyHash}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${checksum}\n${mediaType}\n${withScores ? 'scores' : 'labels'}\n${bodyHash}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** The public view of a job (what GET /v1/jobs/{id} answers). */

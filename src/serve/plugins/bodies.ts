@@ -23,7 +23,11 @@ export function mediaFormat(request: FastifyRequest): { format: MediaFormat; med
   const header = request.headers['content-type'];
   if (header === 'application/json') return JSON_MEDIA;
   const unsupported = (what: string) =>
-    new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `${what}: send application/json, text/csv or application/x-ndjson (charset=utf-8 is the only parameter taken)`);
+    new HttpError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${what}: send application/json, text/csv or application/x-ndjson (charset=utf-8 is the only parameter taken)`,
+    );
   if (header === undefined) throw unsupported('no Content-Type');
   const [type, ...params] = header.split(';');
   const mediaType = (type as string).trim().toLowerCase();

@@ -17,15 +17,13 @@ import { unencapsulated } from './unencapsulated.js';
 export const timeoutError = (timeout: number) => new HttpError(504, 'TIMEOUT', `the request took longer than ${timeout} ms (--timeout)`);
 
 /** The request's abort signal, for work that can be abandoned (pool tasks, waits). */
-export const signalOf =
-  (request: FastifyRequest) =>
-  (): AbortSignal => {
-    if (request.deadline === null) {
-      request.deadline = new AbortController();
-      if (request.timedOut) request.deadline.abort();
-    }
-    return request.deadline.signal;
-  };
+export const signalOf = (request: FastifyRequest) => (): AbortSignal => {
+  if (request.deadline === null) {
+    request.deadline = new AbortController();
+    if (request.timedOut) request.deadline.abort();
+  }
+  return request.deadline.signal;
+};
 
 export const deadline = unencapsulated<{ timeout: number }>(async (app, { timeout }) => {
   app.decorateRequest('deadline', null);

@@ -42,7 +42,8 @@ export function clientErrorHandler(timeout: number) {
   };
 }
 
-export const tooLargeBody = (maxBody: number) => new HttpError(413, 'TOO_LARGE', `the body is larger than ${maxBody} bytes (--max-body)`, { connection: 'close' });
+export const tooLargeBody = (maxBody: number) =>
+  new HttpError(413, 'TOO_LARGE', `the body is larger than ${maxBody} bytes (--max-body)`, { connection: 'close' });
 
 export const errors = unencapsulated<{ timeout: number; maxBody: number }>(async (app, { timeout, maxBody }) => {
   app.setErrorHandler((error: unknown, request, reply) => {
@@ -53,7 +54,10 @@ export const errors = unencapsulated<{ timeout: number; maxBody: number }>(async
     if (request.timedOut) return sendError(reply, new HttpError(504, 'TIMEOUT', `the request took longer than ${timeout} ms (--timeout)`));
     if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, tooLargeBody(maxBody));
     if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return sendError(reply, new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `the content type ${quote(request.headers['content-type'] ?? '')} is not accepted here`));
+      return sendError(
+        reply,
+        new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', `the content type ${quote(request.headers['content-type'] ?? '')} is not accepted here`),
+      );
     }
     if (e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE' || (error as Error)?.message === 'aborted') {
       // The client went away mid-body: nobody to answer.

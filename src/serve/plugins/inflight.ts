@@ -13,7 +13,8 @@ import { sendError } from './errors.js';
 import { unencapsulated } from './unencapsulated.js';
 
 /** A body that could never fit, even alone: retrying would not help. */
-export const largerThanCap = (maxInflight: number) => new HttpError(413, 'TOO_LARGE', `the body is larger than ${maxInflight} bytes (--max-inflight)`, { connection: 'close' });
+export const largerThanCap = (maxInflight: number) =>
+  new HttpError(413, 'TOO_LARGE', `the body is larger than ${maxInflight} bytes (--max-inflight)`, { connection: 'close' });
 
 export const overloaded = (maxInflight: number) =>
   new HttpError(503, 'OVERLOADED', `request bodies in flight would pass ${maxInflight} bytes (--max-inflight); try again shortly`, { 'retry-after': '1' });

@@ -65,7 +65,10 @@ export const jobRoutes: FastifyPluginAsync<{ ctx: ServeContext }> = async (app, 
 
   app.get<{ Params: { id: string }; Querystring: { wait?: string } }>(
     '/v1/jobs/:id',
-    { config: { timed: true, mlflow: true }, schema: { summary: 'a job status', tags: ['jobs'], params: JOB_PARAMS, querystring: WAIT_QUERY, response: { 200: JOB_STATUS } } },
+    {
+      config: { timed: true, mlflow: true },
+      schema: { summary: 'a job status', tags: ['jobs'], params: JOB_PARAMS, querystring: WAIT_QUERY, response: { 200: JOB_STATUS } },
+    },
     async (request) => {
       const view = await jobs.wait(request.params.id, waitMs(request.query.wait, options.timeout), signalOf(request)());
       if (view === undefined) throw notFound(`no job ${quote(request.params.id)} (unknown, or removed after --job-ttl)`);
@@ -91,7 +94,10 @@ export const jobRoutes: FastifyPluginAsync<{ ctx: ServeContext }> = async (app, 
       const { output: as, type } = output(request);
       // Formatted with the classes of the model version that computed the job, not the one loaded now.
       // Many rows: written as the client reads them (answer.ts).
-      const body = view.rows >= STREAM_ROWS ? streamOf(outputChunks(as, view, scored, view.rows, view.withScores)) : formatAs(as, view, scored, view.rows, view.withScores);
+      const body =
+        view.rows >= STREAM_ROWS
+          ? streamOf(outputChunks(as, view, scored, view.rows, view.withScores))
+          : formatAs(as, view, scored, view.rows, view.withScores);
       return reply.header('x-model-checksum', view.checksum).type(type).send(body);
     },
   );

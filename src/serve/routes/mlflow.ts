@@ -13,18 +13,24 @@ import { runAndSend, taskOf } from './scoring.js';
 
 export const mlflowHealth: FastifyPluginAsync<{ ctx: ServeContext }> = async (app, { ctx }) => {
   for (const url of ['/ping', '/health']) {
-    app.get(url, { config: { mlflow: true }, schema: { summary: 'MLflow: 200 when ready', tags: ['MLflow'], response: { 200: TEXT } } }, async (_request, reply) => {
-      const not = notReady(ctx);
-      if (not !== undefined) return sendError(reply, new HttpError(503, 'NOT_READY', `the server is not ready: ${not.reason}`, { 'retry-after': '1' }));
-      return reply.type('text/plain; charset=utf-8').send('\n');
-    });
+    app.get(
+      url,
+      { config: { mlflow: true }, schema: { summary: 'MLflow: 200 when ready', tags: ['MLflow'], response: { 200: TEXT } } },
+      async (_request, reply) => {
+        const not = notReady(ctx);
+        if (not !== undefined) return sendError(reply, new HttpError(503, 'NOT_READY', `the server is not ready: ${not.reason}`, { 'retry-after': '1' }));
+        return reply.type('text/plain; charset=utf-8').send('\n');
+      },
+    );
   }
 };
 
 export const mlflowScoring: FastifyPluginAsync<{ ctx: ServeContext }> = async (app, { ctx }) => {
   mlflowBodies(app, ctx.options.maxBody, true);
-  app.get('/version', { config: { mlflow: true }, schema: { summary: 'MLflow: the package version', tags: ['MLflow'], response: { 200: TEXT } } }, async (_request, reply) =>
-    reply.type('text/plain; charset=utf-8').send(ctx.options.packageVersion),
+  app.get(
+    '/version',
+    { config: { mlflow: true }, schema: { summary: 'MLflow: the package version', tags: ['MLflow'], response: { 200: TEXT } } },
+    async (_request, reply) => reply.type('text/plain; charset=utf-8').send(ctx.options.packageVersion),
   );
   app.post<{ Querystring: { scores?: 'true' | 'false' } }>(
     '/invocations',

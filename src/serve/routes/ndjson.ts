@@ -106,12 +106,7 @@ export async function streamNdjson(ctx: ServeContext, request: FastifyRequest, r
     return reply;
   } catch (caught) {
     const timedOut = request.timedOut;
-    const error =
-      caught instanceof HttpError
-        ? caught
-        : timedOut
-          ? timeoutError(timeout)
-          : undefined;
+    const error = caught instanceof HttpError ? caught : timedOut ? timeoutError(timeout) : undefined;
     if (out === null) {
       if (error !== undefined) throw error;
       throw caught;

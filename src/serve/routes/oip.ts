@@ -56,11 +56,17 @@ export const oipInference: FastifyPluginAsync<{ ctx: ServeContext }> = async (ap
     ['/versions/:version', VERSION_PARAMS],
   ] as const) {
     const base = `/v2/models/:name${suffix}`;
-    app.get<ModelParams>(base, { schema: { summary: 'model metadata', tags: ['OIP v2'], params, response: { 200: MODEL_METADATA } } }, async (request) => metadata(request.params));
-    app.get<ModelParams>(`${base}/ready`, { schema: { summary: 'model readiness', tags: ['OIP v2'], params, response: { 200: MODEL_READY } } }, async (request) => {
-      modelNamed(ctx, request.params);
-      return { name: options.name, ready: notReady(ctx) === undefined };
-    });
+    app.get<ModelParams>(base, { schema: { summary: 'model metadata', tags: ['OIP v2'], params, response: { 200: MODEL_METADATA } } }, async (request) =>
+      metadata(request.params),
+    );
+    app.get<ModelParams>(
+      `${base}/ready`,
+      { schema: { summary: 'model readiness', tags: ['OIP v2'], params, response: { 200: MODEL_READY } } },
+      async (request) => {
+        modelNamed(ctx, request.params);
+        return { name: options.name, ready: notReady(ctx) === undefined };
+      },
+    );
     app.post<ModelParams>(
       `${base}/infer`,
       {

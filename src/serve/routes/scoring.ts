@@ -37,6 +37,9 @@ function send(ctx: ServeContext, reply: FastifyReply, task: Task, result: TaskRe
     return reply.header('inference-header-content-length', String(result.headerLength)).type('application/octet-stream').send(body);
   }
   // A string body goes out in one write with the headers (a Buffer would be a second chunk); a stream as the client reads it.
-  const body = typeof result.body === 'string' || result.body instanceof Readable ? result.body : Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
+  const body =
+    typeof result.body === 'string' || result.body instanceof Readable
+      ? result.body
+      : Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
   return reply.type('application/json; charset=utf-8').send(body);
 }
