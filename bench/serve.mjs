@@ -108,6 +108,8 @@ const SERVERS = {
     command: (model) => ({ ...irisCommand(['serve', '--model', model, '--port', '0', '--host', HOST, ...IRIS_ARGS]), env: NODE_ENV }),
     ready: '/v2/health/ready',
     live: '/v2/health/live',
+    // MLflow's default answer is labels only; the other servers answer labels and scores, so iris is asked for them too.
+    invocations: '/invocations?scores=true',
   },
   node: {
     label: 'bare node:http',
@@ -174,7 +176,7 @@ const writePayload = (features, base, n) => writePayloadIn(OUT, features, base, 
 
 /** One measured wrk run of `rows` x `connections` on `server` (after its unmeasured warm-up). */
 const loadRun = (server, ctx, rows, connections) =>
-  wrkLoadRun(server, { body: ctx.payloads[rows].path, connections, threads: WRK_THREADS, warmup: WARMUP, duration: DURATION });
+  wrkLoadRun(server, { body: ctx.payloads[rows].path, path: server.spec.invocations, connections, threads: WRK_THREADS, warmup: WARMUP, duration: DURATION });
 
 // ------------------------------------------------------------------------------------------------
 // The benchmark
@@ -213,7 +215,7 @@ async function startAndCheck(key, ctx) {
   server.rssAll = sampleTreeRss(server.child.pid);
   try {
     // The same labels and scores as the project's scoring code, before any load.
-    const check = await post(server.port, readFileSync(ctx.payloads[ROW_COUNTS.at(-1)].path), { keepText: true });
+    const check = await post(server.port, readFileSync(ctx.payloads[ROW_COUNTS.at(-1)].path), { keepText: true, path: spec.invocations });
     const verdict =
       check.status === 200
         ? checkAnswer(check.text, ctx.expected[ROW_COUNTS.at(-1)], ctx.classes)
@@ -266,7 +268,7 @@ async function benchAll(keys, ctx, failed) {
     const unmeasured = 3;
     for (let run = 0; run < unmeasured + LARGE_RUNS; run++) {
       for (const server of run % 2 === 0 ? servers : [...servers].reverse()) {
-        const answer = await post(server.port, large);
+        const answer = await post(server.port, large, { path: server.spec.invocations });
         if (answer.status !== 200) throw new Error(`${server.result.label}: ${LARGE_ROWS} rows: status ${answer.status}: ${answer.text?.slice(0, 300)}`);
         if (run >= unmeasured) times.get(server).push(answer.ms);
       }
@@ -303,7 +305,7 @@ async function livenessDuringHuge(server, ctx) {
   await sleep(200);
   let answer;
   try {
-    answer = await post(port, body);
+    answer = await post(port, body, { path: spec.invocations });
   } finally {
     probe.stop();
   }

@@ -24,7 +24,9 @@ export function checkAnswer(text, expected, classes, { labelsOnly = false } = {}
   if (!Array.isArray(got) || got.length !== expected.length) return { ok: false, why: `${got?.length} predictions for ${expected.length} rows` };
   let maxDiff = 0;
   for (let i = 0; i < expected.length; i++) {
-    if (got[i].label !== expected[i].label) return { ok: false, why: `row ${i}: label ${got[i].label}, expected ${expected[i].label}` };
+    // MLflow's labels-only answer is a list of class names; with scores, {label, scores} objects.
+    const label = typeof got[i] === 'string' ? got[i] : got[i]?.label;
+    if (label !== expected[i].label) return { ok: false, why: `row ${i}: label ${label}, expected ${expected[i].label}` };
     if (labelsOnly) continue;
     const s = got[i].scores;
     const values = typeof s === 'number' ? [s] : classes.map((c) => s?.[c]);

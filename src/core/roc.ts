@@ -28,19 +28,36 @@ export function rocCurve(positive: Uint8Array, score: Float64Array): RocCurve | 
   for (let i = 0; i < n; i++) positives += positive[i]! === 1 ? 1 : 0;
   const negatives = n - positives;
   if (positives === 0 || negatives === 0) return undefined;
-  // Highest score first: numpy's stable argsort reversed, so equal scores come last-index first.
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || b - a);
-  // One point per distinct score: cumulative true and false positives after its last row.
+  // One point per distinct score, highest first: cumulative true and false positives after its last
+  // row. Which order ties take does not matter (only the counts after a whole tie group are kept), so
+  // positives' and negatives' scores are sorted apart (a native typed-array sort) and merged.
+  const pos = new Float64Array(positives);
+  const neg = new Float64Array(negatives);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    // Decision values of finite weights and rows are finite; a NaN would stop the merge below.
+    if (Number.isNaN(score[i]!)) throw new RangeError(`score ${i} is NaN`);
+    if (positive[i]! === 1) pos[a++] = score[i]!;
+    else neg[b++] = score[i]!;
+  }
+  pos.sort();
+  neg.sort();
   const tps: number[] = [];
   const fps: number[] = [];
   let tp = 0;
-  for (let r = 0; r < n; r++) {
-    const i = order[r]!;
-    tp += positive[i]!;
-    if (r === n - 1 || score[order[r + 1]!]! !== score[i]!) {
-      tps.push(tp);
-      fps.push(r + 1 - tp);
+  let fp = 0;
+  for (let a = positives - 1, b = negatives - 1; a >= 0 || b >= 0; ) {
+    const v = a < 0 ? neg[b]! : b < 0 ? pos[a]! : Math.max(pos[a]!, neg[b]!);
+    // === groups -0 with 0, as the scores compare.
+    while (a >= 0 && pos[a]! === v) {
+      tp++;
+      a--;
     }
+    while (b >= 0 && neg[b]! === v) {
+      fp++;
+      b--;
+    }
+    tps.push(tp);
+    fps.push(fp);
   }
   // drop_intermediate (before the origin is added, as scikit-learn does): a point whose second
   // differences are both 0 lies on the segment of its neighbours; the first and last always stay.
