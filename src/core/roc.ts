@@ -45,7 +45,7 @@ export function rocCurve(positive: Uint8Array, score: Float64Array): RocCurve | 
   const fps: number[] = [];
   let tp = 0;
   let fp = 0;
-  for (let a = positives - 1, b = negatives - 1; a >= 0 || b >= 0; ) {
+  for (let a = positives - 1, b = negatives - 1; a >= 0 || b >= 0;) {
     const v = a < 0 ? neg[b]! : b < 0 ? pos[a]! : Math.max(pos[a]!, neg[b]!);
     // === groups -0 with 0, as the scores compare.
     while (a >= 0 && pos[a]! === v) {
