@@ -106,6 +106,9 @@ describe('scikit-learn parity of the model-selection cases, through the CLI', ()
         closeAll(coef, (e.refit.coef as number[][]).flat(), 'refit coef');
         closeAll(intercept, e.refit.intercept, 'refit intercept');
         expect(doc.training.search.bestParams).toEqual(e.best_params);
+        // The refitted model records its test metrics as train does, the AUC of every class included.
+        expect(doc.training.metrics.test.accuracy).toBe(report.test.accuracy);
+        expect(Object.keys(doc.training.metrics.test.rocAuc)).toEqual(doc.classes);
       }
     });
   }

@@ -1,7 +1,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { DataError } from '../../core/errors.js';
-import { splitRows } from '../../core/pipeline.js';
+import { splitRows, type TrainOutcome } from '../../core/pipeline.js';
 import { sortClasses } from '../../core/labels.js';
 import { trainTablePipeline } from '../../core/table-pipeline.js';
 import { readLabelledCsv } from '../../io/csv/index.js';
@@ -42,8 +42,53 @@ export async function checkOutputFolder(out: string): Promise<void> {
   }
 }
 
-function portableRelative(from: string, to: string): string {
-  return relative(from, to).split(sep).join('/');
+/**
+ * What a written model records of its training run (docs/MODEL_FORMAT.md): the data file, how it was
+ * read, the split and the metrics; train and tune write the same record.
+ */
+export function trainingRecord(run: {
+  bundled: boolean;
+  dataPath: string;
+  out: string;
+  data: { sha256: string; rows: number };
+  dialect: ReturnType<typeof recordedDialect>;
+  split: { testSize: number; seed: number; shuffle: boolean; stratify: boolean; train: number[]; test: number[] };
+  metrics: Record<string, unknown>;
+}): TrainingJson {
+  const { bundled, dataPath, out, split } = run;
+  return {
+    data: {
+      // Relative to the model's folder, with / whatever the platform.
+      path: bundled
+        ? BUNDLED_DATA_NAME
+        : dataPath === '-'
+          ? '-'
+          : relative(dirname(resolve(out)), resolve(dataPath))
+              .split(sep)
+              .join('/'),
+      bundled,
+      sha256: run.data.sha256,
+      rows: run.data.rows,
+      // How to read the file again (evaluate's held-out rows); only when it is not plain CSV.
+      ...run.dialect,
+    },
+    split: {
+      testSize: split.testSize,
+      seed: split.seed,
+      shuffle: split.shuffle,
+      stratify: split.stratify,
+      train: split.train.length,
+      test: split.test.length,
+      testIndicesSha256: digestIndices(split.test),
+    },
+    metrics: run.metrics,
+  };
+}
+
+/** rocAuc beside the other test metrics (docs/CLI.md), as evaluate --json gives it. */
+export function testMetricsOf(outcome: Pick<TrainOutcome, 'test' | 'testCodes' | 'testScores'>, classes: readonly string[]) {
+  const labels = Array.from(outcome.testCodes, (code) => outcome.test.labels[code]!);
+  return { ...metricsJson(outcome.test), rocAuc: rocOf({ labels, scores: outcome.testScores }, classes).auc };
 }
 
 export async function run({ ctx, flags, config }: CommandInput): Promise<CommandResult> {
@@ -109,30 +154,17 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   // One-hot columns are known only after the fit: the init model must have had the same ones.
   if (initModel !== undefined) checkInitShape(initModel, model.features, model.classes);
   const { classes } = model;
-  // rocAuc beside the other test metrics (docs/CLI.md), as evaluate --json gives it.
-  const testLabels = Array.from(outcome.testCodes, (code) => test.labels[code]!);
-  const testMetrics = { ...metricsJson(test), rocAuc: rocOf({ labels: testLabels, scores: outcome.testScores }, classes).auc };
+  const testMetrics = testMetricsOf(outcome, classes);
   const metrics = { train: { accuracy: outcome.trainAccuracy }, test: testMetrics };
-  const training: TrainingJson = {
-    data: {
-      path: bundled ? BUNDLED_DATA_NAME : dataPath === '-' ? '-' : portableRelative(dirname(resolve(out)), resolve(dataPath)),
-      bundled,
-      sha256: data.sha256,
-      rows: data.X.rows,
-      // How to read the file again (evaluate's held-out rows); only when it is not plain CSV.
-      ...recordedDialect(s),
-    },
-    split: {
-      testSize,
-      seed,
-      shuffle: splitShuffle,
-      stratify,
-      train: split.train.length,
-      test: split.test.length,
-      testIndicesSha256: digestIndices(split.test),
-    },
+  const training = trainingRecord({
+    bundled,
+    dataPath,
+    out,
+    data: { sha256: data.sha256, rows: data.X.rows },
+    dialect: recordedDialect(s),
+    split: { testSize, seed, shuffle: splitShuffle, stratify, train: split.train, test: split.test },
     metrics,
-  };
+  });
   await Model.fromFitted(model, training).save(out);
 
   if (params.tol !== null && !model.converged) {

@@ -4,7 +4,6 @@
  * (docs/MODEL_SELECTION.md).
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, relative, resolve, sep } from 'node:path';
 import { DataError, UsageError } from '../../core/errors.js';
 import { assignFolds } from '../../core/folds.js';
 import { applyCandidate, normaliseGrid, parameterGrid, parseGridSpec, type Candidate } from '../../core/grid.js';
@@ -16,18 +15,18 @@ import { trainTablePipeline } from '../../core/table-pipeline.js';
 import { f1MacroOfLabels, type Scorer } from '../../core/selection.js';
 import { readLabelledCsv } from '../../io/csv/index.js';
 import { prepareTable } from '../../io/csv/table-prepare.js';
-import { digestIndices, type TrainingJson } from '../../io/model/index.js';
-import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH } from '../../io/package-info.js';
+import { type TrainingJson } from '../../io/model/index.js';
+import { BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { searchResults } from '../../lib/select-engine.js';
 import { Model } from '../../lib/model.js';
 import type { CommandInput, CommandResult } from '../command.js';
 import { csvDialect, recordedDialect } from '../csv-options.js';
-import { jsonLine, metricsJson, table } from '../format.js';
+import { jsonLine, table } from '../format.js';
 import { checkClassWeightNames, checkInitShape, loadInitModel, perceptronParamsOf } from '../model-options.js';
 import { progressBar, checkQueue, fitAll, score4, showValue, threadsOf } from '../select-common.js';
 import { modelPathOf, resolveSettings } from '../settings.js';
 import { tableSettings } from '../table-options.js';
-import { checkOutputFolder } from './train.js';
+import { checkOutputFolder, testMetricsOf, trainingRecord } from './train.js';
 
 async function loadGrid(grid: string | undefined, gridFile: string | undefined): Promise<unknown> {
   if (grid !== undefined && gridFile !== undefined) throw new UsageError('give either --grid or --grid-file, not both');
@@ -152,29 +151,15 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
     results: results.map((r) => ({ params: r.params, meanTestScore: r.meanTestScore, stdTestScore: r.stdTestScore, rank: r.rank })),
   };
   const training: TrainingJson = {
-    data: {
-      path: bundled
-        ? BUNDLED_DATA_NAME
-        : dataPath === '-'
-          ? '-'
-          : relative(dirname(resolve(out)), resolve(dataPath))
-              .split(sep)
-              .join('/'),
+    ...trainingRecord({
       bundled,
-      sha256: data.sha256,
-      rows: data.X.rows,
-      ...recordedDialect(s),
-    },
-    split: {
-      testSize,
-      seed,
-      shuffle: splitShuffle,
-      stratify,
-      train: split.train.length,
-      test: split.test.length,
-      testIndicesSha256: digestIndices(split.test),
-    },
-    metrics: { train: { accuracy: outcome.trainAccuracy }, test: { ...metricsJson(test), ...testScores } },
+      dataPath,
+      out,
+      data: { sha256: data.sha256, rows: data.X.rows },
+      dialect: recordedDialect(s),
+      split: { testSize, seed, shuffle: splitShuffle, stratify, train: split.train, test: split.test },
+      metrics: { train: { accuracy: outcome.trainAccuracy }, test: { ...testMetricsOf(outcome, model.classes), ...testScores } },
+    }),
     search,
   };
   await Model.fromFitted(model, training).save(out);
