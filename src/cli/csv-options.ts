@@ -2,7 +2,7 @@
 import type { DialectOptions } from '../io/csv/dialect.js';
 import type { TrainingDataJson } from '../io/model/format.js';
 
-interface DialectSettings {
+export interface DialectSettings {
   delimiter?: DialectOptions['delimiter'];
   decimal?: DialectOptions['decimal'];
   skipRows?: number;

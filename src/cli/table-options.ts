@@ -6,7 +6,11 @@
 import type { FitTableOptions } from '../core/column-transformer.js';
 import { UsageError } from '../core/errors.js';
 import { DEFAULT_NA_VALUES } from '../core/preprocessing.js';
+import type { Readable } from 'node:stream';
+import { readLabelledCsv, type LabelledData } from '../io/csv/index.js';
 import type { TableReadOptions } from '../io/csv/table-cells.js';
+import { prepareTable, type PreparedTable } from '../io/csv/table-prepare.js';
+import { csvDialect, type DialectSettings } from './csv-options.js';
 
 export const DEFAULT_MAX_CATEGORIES = 1000;
 
@@ -34,4 +38,25 @@ export function tableSettings(s: TableSettings): { read: TableReadOptions; fit: 
       maxCategories: s.maxCategories ?? DEFAULT_MAX_CATEGORIES,
     },
   };
+}
+
+/**
+ * The data file as train, cv and tune read it: the dialect, the target, features and table flags,
+ * then --dropna. Warnings stay in `data.warnings` for the command to print when it chooses.
+ */
+export async function readTrainingTable(
+  path: string,
+  s: DialectSettings & { target?: string; features?: string[]; exclude?: string[] },
+  tables: ReturnType<typeof tableSettings>,
+  stdin: Readable,
+): Promise<{ data: LabelledData; prepared: PreparedTable }> {
+  const data = await readLabelledCsv(path, {
+    target: s.target,
+    features: s.features,
+    exclude: s.exclude,
+    ...csvDialect(s),
+    stdin,
+    table: tables.read,
+  });
+  return { data, prepared: prepareTable(data, { dropna: tables.fit.dropna, imputes: tables.fit.impute !== null }) };
 }

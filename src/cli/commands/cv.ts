@@ -7,18 +7,15 @@ import { assignFolds } from '../../core/folds.js';
 import { encodeLabels } from '../../core/labels.js';
 import { validatePerceptronParams } from '../../core/perceptron.js';
 import type { Scorer } from '../../core/selection.js';
-import { readLabelledCsv } from '../../io/csv/index.js';
-import { prepareTable } from '../../io/csv/table-prepare.js';
 import { BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { summarise } from '../../lib/select-engine.js';
 import type { CommandInput, CommandResult } from '../command.js';
-import { csvDialect } from '../csv-options.js';
 import { jsonLine, table } from '../format.js';
 import { checkClassWeightNames, checkInitShape, loadInitModel, perceptronParamsOf } from '../model-options.js';
 import { gateNumbers, type Gate } from '../report-formats.js';
 import { jsonScore, progressBar, checkQueue, fitAll, score4, threadsOf } from '../select-common.js';
 import { resolveSettings } from '../settings.js';
-import { tableSettings } from '../table-options.js';
+import { readTrainingTable, tableSettings } from '../table-options.js';
 
 export async function run({ ctx, flags, config }: CommandInput): Promise<CommandResult> {
   const s = resolveSettings('cv', flags, config);
@@ -39,17 +36,9 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
 
   const dataPath = s.data ?? BUNDLED_DATA_PATH;
   const tables = tableSettings(s);
-  const data = await readLabelledCsv(dataPath, {
-    target: s.target,
-    features: s.features,
-    exclude: s.exclude,
-    ...csvDialect(s),
-    stdin: ctx.io.stdin,
-    table: tables.read,
-  });
+  const { data, prepared } = await readTrainingTable(dataPath, s, tables, ctx.io.stdin);
   for (const warning of data.warnings) ctx.warn(warning);
   // Rows dropped by --dropna are gone before the folds are made, as pandas' dropna comes before cross_validate.
-  const prepared = prepareTable(data, { dropna: tables.fit.dropna, imputes: tables.fit.impute !== null });
   const rowsTable = prepared.table;
   const { classes: names, codes } = encodeLabels(prepared.labels);
   checkClassWeightNames(params.classWeight, names);

@@ -4,16 +4,14 @@ import { DataError } from '../../core/errors.js';
 import { splitRows, type TrainOutcome } from '../../core/pipeline.js';
 import { sortClasses } from '../../core/labels.js';
 import { trainTablePipeline } from '../../core/table-pipeline.js';
-import { readLabelledCsv } from '../../io/csv/index.js';
-import { prepareTable } from '../../io/csv/table-prepare.js';
-import { tableSettings } from '../table-options.js';
+import { readTrainingTable, tableSettings } from '../table-options.js';
 import { digestIndices, type TrainingJson } from '../../io/model/index.js';
 import { BUNDLED_DATA_NAME, BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { Model } from '../../lib/model.js';
 import { rocOf } from '../roc-metrics.js';
 import { fixed, jsonLine, metricsJson, renderEvaluation } from '../format.js';
 import type { CommandInput, CommandResult } from '../command.js';
-import { csvDialect, recordedDialect } from '../csv-options.js';
+import { recordedDialect } from '../csv-options.js';
 import { checkClassWeightNames, checkInitShape, loadInitModel, perceptronParamsOf } from '../model-options.js';
 import { modelPathOf, resolveSettings } from '../settings.js';
 
@@ -113,15 +111,7 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   let outcome;
   let prepared;
   try {
-    data = await readLabelledCsv(dataPath, {
-      target: s.target,
-      features: s.features,
-      exclude: s.exclude,
-      ...csvDialect(s),
-      stdin: ctx.io.stdin,
-      table: tables.read,
-    });
-    prepared = prepareTable(data, { dropna: tables.fit.dropna, imputes: tables.fit.impute !== null });
+    ({ data, prepared } = await readTrainingTable(dataPath, s, tables, ctx.io.stdin));
     spinner.update(`training on ${prepared.table.rows} rows`);
     checkClassWeightNames(params.classWeight, new Set(prepared.labels));
     if (initModel !== undefined) {

@@ -13,19 +13,17 @@ import { validatePerceptronParams, type PerceptronParams } from '../../core/perc
 import { splitRows } from '../../core/pipeline.js';
 import { trainTablePipeline } from '../../core/table-pipeline.js';
 import { f1MacroOfLabels, type Scorer } from '../../core/selection.js';
-import { readLabelledCsv } from '../../io/csv/index.js';
-import { prepareTable } from '../../io/csv/table-prepare.js';
 import { type TrainingJson } from '../../io/model/index.js';
 import { BUNDLED_DATA_PATH } from '../../io/package-info.js';
 import { searchResults } from '../../lib/select-engine.js';
 import { Model } from '../../lib/model.js';
 import type { CommandInput, CommandResult } from '../command.js';
-import { csvDialect, recordedDialect } from '../csv-options.js';
+import { recordedDialect } from '../csv-options.js';
 import { jsonLine, table } from '../format.js';
 import { checkClassWeightNames, checkInitShape, loadInitModel, perceptronParamsOf } from '../model-options.js';
 import { progressBar, checkQueue, fitAll, score4, showValue, threadsOf } from '../select-common.js';
 import { modelPathOf, resolveSettings } from '../settings.js';
-import { tableSettings } from '../table-options.js';
+import { readTrainingTable, tableSettings } from '../table-options.js';
 import { checkOutputFolder, testMetricsOf, trainingRecord } from './train.js';
 
 async function loadGrid(grid: string | undefined, gridFile: string | undefined): Promise<unknown> {
@@ -75,17 +73,9 @@ export async function run({ ctx, flags, config }: CommandInput): Promise<Command
   const dataPath = s.data ?? BUNDLED_DATA_PATH;
   const bundled = s.data === undefined;
   const tables = tableSettings(s);
-  const data = await readLabelledCsv(dataPath, {
-    target: s.target,
-    features: s.features,
-    exclude: s.exclude,
-    ...csvDialect(s),
-    stdin: ctx.io.stdin,
-    table: tables.read,
-  });
+  const { data, prepared } = await readTrainingTable(dataPath, s, tables, ctx.io.stdin);
   for (const warning of data.warnings) ctx.warn(warning);
   // pandas' dropna comes before the split, as in train.
-  const prepared = prepareTable(data, { dropna: tables.fit.dropna, imputes: tables.fit.impute !== null });
   const rowsTable = prepared.table;
   const labels = prepared.labels;
   const split = splitRows(labels, { testSize, seed, stratify, splitShuffle });
