@@ -10,7 +10,7 @@ import { sortClasses } from './labels.js';
 import { predictCodes } from './linear.js';
 import { accuracyScore } from './metrics.js';
 import type { FittedModel } from './model.js';
-import { fitPerceptron, resolvePerceptronParams } from './perceptron.js';
+import { fitPerceptron, resolvePerceptronParams, type PerceptronParams } from './perceptron.js';
 import { labelCodes, scoreTestRows, splitRows, trainPipeline, type TrainOptions, type TrainOutcome } from './pipeline.js';
 import { expandedNames } from './preprocessing.js';
 import { transformStandard } from './scaler.js';
@@ -102,10 +102,25 @@ export function trainTablePipeline(table: RawTable, labels: readonly string[], o
     ...(options.init === undefined ? {} : { coefInit: options.init.coef, interceptInit: options.init.intercept }),
   });
   const trainAccuracy = accuracyScore(yTrain, predictCodes(linear, XTrain));
-  const model: FittedModel = {
-    target: options.target,
+  const model = tableFittedModel(options.target, fitted, linear, params, classes);
+
+  const XTest = expander.expandTable(table, split.test);
+  transformStandard(fitted, XTest, XTest.data);
+  return { model, split, trainAccuracy, ...scoreTestRows(linear, XTest, rowLabels, split.test, classes) };
+}
+
+/** The fitted model of a table pipeline: the column transformer's state, then the perceptron over its expanded columns. */
+export function tableFittedModel(
+  target: string,
+  fitted: ReturnType<typeof fitColumnTransformer>,
+  linear: ReturnType<typeof fitPerceptron>,
+  params: PerceptronParams,
+  classes: readonly string[],
+): FittedModel {
+  return {
+    target,
     features: expandedNames(fitted.preprocessing.columns),
-    classes,
+    classes: [...classes],
     mean: fitted.mean,
     scale: fitted.scale,
     coef: linear.coef,
@@ -115,8 +130,4 @@ export function trainTablePipeline(table: RawTable, labels: readonly string[], o
     params,
     preprocessing: fitted.preprocessing,
   };
-
-  const XTest = expander.expandTable(table, split.test);
-  transformStandard(fitted, XTest, XTest.data);
-  return { model, split, trainAccuracy, ...scoreTestRows(linear, XTest, rowLabels, split.test, classes) };
 }

@@ -8,8 +8,8 @@ import { DataError } from '../core/errors.js';
 import { encodeLabels } from '../core/labels.js';
 import { predictCodes } from '../core/linear.js';
 import { accuracyScore } from '../core/metrics.js';
-import type { FittedModel } from '../core/model.js';
 import { fitModel } from '../core/pipeline.js';
+import { tableFittedModel } from '../core/table-pipeline.js';
 import { DEFAULT_PERCEPTRON_PARAMS, fitPerceptron, resolvePerceptronParams } from '../core/perceptron.js';
 import { DEFAULT_NA_VALUES, expandedNames } from '../core/preprocessing.js';
 import { transformStandard } from '../core/scaler.js';
@@ -137,18 +137,6 @@ export function fitTable(records: readonly TableRecord[], y: readonly Label[], o
     classes,
     ...(init === undefined ? {} : { coefInit: init.coef, interceptInit: init.intercept }),
   });
-  const model: FittedModel = {
-    target,
-    features: expandedNames(fitted.preprocessing.columns),
-    classes,
-    mean: fitted.mean,
-    scale: fitted.scale,
-    coef: linear.coef,
-    intercept: linear.intercept,
-    nIter: linear.nIter,
-    converged: linear.converged,
-    params: p,
-    preprocessing: fitted.preprocessing,
-  };
+  const model = tableFittedModel(target, fitted, linear, p, classes);
   return Model.fromFitted(model, { data: null, metrics: { train: { accuracy: accuracyScore(codes, predictCodes(linear, X)) } } });
 }
